@@ -1,0 +1,1 @@
+"""Everything that touches the outside world: storage, HTTP, CLI, scheduler, logging."""

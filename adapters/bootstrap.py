@@ -1,0 +1,86 @@
+"""The composition root: builds the whole service from settings, nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from adapters.clock import Clock
+from adapters.persistence import event_store_env, memory_env
+from adapters.settings import Settings
+from adapters.views_sqlite import SQLiteViewStore
+from projections.queries import ReadModels
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
+from projections.views import all_views
+from workflows.registry import Registry
+from workflows.services import CaseService
+
+
+@dataclass
+class Caretrail:
+    """Everything one process needs, wired together."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    registry: Registry
+    cases: CaseService
+    runner: ProjectionRunner
+    read: ReadModels
+
+    def close(self) -> None:
+        """Stop background work and close connections."""
+        self.runner.stop()
+        for store in self.runner.stores.values():
+            store.close()
+        self.cases.close()
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    memory: bool = False,
+    create_tables: bool = True,
+) -> Caretrail:
+    """Build caretrail from settings (default: the environment).
+
+    ``memory=True`` keeps events in memory (tests); views still need files, under
+    ``settings.data_dir``.
+    """
+    settings = settings or Settings()
+    clock = clock or Clock()
+    registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
+    env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
+    cases = CaseService(
+        env,
+        registry=registry,
+        clock=clock,
+        id_namespace=settings.id_namespace,
+        default_workflow=settings.default_workflow,
+        mentor_capacity=settings.mentor_capacity,
+        snapshot_interval=settings.snapshot_interval,
+    )
+    views = all_views()
+    stores = view_stores(settings, [v.name for v in views])
+    runner = ProjectionRunner(
+        cases, stores, views, poll_interval=settings.projection_poll_seconds
+    )
+    if create_tables:
+        runner.setup()
+    cases.on_saved(runner.wake)
+    return Caretrail(
+        settings=settings, clock=clock, registry=registry, cases=cases, runner=runner,
+        read=ReadModels(stores),
+    )
+
+
+def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
+    """Where each view lives: one SQLite file per view under ``views/``."""
+    directory: Path = settings.sqlite_dir / "views"
+    return {
+        name: SQLiteViewStore(directory / f"{name}.sqlite", lock_timeout=settings.sqlite_lock_timeout)
+        for name in names
+    }

@@ -1,0 +1,1 @@
+"""The ``caretrail`` command line (typer)."""

@@ -1,0 +1,336 @@
+"""``caretrail case ...``: identify a child and take each step of a case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from adapters.bootstrap import Caretrail
+from adapters.cli.common import (
+    AsOpt,
+    AtOpt,
+    CliError,
+    JsonOpt,
+    RoleOpt,
+    actor,
+    case_uuid,
+    emit,
+    local,
+    service,
+    when,
+)
+from domain.case import Case
+from domain.values import (
+    Child,
+    ClosureReason,
+    ContactChannel,
+    ContactParty,
+    Guardian,
+    Parents,
+    ParentsAway,
+    ReviewOutcome,
+    RiskLevel,
+    Role,
+)
+from projections.summaries import summarise
+from workflows.services import CommandResult
+
+app = typer.Typer(help="Identify children and record each step of their cases.", no_args_is_help=True)
+CaseArg = Annotated[str, typer.Argument(help="Case id (UUID).")]
+CommandIdOpt = Annotated[
+    str | None, typer.Option("--command-id", help="Idempotency key: a retry adds nothing.")
+]
+
+
+def _act(
+    case_id: str,
+    command_id: str | None,
+    as_json: bool,
+    step: Callable[[Caretrail, UUID, dict[str, UUID]], CommandResult],
+) -> None:
+    """Run one step on a case and print what it reached."""
+    with service() as ct:
+        _report(ct, step(ct, case_uuid(case_id), _opts(command_id)), as_json)
+
+
+def _opts(command_id: str | None) -> dict[str, UUID]:
+    return {"command_id": _uuid(command_id, "--command-id")} if command_id else {}
+
+
+def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
+    ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
+    what = ", ".join(result.events) or "nothing new (already recorded)"
+    lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
+    lines += [
+        f"  due {local(t.due_at, ct)}: {t.kind} ({t.assignee_id or t.assignee_role})"
+        for t in result.scheduled
+    ]
+    emit(result, as_json, "\n".join(lines))
+
+
+def _uuid(text: str, option: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise CliError(f"{option}: '{text}' is not a UUID") from None
+
+
+@app.command()
+def identify(
+    school: Annotated[str, typer.Option(help="School id.")],
+    student_no: Annotated[str, typer.Option(help="Student number at the school.")],
+    name: Annotated[str, typer.Option(help="The child's name.")],
+    guardian_name: Annotated[str, typer.Option(help="The proxy parent's name.")],
+    guardian_relation: Annotated[str, typer.Option(help="e.g. grandmother.")],
+    head_teacher: Annotated[str, typer.Option(help="Head teacher's user id.")],
+    parents_away: Annotated[ParentsAway, typer.Option(help="Which parents work away.")] = ParentsAway.BOTH,
+    class_name: Annotated[str | None, typer.Option("--class", help="Class, e.g. 三年级2班.")] = None,
+    guardian_phone: Annotated[str | None, typer.Option()] = None,
+    parents_work_place: Annotated[str | None, typer.Option()] = None,
+    risk: Annotated[RiskLevel, typer.Option(help="Initial risk level.")] = RiskLevel.NORMAL,
+    at: AtOpt = None,
+    user: AsOpt = "operator",
+    role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a case for a left-behind child."""
+    with service() as ct:
+        result = ct.cases.identify_child(
+            actor(user, role), school_id=school, student_no=student_no,
+            child=Child(name=name, class_name=class_name),
+            guardian=Guardian(name=guardian_name, relation=guardian_relation, phone=guardian_phone),
+            parents=Parents(away=parents_away, work_place=parents_work_place),
+            head_teacher_id=head_teacher, risk_level=risk, occurred_at=when(at, ct),
+            **_opts(command_id),
+        )
+        _report(ct, result, as_json)
+
+
+@app.command()
+def visit(
+    case_id: CaseArg,
+    guardian_met: Annotated[bool, typer.Option("--guardian-met/--guardian-not-met")] = True,
+    observations: Annotated[str | None, typer.Option()] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a home visit (家访)."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.record_home_visit(
+        cid, actor(user, role), occurred_at=when(at, ct), guardian_met=guardian_met,
+        observations=observations, **opts))
+
+
+@app.command()
+def pair(
+    case_id: CaseArg,
+    mentor: Annotated[str, typer.Option(help="The mentor teacher's user id.")],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Pair the child with a mentor (结对帮扶), or hand over to another."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.pair_mentor(
+        cid, actor(user, role), occurred_at=when(at, ct), teacher_id=mentor, **opts))
+
+
+@app.command()
+def release(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option(help="Why the pairing ends.")],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """End the child's pairing with their mentor."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.release_mentor(
+        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, **opts))
+
+
+@app.command()
+def counsel(
+    case_id: CaseArg,
+    summary: Annotated[str | None, typer.Option()] = None,
+    risk: Annotated[RiskLevel | None, typer.Option(help="Reassessed risk level.")] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Record a counselling session held by the acting teacher."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.record_counselling(
+        cid, actor(user, role), occurred_at=when(at, ct), summary=summary, risk_level=risk,
+        **opts))
+
+
+@app.command()
+def review(
+    case_id: CaseArg,
+    outcome: Annotated[ReviewOutcome, typer.Option(help="continue, close or raise_risk.")],
+    summary: Annotated[str | None, typer.Option()] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Review the case."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.review_case(
+        cid, actor(user, role), occurred_at=when(at, ct), outcome=outcome, summary=summary, **opts))
+
+
+@app.command()
+def close(
+    case_id: CaseArg,
+    reason: Annotated[ClosureReason, typer.Option()],
+    note: Annotated[str | None, typer.Option()] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Close the case."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.close_case(
+        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, note=note, **opts))
+
+
+@app.command()
+def reopen(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option()],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Reopen a closed case."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.reopen_case(
+        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, **opts))
+
+
+@app.command()
+def contact(
+    case_id: CaseArg,
+    party: Annotated[ContactParty, typer.Option(help="guardian, parent, or child (a mentor's talk).")],
+    channel: Annotated[ContactChannel, typer.Option()] = ContactChannel.PHONE,
+    summary: Annotated[str | None, typer.Option()] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Log a contact."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.log_contact(
+        cid, actor(user, role), occurred_at=when(at, ct), party=party, channel=channel,
+        summary=summary, **opts))
+
+
+@app.command()
+def note(
+    case_id: CaseArg,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Add a note to the growth diary (成长日记)."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.add_note(
+        cid, actor(user, role), occurred_at=when(at, ct), text=text, **opts))
+
+
+@app.command("head-teacher")
+def head_teacher(
+    case_id: CaseArg,
+    teacher: Annotated[str, typer.Option(help="The new head teacher's user id.")],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Give the child another head teacher (their open tasks follow)."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.assign_head_teacher(
+        cid, actor(user, role), occurred_at=when(at, ct), teacher_id=teacher, **opts))
+
+
+@app.command()
+def risk(
+    case_id: CaseArg,
+    level: Annotated[RiskLevel, typer.Option()],
+    reason: Annotated[str | None, typer.Option()] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Reassess the child's risk level."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.change_risk_level(
+        cid, actor(user, role), occurred_at=when(at, ct), level=level, reason=reason, **opts))
+
+
+@app.command()
+def complete(
+    case_id: CaseArg,
+    follow_up: Annotated[str, typer.Option(help="Follow-up id.")],
+    note_text: Annotated[str | None, typer.Option("--note")] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Mark an open follow-up done by hand."""
+    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.complete_follow_up(
+        cid, actor(user, role), occurred_at=when(at, ct),
+        follow_up_id=_uuid(follow_up, "--follow-up"), note=note_text, **opts))
+
+
+@app.command()
+def show(
+    case_id: CaseArg,
+    version: Annotated[int | None, typer.Option(min=1, help="The case as of this version.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="The case as recorded at this time.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a case (now, at a version, or as of a time)."""
+    if version is not None and as_of is not None:
+        raise CliError("give --version or --as-of, not both")
+    with service() as ct:
+        cid = case_uuid(case_id)
+        case = (
+            ct.cases.case_as_of(cid, when(as_of, ct)) if as_of
+            else ct.cases.get_case(cid, version=version)
+        )
+        data = case_dict(case)
+        lines = [
+            f"case {case.id} (version {case.version}, {case.workflow})",
+            f"  child: {case.child.name}, {case.child.class_name or '-'}, school {case.school_id}",
+            f"  state: {case.state}   risk: {case.risk_level}",
+            f"  head teacher: {case.head_teacher_id}   mentor: {case.mentor_id or '-'}",
+            f"  guardian: {case.guardian.name} ({case.guardian.relation})   parents away: "
+            f"{case.parents.away}",
+            f"  opened: {local(case.opened_at, ct)}   closed: {local(case.closed_at, ct)}",
+            "  open follow-ups:",
+            *(f"    {local(t.due_at, ct)}  {t.kind:<17} {t.assignee_id or t.assignee_role}"
+              f"  {t.follow_up_id}" for t in case.open_follow_ups),
+        ]
+        emit(data, as_json, "\n".join(lines))
+
+
+@app.command()
+def history(case_id: CaseArg, as_json: JsonOpt = False) -> None:
+    """Every event of a case, in order."""
+    with service() as ct:
+        events = ct.cases.history(case_uuid(case_id))
+        emit(
+            [e.model_dump(mode="json") | {"type": type(e).__name__} for e in events],
+            as_json,
+            "\n".join(
+                f"{e.originator_version:>4}  {local(e.occurred_at, ct)}  "
+                f"{e.actor.user_id:<22} {type(e).__name__:<20} {summarise(e)}"
+                for e in events
+            ),
+        )
+
+
+def case_dict(case: Case) -> dict[str, object]:
+    """A case as plain data (for ``--json`` and the API)."""
+    return {
+        "case_id": str(case.id),
+        "version": case.version,
+        "workflow": case.workflow.model_dump(),
+        "school_id": case.school_id,
+        "student_no": case.student_no,
+        "child": case.child.model_dump(mode="json"),
+        "guardian": case.guardian.model_dump(mode="json"),
+        "parents": case.parents.model_dump(mode="json"),
+        "state": case.state,
+        "risk_level": case.risk_level.value,
+        "head_teacher_id": case.head_teacher_id,
+        "mentor_id": case.mentor_id,
+        "counselling_teacher_id": case.counselling_teacher_id,
+        "opened_at": case.opened_at.isoformat(),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "follow_ups": [t.model_dump(mode="json") for t in case.open_follow_ups],
+    }

@@ -1,0 +1,88 @@
+"""What every CLI command shares: building the service, actors, times, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import typer
+from pydantic import BaseModel
+
+from adapters.bootstrap import Caretrail, build
+from adapters.settings import Settings
+from domain.values import Actor, Role
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+AsOpt = Annotated[str, typer.Option("--as", help="User id acting.", envvar="CARETRAIL_CLI_USER")]
+RoleOpt = Annotated[Role, typer.Option("--role", help="Role the user acts in.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="When it happened (ISO 8601; no offset = school time). Default: now."),
+]
+
+
+class CliError(Exception):
+    """Raised for bad input found by the CLI itself; printed as one line, exit 1."""
+
+
+@contextmanager
+def service() -> Iterator[Caretrail]:
+    """The whole service for one command, closed afterwards."""
+    app = build(Settings())
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def actor(user_id: str, role: Role) -> Actor:
+    """The acting user."""
+    return Actor(user_id=user_id, role=role)
+
+
+def when(text: str | None, app: Caretrail) -> datetime:
+    """Parse ``--at``: ISO 8601; a time without offset is in the school's time zone."""
+    if text is None:
+        return app.clock()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--at: '{text}' is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(app.settings.timezone))
+    return moment
+
+
+def case_uuid(text: str) -> UUID:
+    """Parse a case id."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise CliError(f"'{text}' is not a case id (a UUID)") from None
+
+
+def local(moment: datetime | None, app: Caretrail) -> str:
+    """A time for people: school time zone, to the minute."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo(app.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def emit(data: Any, as_json: bool, text: str | None = None) -> None:
+    """Print JSON (``--json``) or the human text."""
+    if as_json:
+        if isinstance(data, BaseModel):
+            payload = data.model_dump(mode="json")
+        elif isinstance(data, list):
+            payload = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in data]
+        else:
+            payload = data
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+    elif text is not None:
+        typer.echo(text)

@@ -1,0 +1,114 @@
+"""The ``caretrail`` command: builds nothing at import; errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+
+from adapters.cli import case, views
+from adapters.cli.common import CliError, JsonOpt, emit, service
+from adapters.demo import generate
+from domain.errors import DomainError
+from projections.queries import BadCursor
+from workflows.definition import DefinitionError
+from workflows.registry import UnknownWorkflow
+
+app = typer.Typer(
+    name="caretrail",
+    help="Follow-up of left-behind children's cases (留守儿童关爱跟踪).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(case.app, name="case")
+app.add_typer(views.projections_app, name="projections")
+app.command("tasks")(views.tasks)
+
+
+@app.command()
+def init(as_json: JsonOpt = False) -> None:
+    """Create the data directory, the event store and the views (idempotent)."""
+    with service() as ct:
+        emit({"data_dir": str(ct.settings.sqlite_dir.resolve()), "position": ct.cases.position()},
+             as_json, f"caretrail store ready in {ct.settings.sqlite_dir.resolve()}")
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
+    schools: Annotated[int, typer.Option(min=1, max=1000, help="How many schools.")] = 1,
+    until: Annotated[str | None, typer.Option(help="Last day of history (default: today).")] = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the store has events.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a synthetic school year: ~150 left-behind children per school."""
+    with service() as ct:
+        if if_empty and ct.cases.position() > 0:
+            emit({"skipped": True}, as_json, "store already has data: demo not loaded")
+            return
+        if ct.cases.position() > 0:
+            raise CliError("the store already has data; demo data goes into an empty store")
+        end = datetime.fromisoformat(until) if until else ct.clock()
+        if end.tzinfo is None:
+            raise CliError("--until needs a UTC offset, e.g. 2026-11-29T00:00:00+08:00")
+        moment = [end]
+        real_clock = ct.cases.clock
+        ct.cases.clock = lambda: moment[0]
+        try:
+            expected = schools * 150 * 55
+            with typer.progressbar(length=expected, label="demo history", file=None) as bar:
+                summary = generate(
+                    ct.cases, lambda at: moment.__setitem__(0, at), seed=seed, schools=schools,
+                    until=end, progress=bar.update,
+                )
+        finally:
+            ct.cases.clock = real_clock
+        with typer.progressbar(length=ct.runner.head(), label="views", file=None) as bar:
+            ct.runner.catch_up(progress=bar.update)
+        emit(
+            {"schools": summary.schools, "cases": summary.cases, "commands": summary.commands,
+             "events": ct.cases.position(), "users": summary.users},
+            as_json,
+            f"demo loaded: {summary.schools} school(s), {summary.cases} cases, "
+            f"{summary.commands} commands, {ct.cases.position()} events\n"
+            f"try: caretrail tasks --overdue --school school-001",
+        )
+
+
+def main() -> None:
+    """Entry point: run the app, turn every expected failure into one line on stderr."""
+    try:
+        result = app(standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow) as e:
+        _fail(str(e), 1)
+    except ValidationError as e:
+        _fail("; ".join(_problem(err) for err in e.errors()), 1)
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback to users
+        if os.environ.get("CARETRAIL_DEBUG"):
+            raise
+        _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _problem(err: dict[str, object]) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-after",))  # type: ignore[attr-defined]
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"caretrail: {message.splitlines()[0] if message else 'error'}\n")
+    sys.exit(code)

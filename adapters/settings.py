@@ -1,0 +1,65 @@
+"""Settings from the environment (prefix ``CARETRAIL_``), built on demand, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.ids import DEFAULT_NAMESPACE
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. ``docs/operations.md`` lists each one."""
+
+    model_config = SettingsConfigDict(env_prefix="CARETRAIL_", extra="ignore")
+
+    data_dir: Path = Path("./caretrail-data")
+    #: ``sqlite:///path/to/dir`` (default: ``data_dir``) or ``postgresql://user@host:port/db``.
+    database_url: str | None = None
+    postgres_schema: str | None = None
+    postgres_pool_size: int = Field(default=5, ge=1, le=100)
+    postgres_lock_timeout: int = Field(default=5, ge=1, le=600)
+    sqlite_lock_timeout: int = Field(default=10, ge=1, le=600)
+
+    #: Per-deployment namespace of name-based ids. Set it once, before the first case.
+    id_namespace: UUID = DEFAULT_NAMESPACE
+    workflow_dir: Path | None = None
+    default_workflow: str = "left_behind"
+    mentor_capacity: int = Field(default=3, ge=1, le=20)
+    snapshot_interval: int = Field(default=50, ge=0)
+    aggregate_cache_size: int = Field(default=2000, ge=0)
+
+    #: Base64 AES key (16, 24 or 32 bytes) to encrypt event bodies at rest.
+    cipher_key: SecretStr | None = None
+    compress_events: bool = False
+
+    projection_poll_seconds: float = Field(default=1.0, gt=0)
+    sweep_seconds: float = Field(default=60.0, gt=0)
+    digest_time: str = "07:30"
+    timezone: str = "Asia/Shanghai"
+
+    log_format: Literal["json", "console", "auto"] = "auto"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:///", "postgresql://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when the store is PostgreSQL."""
+        return bool(self.database_url and self.database_url.startswith("postgresql://"))
+
+    @property
+    def sqlite_dir(self) -> Path:
+        """The directory of the SQLite files."""
+        if self.database_url and self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.data_dir

@@ -1,0 +1,107 @@
+"""Pydantic events on eventsourcing's aggregate machinery, and typed snapshots."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Self
+from uuid import UUID
+
+from eventsourcing.domain import (
+    BaseAggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    CanSnapshotAggregate,
+)
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class Frozen(BaseModel):
+    """An immutable value object that rejects unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DomainEvent(Frozen):
+    """Base of every stored event: an immutable pydantic model.
+
+    ``timestamp`` is when the event was recorded (server time, passed in by the
+    application); what the user says happened carries its own ``occurred_at``.
+    """
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: AwareDatetime
+
+
+class Aggregate(BaseAggregate[UUID]):
+    """Base of caretrail's aggregates: ids are always given, never random."""
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        """Base event of an aggregate."""
+
+    class Created(Event, CanInitAggregate[UUID]):
+        """Base event that creates an aggregate."""
+
+        originator_topic: str
+
+
+class SnapshotState(Frozen):
+    """The typed state of an aggregate kept in a snapshot (subclass per aggregate)."""
+
+    created_on: AwareDatetime
+    modified_on: AwareDatetime
+
+
+class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
+    """A snapshot whose ``state`` is a typed model, so it round-trips through JSON.
+
+    Subclasses narrow ``state`` to their own :class:`SnapshotState` subclass; the
+    aggregate's attributes of the same names (without a leading underscore) are copied.
+    """
+
+    topic: str
+    state: SnapshotState
+
+    _state_type: ClassVar[type[SnapshotState]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        state_type = cls.model_fields["state"].annotation
+        assert isinstance(state_type, type)
+        assert issubclass(state_type, SnapshotState)
+        cls._state_type = state_type
+
+    @classmethod
+    def take(cls, aggregate: Any) -> Self:
+        """Capture the aggregate's current state."""
+        fields = cls._state_type.model_fields
+        values = {name: getattr(aggregate, name) for name in fields}
+        return cls(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            # The snapshot describes the aggregate as last modified: no clock needed.
+            timestamp=aggregate.modified_on,
+            topic=get_topic(type(aggregate)),
+            state=cls._state_type.model_validate(values),
+        )
+
+    def mutate(self, _: None) -> Any:
+        """Rebuild the aggregate object from the snapshot."""
+        aggregate_cls: type[BaseAggregate[UUID]] = resolve_topic(self.topic)
+        aggregate = object.__new__(aggregate_cls)
+        aggregate.__base_init__(
+            originator_id=self.originator_id,
+            originator_version=self.originator_version,
+            timestamp=self.state.created_on,
+        )
+        aggregate.modified_on = self.state.modified_on
+        for name in type(self.state).model_fields:
+            if name in ("created_on", "modified_on"):
+                continue
+            value = getattr(self.state, name)
+            # Containers are copied: the snapshot stays immutable, the aggregate mutates.
+            if isinstance(value, dict | list | set):
+                value = type(value)(value)
+            setattr(aggregate, name, value)
+        return aggregate

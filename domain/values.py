@@ -1,0 +1,225 @@
+"""Value objects of the domain: who acts, on whom, and how follow-ups look."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field, StringConstraints, TypeAdapter, ValidationError
+
+from domain.base import Frozen
+from domain.errors import InvalidCommand
+
+#: Identifiers of people and places (user ids, school ids, student numbers).
+Ident = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
+                           pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
+]
+#: Free text written by teachers (names, observations, summaries).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 -]{5,20}$")]
+
+#: How far in the future a stated ``occurred_at`` may lie (clock skew between devices).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class Role(StrEnum):
+    """What a user may do; ``system`` is the scheduler acting on its own."""
+
+    TEACHER = "teacher"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class AssigneeRole(StrEnum):
+    """Who a follow-up task is for, relative to the case."""
+
+    HEAD_TEACHER = "head_teacher"
+    MENTOR = "mentor"
+    COUNSELLING_TEACHER = "counselling_teacher"
+    SUPERVISOR = "supervisor"
+    DISTRICT = "district"
+
+
+class RiskLevel(StrEnum):
+    """The child's assessed risk; ``high`` shortens follow-up intervals."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class ParentsAway(StrEnum):
+    """Which parents work far away."""
+
+    BOTH = "both"
+    FATHER = "father"
+    MOTHER = "mother"
+    SINGLE_PARENT = "single_parent"
+
+
+class ContactParty(StrEnum):
+    """Whom a teacher was in contact with; ``child`` is a mentor's talk (谈心)."""
+
+    GUARDIAN = "guardian"
+    PARENT = "parent"
+    CHILD = "child"
+
+
+class ContactChannel(StrEnum):
+    """How the contact happened."""
+
+    PHONE = "phone"
+    VIDEO = "video"
+    MESSAGE = "message"
+    IN_PERSON = "in_person"
+    MEETING = "meeting"
+
+
+class ReviewOutcome(StrEnum):
+    """What a case review decided."""
+
+    CONTINUE = "continue"
+    CLOSE = "close"
+    RAISE_RISK = "raise_risk"
+
+
+class ClosureReason(StrEnum):
+    """Why a case was closed."""
+
+    PARENTS_RETURNED = "parents_returned"
+    LEFT_SCHOOL = "left_school"
+    GRADUATED = "graduated"
+    REVIEWED = "reviewed"
+    OTHER = "other"
+
+
+class FollowUpStatus(StrEnum):
+    """Lifecycle of a follow-up task."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    """The steps a user can take on a case; a workflow definition says where each is allowed."""
+
+    RECORD_HOME_VISIT = "record_home_visit"
+    PAIR_MENTOR = "pair_mentor"
+    RELEASE_MENTOR = "release_mentor"
+    RECORD_COUNSELLING = "record_counselling"
+    REVIEW_CASE = "review_case"
+    CLOSE_CASE = "close_case"
+    REOPEN_CASE = "reopen_case"
+    LOG_CONTACT = "log_contact"
+    ADD_NOTE = "add_note"
+    ASSIGN_HEAD_TEACHER = "assign_head_teacher"
+    CHANGE_RISK_LEVEL = "change_risk_level"
+    COMPLETE_FOLLOW_UP = "complete_follow_up"
+
+
+class Actor(Frozen):
+    """Who did something: a user id and the role they acted in."""
+
+    user_id: Ident
+    role: Role
+
+
+class WorkflowRef(Frozen):
+    """The workflow definition (name and version) a case follows."""
+
+    name: Ident
+    version: int = Field(ge=1)
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class CommandContext(Frozen):
+    """What every command carries besides its own arguments.
+
+    ``occurred_at`` is when the act happened, as the user states it; ``recorded_at`` is
+    the server's clock when the command is handled (the application passes it in).
+    """
+
+    actor: Actor
+    command_id: UUID
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class Child(Frozen):
+    """The child a case is about (personal data: never logged, never in ids)."""
+
+    name: ShortText
+    gender: Annotated[str, StringConstraints(pattern=r"^(female|male|other)$")] | None = None
+    birth_date: date | None = None
+    class_name: ShortText | None = None
+
+
+class Guardian(Frozen):
+    """The proxy parent (代理家长) the child lives with."""
+
+    name: ShortText
+    relation: ShortText
+    phone: Phone | None = None
+
+
+class Parents(Frozen):
+    """Where the parents are."""
+
+    away: ParentsAway
+    work_place: ShortText | None = None
+    phone: Phone | None = None
+
+
+class FollowUp(Frozen):
+    """A follow-up task of a case, as the case knows it."""
+
+    follow_up_id: UUID
+    rule_id: str
+    sequence: int
+    kind: str
+    due_at: AwareDatetime
+    assignee_role: AssigneeRole
+    assignee_id: str | None
+    status: FollowUpStatus = FollowUpStatus.OPEN
+    escalation_level: int = 0
+    scheduled_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the task still has to be done."""
+        return self.status is FollowUpStatus.OPEN
+
+
+_IDENT: TypeAdapter[str] = TypeAdapter(Ident)
+_TEXT: TypeAdapter[str] = TypeAdapter(Text)
+_SHORT: TypeAdapter[str] = TypeAdapter(ShortText)
+
+
+def valid_id(field: str, value: str) -> str:
+    """``value`` if it is a valid id, else :class:`InvalidCommand` naming the field."""
+    try:
+        return _IDENT.validate_python(value)
+    except ValidationError:
+        raise InvalidCommand(
+            f"{field} {value!r} is not a valid id (1-64 letters, digits, '.', '_', ':', '@', '-')"
+        ) from None
+
+
+def valid_text(field: str, value: str | None, *, short: bool = False) -> str | None:
+    """Stripped ``value`` if it is acceptable free text (or None), else :class:`InvalidCommand`."""
+    if value is None:
+        return None
+    try:
+        return (_SHORT if short else _TEXT).validate_python(value)
+    except ValidationError:
+        limit = 200 if short else 4000
+        raise InvalidCommand(f"{field} must be 1-{limit} characters") from None

@@ -1,0 +1,478 @@
+"""Queries over the views: task lists, overdue summaries, case lists, audit log, stats.
+
+Lists use keyset pagination: ``after`` is the opaque cursor of the previous page's last
+row, so pages neither repeat nor skip rows while writes continue.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from projections.store import ViewStore, from_iso, iso
+from projections.views import AUDIT_COLUMNS, CASE_COLUMNS, TASK_COLUMNS
+
+T = TypeVar("T")
+ONE_DAY = timedelta(days=1)
+MAX_PAGE = 100
+
+
+class BadCursor(ValueError):
+    """Raised when a pagination cursor was not made by this service."""
+
+
+class TaskStatus(StrEnum):
+    """Which tasks a list shows."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list and the cursor of the next (None on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class TaskRow(BaseModel):
+    """A follow-up task as lists show it."""
+
+    follow_up_id: str
+    case_id: str
+    school_id: str
+    class_name: str | None
+    kind: str
+    rule_id: str
+    assignee_role: str
+    assignee_id: str | None
+    due_at: datetime
+    status: str
+    escalation_level: int
+    scheduled_at: datetime
+    closed_at: datetime | None
+    completed_by: str | None
+    days_overdue: int
+
+
+class CaseRow(BaseModel):
+    """A case as lists show it (no personal data: that stays in the event store)."""
+
+    case_id: str
+    school_id: str
+    class_name: str | None
+    state: str
+    risk_level: str
+    head_teacher_id: str
+    mentor_id: str | None
+    counselling_teacher_id: str | None
+    workflow: str
+    opened_at: datetime
+    closed_at: datetime | None
+    last_activity_at: datetime
+    version: int
+    next_due_at: datetime | None
+    next_due_kind: str | None
+
+
+class AuditRow(BaseModel):
+    """One event in the cross-case log."""
+
+    position: int
+    case_id: str | None
+    school_id: str | None
+    aggregate_version: int
+    event_type: str
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    recorded_at: datetime
+    command_id: str
+    summary: str
+
+
+class OverdueCount(BaseModel):
+    """Overdue tasks of one assignee and kind."""
+
+    assignee_role: str
+    assignee_id: str | None
+    kind: str
+    count: int
+    oldest_due_at: datetime
+    max_days_overdue: int
+
+
+class KindStats(BaseModel):
+    """Open and overdue tasks of one kind."""
+
+    kind: str
+    open: int
+    overdue: int
+
+
+class SchoolStats(BaseModel):
+    """Counts and compliance for one school."""
+
+    school_id: str
+    cases_by_state: dict[str, int]
+    tasks_by_kind: list[KindStats]
+    completed_on_time: int
+    completed_late: int
+    on_time_rate: float | None
+    mean_days_overdue: float | None
+    period_from: datetime
+    period_to: datetime
+
+
+def encode_cursor(*key: Any) -> str:
+    """An opaque cursor for a sort key."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The sort key in a cursor; :class:`BadCursor` if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise BadCursor("malformed cursor") from None
+    if not isinstance(key, list) or len(key) != size:
+        raise BadCursor("malformed cursor")
+    return key
+
+
+def days_overdue(due_at: datetime, now: datetime) -> int:
+    """Whole days a task is past due (0 if not yet due)."""
+    return max(0, (now - due_at) // ONE_DAY) if now > due_at else 0
+
+
+class ReadModels:
+    """The queries over the views, for the CLI, the API and the scheduler."""
+
+    def __init__(self, stores: Mapping[str, ViewStore]) -> None:
+        self.stores = stores
+
+    # ------------------------------------------------------------ tasks
+    def tasks(
+        self,
+        *,
+        now: datetime,
+        status: TaskStatus = TaskStatus.OPEN,
+        school_ids: Sequence[str] | None = None,
+        assignee_id: str | None = None,
+        assignee_role: str | None = None,
+        kind: str | None = None,
+        case_id: str | None = None,
+        min_days_overdue: int = 0,
+        due_within_days: int | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[TaskRow]:
+        """Tasks by status, soonest (or most overdue) first."""
+        where, params = _task_filters(
+            now=now, status=status, school_ids=school_ids, assignee_id=assignee_id,
+            assignee_role=assignee_role, kind=kind, case_id=case_id,
+            min_days_overdue=min_days_overdue, due_within_days=due_within_days,
+        )
+        return self._task_page(where, params, now, after, limit)
+
+    def my_tasks(
+        self,
+        *,
+        user_id: str,
+        now: datetime,
+        within_days: int = 7,
+        role_tasks: tuple[str, Sequence[str]] | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[TaskRow]:
+        """Open tasks of one person that are overdue or due within ``within_days``.
+
+        ``role_tasks`` (role, schools) adds the unassigned tasks of a role at those
+        schools, such as a supervisor's mentor pairings and reviews.
+        """
+        horizon = iso(now + timedelta(days=within_days))
+        who = "assignee_id = ?"
+        params: list[Any] = [user_id]
+        if role_tasks is not None and role_tasks[1]:
+            role, schools = role_tasks
+            marks = ", ".join("?" for _ in schools)
+            who = f"({who} OR (assignee_id IS NULL AND assignee_role = ? AND school_id IN ({marks})))"
+            params += [role, *schools]
+        where = [who, "status = 'open'", "due_at <= ?"]
+        params.append(horizon)
+        return self._task_page(where, params, now, after, limit)
+
+    def task(self, follow_up_id: str, now: datetime) -> TaskRow | None:
+        """One task by id."""
+        with self.stores["follow_ups"].reader() as cur:
+            cur.execute(
+                f"SELECT {', '.join(TASK_COLUMNS)} FROM follow_ups WHERE follow_up_id = ?",
+                (follow_up_id,),
+            )
+            row = cur.fetchone()
+        return _task(row, now) if row else None
+
+    def overdue_summary(
+        self, *, school_ids: Sequence[str], now: datetime
+    ) -> list[OverdueCount]:
+        """Overdue counts per assignee and kind at the given schools."""
+        if not school_ids:
+            return []
+        marks = ", ".join("?" for _ in school_ids)
+        with self.stores["follow_ups"].reader() as cur:
+            cur.execute(
+                "SELECT assignee_role, assignee_id, kind, COUNT(*), MIN(due_at) FROM follow_ups "
+                f"WHERE school_id IN ({marks}) AND status = 'open' AND due_at < ? "
+                "GROUP BY assignee_role, assignee_id, kind",
+                (*school_ids, iso(now)),
+            )
+            rows = cur.fetchall()
+        counts = []
+        for role, assignee, kind, count, oldest in rows:
+            due = from_iso(oldest)
+            assert due is not None
+            counts.append(OverdueCount(
+                assignee_role=role, assignee_id=assignee, kind=kind, count=count,
+                oldest_due_at=due, max_days_overdue=days_overdue(due, now),
+            ))
+        counts.sort(key=lambda c: (-c.count, c.oldest_due_at))
+        return counts
+
+    def _task_page(
+        self, where: list[str], params: list[Any], now: datetime, after: str | None, limit: int
+    ) -> Page[TaskRow]:
+        limit = max(1, min(limit, MAX_PAGE))
+        if after:
+            due, key = decode_cursor(after, 2)
+            where = [*where, "(due_at > ? OR (due_at = ? AND follow_up_id > ?))"]
+            params = [*params, due, due, key]
+        sql = (
+            f"SELECT {', '.join(TASK_COLUMNS)} FROM follow_ups WHERE {' AND '.join(where)} "
+            "ORDER BY due_at, follow_up_id LIMIT ?"
+        )
+        with self.stores["follow_ups"].reader() as cur:
+            cur.execute(sql, (*params, limit + 1))
+            rows = cur.fetchall()
+        items = [_task(r, now) for r in rows[:limit]]
+        cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            cursor = encode_cursor(last[TASK_COLUMNS.index("due_at")], last[0])
+        return Page[TaskRow](items=items, next_cursor=cursor)
+
+    # ------------------------------------------------------------ cases
+    def cases(
+        self,
+        *,
+        school_ids: Sequence[str] | None = None,
+        state: str | None = None,
+        mentor_id: str | None = None,
+        head_teacher_id: str | None = None,
+        risk_level: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[CaseRow]:
+        """Cases, oldest first, filtered."""
+        limit = max(1, min(limit, MAX_PAGE))
+        where: list[str] = []
+        params: list[Any] = []
+        if school_ids is not None:
+            if not school_ids:
+                return Page[CaseRow](items=[])
+            where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
+            params += list(school_ids)
+        for column, value in (("state", state), ("mentor_id", mentor_id),
+                              ("head_teacher_id", head_teacher_id), ("risk_level", risk_level)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if after:
+            opened, key = decode_cursor(after, 2)
+            where.append("(opened_at > ? OR (opened_at = ? AND case_id > ?))")
+            params += [opened, opened, key]
+        sql = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        sql += " ORDER BY opened_at, case_id LIMIT ?"
+        with self.stores["cases"].reader() as cur:
+            cur.execute(sql, (*params, limit + 1))
+            rows = cur.fetchall()
+        items = [_case(r) for r in rows[:limit]]
+        cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            cursor = encode_cursor(last[CASE_COLUMNS.index("opened_at")], last[0])
+        return Page[CaseRow](items=items, next_cursor=cursor)
+
+    def case(self, case_id: str) -> CaseRow | None:
+        """One case's row."""
+        with self.stores["cases"].reader() as cur:
+            cur.execute(f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE case_id = ?", (case_id,))
+            row = cur.fetchone()
+        return _case(row) if row else None
+
+    # ------------------------------------------------------------ audit
+    def audit_events(
+        self,
+        *,
+        case_id: str | None = None,
+        actor_id: str | None = None,
+        school_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[AuditRow]:
+        """Events in log order, filtered by case, actor, schools and recorded time."""
+        limit = max(1, min(limit, MAX_PAGE))
+        where: list[str] = []
+        params: list[Any] = []
+        if case_id is not None:
+            where.append("case_id = ?")
+            params.append(case_id)
+        if actor_id is not None:
+            where.append("actor_id = ?")
+            params.append(actor_id)
+        if school_ids is not None:
+            if not school_ids:
+                return Page[AuditRow](items=[])
+            where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
+            params += list(school_ids)
+        if since is not None:
+            where.append("recorded_at >= ?")
+            params.append(iso(since))
+        if until is not None:
+            where.append("recorded_at < ?")
+            params.append(iso(until))
+        if after:
+            (position,) = decode_cursor(after, 1)
+            where.append("position > ?")
+            params.append(int(position))
+        sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log"
+        if where:
+            sql += f" WHERE {' AND '.join(where)}"
+        sql += " ORDER BY position LIMIT ?"
+        with self.stores["audit_log"].reader() as cur:
+            cur.execute(sql, (*params, limit + 1))
+            rows = cur.fetchall()
+        items = [AuditRow(**dict(zip(AUDIT_COLUMNS, r, strict=True))) for r in rows[:limit]]
+        cursor = encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
+        return Page[AuditRow](items=items, next_cursor=cursor)
+
+    # ------------------------------------------------------------ stats
+    def stats(
+        self, *, school_id: str, now: datetime, since: datetime | None = None
+    ) -> SchoolStats:
+        """Cases per state, open/overdue tasks per kind, on-time completion since ``since``."""
+        since = since or now - timedelta(days=365)
+        with self.stores["cases"].reader() as cur:
+            cur.execute(
+                "SELECT state, COUNT(*) FROM cases WHERE school_id = ? GROUP BY state", (school_id,)
+            )
+            by_state = {state: n for state, n in cur.fetchall()}
+        with self.stores["follow_ups"].reader() as cur:
+            cur.execute(
+                "SELECT kind, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) "
+                "FROM follow_ups WHERE school_id = ? AND status = 'open' GROUP BY kind ORDER BY kind",
+                (iso(now), school_id),
+            )
+            kinds = [KindStats(kind=k, open=o, overdue=int(d or 0)) for k, o, d in cur.fetchall()]
+            cur.execute(
+                "SELECT SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN closed_at > due_at THEN 1 ELSE 0 END) FROM follow_ups "
+                "WHERE school_id = ? AND closed_at >= ? AND closed_at < ? AND status = 'done'",
+                (school_id, iso(since), iso(now)),
+            )
+            on_time, late = (int(v or 0) for v in cur.fetchone())
+            cur.execute(
+                "SELECT due_at FROM follow_ups WHERE school_id = ? AND status = 'open' "
+                "AND due_at < ?",
+                (school_id, iso(now)),
+            )
+            overdue_days = [(now - _at(r[0])) / ONE_DAY for r in cur.fetchall()]
+        done = on_time + late
+        return SchoolStats(
+            school_id=school_id,
+            cases_by_state=by_state,
+            tasks_by_kind=kinds,
+            completed_on_time=on_time,
+            completed_late=late,
+            on_time_rate=round(on_time / done, 4) if done else None,
+            mean_days_overdue=(
+                round(sum(overdue_days) / len(overdue_days), 2) if overdue_days else None
+            ),
+            period_from=since,
+            period_to=now,
+        )
+
+
+def _task_filters(
+    *,
+    now: datetime,
+    status: TaskStatus,
+    school_ids: Sequence[str] | None,
+    assignee_id: str | None,
+    assignee_role: str | None,
+    kind: str | None,
+    case_id: str | None,
+    min_days_overdue: int,
+    due_within_days: int | None,
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if school_ids is not None:
+        if not school_ids:
+            where.append("1 = 0")
+        else:
+            where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
+            params += list(school_ids)
+    for column, value in (("assignee_id", assignee_id), ("assignee_role", assignee_role),
+                          ("kind", kind), ("case_id", case_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    match status:
+        case TaskStatus.DONE | TaskStatus.CANCELLED:
+            where.append("status = ?")
+            params.append(status.value)
+        case TaskStatus.OVERDUE:
+            where += ["status = 'open'", "due_at < ?"]
+            params.append(iso(now - timedelta(days=min_days_overdue)))
+        case TaskStatus.DUE_SOON:
+            where += ["status = 'open'", "due_at >= ?", "due_at <= ?"]
+            params += [iso(now), iso(now + timedelta(days=due_within_days or 7))]
+        case TaskStatus.OPEN:
+            where.append("status = 'open'")
+            if due_within_days is not None:
+                where.append("due_at <= ?")
+                params.append(iso(now + timedelta(days=due_within_days)))
+    return where, params
+
+
+def _at(text: str) -> datetime:
+    moment = from_iso(text)
+    assert moment is not None
+    return moment
+
+
+def _task(row: Sequence[Any], now: datetime) -> TaskRow:
+    data = dict(zip(TASK_COLUMNS, row, strict=True))
+    due = _at(data["due_at"])
+    overdue = days_overdue(due, now) if data["status"] == "open" else 0
+    return TaskRow(**data, days_overdue=overdue)
+
+
+def _case(row: Sequence[Any]) -> CaseRow:
+    data = dict(zip(CASE_COLUMNS, row, strict=True))
+    data.pop("open_tasks")
+    return CaseRow(**data)

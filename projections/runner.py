@@ -1,0 +1,189 @@
+"""Catches the views up with the event log: batches, exactly once, resumable.
+
+SQLite cannot push notifications (eventsourcing 9.5.6), so the runner polls; a local
+save wakes it at once. Each view commits its rows and its new position together with a
+compare-and-set on the position, so a crash or a competing runner never applies a
+batch twice or skips one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+
+from projections.base import Projection
+from projections.store import StaleTracking, ViewStore
+
+log = structlog.get_logger()
+
+
+class ViewStatus(BaseModel):
+    """Where one view stands."""
+
+    name: str
+    position: int
+    lag: int
+    updated_at: str | None
+
+
+class ProjectionRunner:
+    """Feeds every view the notifications after its own position."""
+
+    def __init__(
+        self,
+        app: Any,
+        stores: Mapping[str, ViewStore],
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.app = app
+        self.stores = dict(stores)
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._advanced = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ setup
+    def setup(self) -> None:
+        """Create the views' tables and tracking rows if missing."""
+        for p in self.projections:
+            store = self.stores[p.name]
+            with store.transaction() as cur:
+                for ddl in p.schema():
+                    cur.execute(ddl)
+                store.ensure_tracking(cur, p.name)
+
+    # ------------------------------------------------------------ catching up
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply everything recorded so far; return how many notifications were read."""
+        read = 0
+        while True:
+            positions = {p.name: self.stores[p.name].position(p.name)[0] for p in self.projections}
+            start = min(positions.values(), default=0)
+            notifications = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return read
+            to_event = self.app.mapper.to_domain_event
+            batch = [(n.id, to_event(n)) for n in notifications]
+            end = notifications[-1].id
+            for p in self.projections:
+                position = positions[p.name]
+                part = batch if position <= start else [b for b in batch if b[0] > position]
+                if part:
+                    self._apply(p, part, position, end)
+            read += len(notifications)
+            if progress is not None:
+                progress(len(notifications))
+            with self._advanced:
+                self._advanced.notify_all()
+
+    def _apply(self, p: Projection, part: Sequence[tuple[int, Any]], start: int, end: int) -> None:
+        store = self.stores[p.name]
+        try:
+            with store.transaction() as cur:
+                p.apply(cur, part)
+                store.advance(cur, p.name, start, end)
+        except StaleTracking:
+            p.reset()  # another runner got there first; its rows stand, ours rolled back
+        except BaseException:
+            p.reset()
+            raise
+
+    # ------------------------------------------------------------ following
+    def wake(self, position: int | None = None) -> None:
+        """Ask the runner to catch up now (called after a local save)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Follow the log in a background thread until :meth:`stop`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._follow, name="projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following (the current batch finishes first)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _follow(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.catch_up()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("projection_catch_up_failed", failures=failures)
+                # Back off, but keep trying: a database hiccup must not stop the views.
+                self._stop.wait(min(60.0, self.poll_interval * 2**failures))
+                continue
+            self._wake.wait(self.poll_interval)
+
+    def wait_for(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
+        """Block until the views (all, or ``names``) reached ``position``; False on timeout."""
+        deadline = time.monotonic() + timeout
+        wanted = [p for p in self.projections if names is None or p.name in names]
+        while True:
+            if all(self.stores[p.name].position(p.name)[0] >= position for p in wanted):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._wake.set()
+            with self._advanced:
+                # Woken by a local batch; the short cap covers runners in other processes.
+                self._advanced.wait(min(remaining, 0.05))
+
+    # ------------------------------------------------------------ operations
+    def status(self) -> list[ViewStatus]:
+        """Position, lag and last update of every view."""
+        head = self.app.recorder.max_notification_id() or 0
+        result = []
+        for p in self.projections:
+            position, updated_at = self.stores[p.name].position(p.name)
+            result.append(
+                ViewStatus(name=p.name, position=position, lag=max(0, head - position),
+                           updated_at=updated_at)
+            )
+        return result
+
+    def rebuild(
+        self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Drop the named views (default: all), recreate them, and replay the log from zero."""
+        unknown = set(names or ()) - {p.name for p in self.projections}
+        if unknown:
+            raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
+        for p in self.projections:
+            if names and p.name not in names:
+                continue
+            store = self.stores[p.name]
+            store.drop_tables(p.tables)
+            p.reset()
+            with store.transaction() as cur:
+                for ddl in p.schema():
+                    cur.execute(ddl)
+                store.reset_tracking(cur, p.name)
+        return self.catch_up(progress)
+
+    def head(self) -> int:
+        """The newest notification id in the log."""
+        return int(self.app.recorder.max_notification_id() or 0)

@@ -1,0 +1,109 @@
+"""The port a view is stored behind: transactions, a tracking position, a SQL dialect.
+
+Projections and queries write portable SQL with ``?`` placeholders; a store for a
+database whose driver wants another style converts them. Drivers live in ``adapters``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor views use."""
+
+    rowcount: int
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class StaleTracking(Exception):  # noqa: N818 - a signal between runners
+    """Raised when another runner advanced a view first; the batch is rolled back."""
+
+
+class ViewStore(ABC):
+    """Where one view lives: its tables and its tracking row, in one database."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Cursor]:
+        """A write transaction: committed on success, rolled back on any exception."""
+
+    @abstractmethod
+    def reader(self) -> AbstractContextManager[Cursor]:
+        """A cursor for queries (read-only use)."""
+
+    @abstractmethod
+    def drop_tables(self, tables: Sequence[str]) -> None:
+        """Drop the given tables (rebuild)."""
+
+    def close(self) -> None:  # noqa: B027 - optional for drivers
+        """Release connections."""
+
+    # The tracking row is the same everywhere: one row per view name.
+    TRACKING_DDL = (
+        "CREATE TABLE IF NOT EXISTS view_tracking ("
+        "name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+
+    def position(self, name: str) -> tuple[int, str | None]:
+        """The last notification id applied to view ``name``, and when."""
+        with self.reader() as cur:
+            cur.execute("SELECT position, updated_at FROM view_tracking WHERE name = ?", (name,))
+            row = cur.fetchone()
+        return (int(row[0]), row[1]) if row else (0, None)
+
+    @staticmethod
+    def advance(cur: Cursor, name: str, start: int, end: int) -> None:
+        """Move the tracking position from ``start`` to ``end`` in the current transaction.
+
+        The compare-and-set is what makes a batch apply exactly once: if any other
+        runner moved the position, nothing matches and the whole batch rolls back.
+        """
+        now = iso(datetime.now(UTC))
+        cur.execute(
+            "UPDATE view_tracking SET position = ?, updated_at = ? WHERE name = ? AND position = ?",
+            (end, now, name, start),
+        )
+        if cur.rowcount != 1:
+            raise StaleTracking(f"view {name} is no longer at position {start}")
+
+    def ensure_tracking(self, cur: Cursor, name: str) -> None:
+        """Create the tracking row of a view at position 0 if missing."""
+        cur.execute(self.TRACKING_DDL)
+        cur.execute("SELECT 1 FROM view_tracking WHERE name = ?", (name,))
+        if cur.fetchone() is None:
+            cur.execute(
+                "INSERT INTO view_tracking (name, position, updated_at) VALUES (?, 0, ?)",
+                (name, iso(datetime.now(UTC))),
+            )
+
+    def reset_tracking(self, cur: Cursor, name: str) -> None:
+        """Back to position 0 (rebuild)."""
+        cur.execute(self.TRACKING_DDL)
+        cur.execute("DELETE FROM view_tracking WHERE name = ?", (name,))
+        self.ensure_tracking(cur, name)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC ISO text with a fixed width, so text order is time order in every database."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    """Inverse of :func:`iso`."""
+    return datetime.fromisoformat(text) if text else None
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Split ``items`` for ``IN (...)`` lists that stay under parameter limits."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,86 @@
+"""Shared fixtures: a fake clock, services on memory / SQLite, PostgreSQL when available."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.bootstrap import Caretrail, build
+from adapters.persistence import memory_env
+from adapters.settings import Settings
+from domain.values import Actor, Child, Guardian, Parents, ParentsAway, Role
+from tests.fakes import FakeClock
+from workflows.registry import Registry
+from workflows.services import CaseService
+
+TEACHER = Actor(user_id="t-head", role=Role.TEACHER)
+SUPERVISOR = Actor(user_id="sup-1", role=Role.SUPERVISOR)
+COUNSELLOR = Actor(user_id="t-counsel", role=Role.TEACHER)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return Registry.load()
+
+
+@pytest.fixture
+def service(clock: FakeClock, registry: Registry) -> Iterator[CaseService]:
+    """The case application on the in-memory store."""
+    app = CaseService(memory_env(), registry=registry, clock=clock)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def caretrail(tmp_path: Path, clock: FakeClock) -> Iterator[Caretrail]:
+    """The whole service on SQLite files in a temporary directory."""
+    app = build(Settings(data_dir=tmp_path / "data"), clock=clock)
+    yield app
+    app.close()
+
+
+def identify(service: CaseService, clock: FakeClock, n: int = 1, **overrides: Any) -> Any:
+    """Identify a child with plausible details (the ``n``-th student of school s1)."""
+    args: dict[str, Any] = {
+        "school_id": "s1",
+        "student_no": f"2026{n:04d}",
+        "child": Child(name="王小明", class_name="三年级2班"),
+        "guardian": Guardian(name="李奶奶", relation="grandmother", phone="13800000000"),
+        "parents": Parents(away=ParentsAway.BOTH, work_place="广东东莞"),
+        "head_teacher_id": TEACHER.user_id,
+        "occurred_at": clock(),
+    }
+    args.update(overrides)
+    return service.identify_child(TEACHER, **args)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+def postgres_url() -> str | None:
+    """The server tests may use, or None (tests then skip, unless CI requires them)."""
+    url = os.environ.get("CARETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=2):
+            return url
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = postgres_url()
+    if url is None:
+        if os.environ.get("CARETRAIL_REQUIRE_POSTGRES"):
+            pytest.fail("CARETRAIL_REQUIRE_POSTGRES is set but PostgreSQL is not reachable")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (CI sets CARETRAIL_REQUIRE_POSTGRES=1)")
+    return url

@@ -1,0 +1,199 @@
+"""A workflow definition as the case's policy: allowed steps and follow-up decisions.
+
+Pure: (definition, case after the command, the command's events) -> decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from pydantic import BaseModel
+
+from domain.policy import (
+    Cancel,
+    CaseFacts,
+    Complete,
+    EscalationStep,
+    FollowUpDecision,
+    Reassign,
+    Schedule,
+)
+from domain.values import Action, AssigneeRole, FollowUp, RiskLevel, WorkflowRef
+from workflows.definition import Definition, FollowUpRule
+
+
+class Workflow:
+    """Implements :class:`domain.policy.WorkflowPolicy` for one definition version."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self._rules = {rule.id: rule for rule in definition.follow_ups}
+        self._moves: dict[tuple[str, Action], str] = {}
+        self._allowed: dict[str, tuple[Action, ...]] = {s: () for s in definition.states}
+        for t in definition.transitions:
+            for state in t.from_:
+                self._moves[state, t.action] = t.to or state
+                self._allowed[state] = (*self._allowed[state], t.action)
+        self._ladder = tuple(
+            EscalationStep(level=e.level, after_days=e.after_days, to=e.to)
+            for e in definition.escalation
+        )
+
+    # ------------------------------------------------------------ state machine
+    @property
+    def ref(self) -> WorkflowRef:
+        """Name and version."""
+        return self.definition.ref
+
+    @property
+    def initial_state(self) -> str:
+        """The state a new case starts in."""
+        return self.definition.initial
+
+    def allowed_actions(self, state: str) -> tuple[Action, ...]:
+        """Actions allowed in ``state``, in definition order."""
+        return self._allowed.get(state, ())
+
+    def next_state(self, state: str, action: Action) -> str:
+        """Where ``action`` leads from ``state``."""
+        return self._moves[state, action]
+
+    def is_final(self, state: str) -> bool:
+        """True for states such as ``closed``."""
+        return state in self.definition.final
+
+    def escalation_ladder(self) -> Sequence[EscalationStep]:
+        """The escalation steps, lowest level first."""
+        return self._ladder
+
+    def rule(self, rule_id: str) -> FollowUpRule:
+        """The follow-up rule with this id."""
+        return self._rules[rule_id]
+
+    # ------------------------------------------------------------ follow-ups
+    def decide_follow_ups(
+        self,
+        case: CaseFacts,
+        entered: str | None,
+        events: Sequence[BaseModel],
+        at: datetime,
+    ) -> list[FollowUpDecision]:
+        """Complete, reschedule, cancel, reassign and schedule tasks after one command.
+
+        Order: tasks fulfilled by the command's events are completed (and recurring ones
+        get their successor); open tasks that no longer apply are cancelled, or follow
+        their assignee; then rules triggered by the entered state or by the events open
+        new tasks, at most one open task per kind.
+        """
+        decisions: list[FollowUpDecision] = []
+        completed = [
+            case.follow_ups[e.follow_up_id]  # type: ignore[attr-defined]
+            for e in events
+            if type(e).__name__ == "FollowUpCompleted"
+        ]
+        open_kinds: set[str] = set()
+        for task in sorted(case.follow_ups.values(), key=_order):
+            if not task.is_open:
+                continue
+            rule = self._rules[task.rule_id]
+            by = next((e for e in events if any(m.matches(e) for m in rule.completed_by)), None)
+            if by is not None:
+                decisions.append(Complete(follow_up_id=task.follow_up_id,
+                                          completed_by=type(by).__name__))
+                completed.append(task)
+            elif not self._applies(rule, case):
+                decisions.append(Cancel(follow_up_id=task.follow_up_id,
+                                        reason=self._why_not(rule, case)))
+            else:
+                open_kinds.add(rule.kind)
+                assignee = _assignee_id(rule.assignee, case)
+                if assignee != task.assignee_id:
+                    decisions.append(Reassign(follow_up_id=task.follow_up_id,
+                                              assignee_id=assignee))
+
+        for task in completed:
+            rule = self._rules[task.rule_id]
+            if rule.recur_every_days and self._applies(rule, case) and rule.kind not in open_kinds:
+                decisions.append(self._schedule(rule, case, at, rule.recur_every_days))
+                open_kinds.add(rule.kind)
+
+        for rule in self.definition.follow_ups:
+            triggered = (entered is not None and entered in rule.on_enter) or any(
+                m.matches(e) for m in rule.on_event for e in events
+            )
+            if triggered and rule.kind not in open_kinds and self._applies(rule, case):
+                decisions.append(self._schedule(rule, case, at, rule.due_days))
+                open_kinds.add(rule.kind)
+        return decisions
+
+    def _applies(self, rule: FollowUpRule, case: CaseFacts) -> bool:
+        return case.state in rule.active_in and all(_holds(c, case) for c in rule.when)
+
+    def _why_not(self, rule: FollowUpRule, case: CaseFacts) -> str:
+        if case.state not in rule.active_in:
+            return f"case is now {case.state}"
+        failed = [c for c in rule.when if not _holds(c, case)]
+        return f"no longer {', '.join(failed)}"
+
+    def _schedule(
+        self, rule: FollowUpRule, case: CaseFacts, at: datetime, days: float | None
+    ) -> Schedule:
+        if days is None:
+            due_at = self.next_term_start(at)
+        else:
+            factor = 1.0
+            modifier = self.definition.modifiers.risk.get(case.risk_level)
+            if rule.scale_with_risk and modifier is not None:
+                factor = modifier.due_factor
+            due_at = at + timedelta(days=days * factor)
+        return Schedule(
+            rule_id=rule.id,
+            kind=rule.kind,
+            due_at=due_at.astimezone(UTC),
+            assignee_role=rule.assignee,
+            assignee_id=_assignee_id(rule.assignee, case),
+        )
+
+    def next_term_start(self, at: datetime) -> datetime:
+        """Midnight (school time zone) of the first term start after ``at``."""
+        calendar = self.definition.calendar
+        assert calendar is not None  # checked when the definition was loaded
+        tz = self.definition.tz
+        today = at.astimezone(tz).date()
+        starts = sorted(
+            date(year, int(md[:2]), int(md[3:]))
+            for year in (today.year, today.year + 1)
+            for md in calendar.term_starts
+        )
+        first = next(d for d in starts if d > today)
+        return datetime.combine(first, time(), tzinfo=tz)
+
+
+def _order(task: FollowUp) -> tuple[datetime, int]:
+    return task.scheduled_at, task.sequence
+
+
+def _holds(condition: str, case: CaseFacts) -> bool:
+    match condition:
+        case "mentor_present":
+            return case.mentor_id is not None
+        case "mentor_absent":
+            return case.mentor_id is None
+        case "risk_high":
+            return case.risk_level is RiskLevel.HIGH
+        case "risk_normal":
+            return case.risk_level is RiskLevel.NORMAL
+    raise ValueError(condition)
+
+
+def _assignee_id(role: AssigneeRole, case: CaseFacts) -> str | None:
+    """The person who holds ``role`` for this case (None: anyone with the role at the school)."""
+    match role:
+        case AssigneeRole.HEAD_TEACHER:
+            return case.head_teacher_id
+        case AssigneeRole.MENTOR:
+            return case.mentor_id
+        case AssigneeRole.COUNSELLING_TEACHER:
+            return case.counselling_teacher_id
+    return None
