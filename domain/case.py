@@ -18,6 +18,7 @@ from domain.errors import (
     OccurredBeforeCase,
     OccurredInFuture,
 )
+from domain.ids import follow_up_id_for
 from domain.policy import Cancel, Complete, Reassign, Schedule, WorkflowPolicy
 from domain.values import (
     FUTURE_TOLERANCE,
@@ -39,7 +40,6 @@ from domain.values import (
     valid_id,
     valid_text,
 )
-from domain.ids import follow_up_id_for
 
 ONE_DAY = timedelta(days=1)
 
@@ -101,6 +101,7 @@ class Case(Aggregate):
 
         def mutate(self, aggregate: Any) -> Any:
             case = super().mutate(aggregate)
+            assert isinstance(case, Case)
             # Remember the command so a retry is recognised (last event wins: its version).
             case.commands[self.command_id] = self.originator_version
             return case

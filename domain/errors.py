@@ -103,7 +103,7 @@ class MentorAtCapacity(DomainError):
         super().__init__(f"mentor {teacher_id} already has {capacity} children (the maximum)")
 
 
-class AlreadyApplied(Exception):  # noqa: N818 - a signal, not an error
+class AlreadyApplied(Exception):  # a signal, not an error
     """Raised by a command whose command id the aggregate has already applied.
 
     Not a refusal: the application answers with the first result and records nothing.

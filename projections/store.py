@@ -24,7 +24,7 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
-class StaleTracking(Exception):  # noqa: N818 - a signal between runners
+class StaleTracking(Exception):  # a signal between runners
     """Raised when another runner advanced a view first; the batch is rolled back."""
 
 

@@ -12,7 +12,10 @@ def summarise(event: Any) -> str:
     """A human-readable line about ``event`` that carries no personal data."""
     match event:
         case Case.Identified():
-            return f"case opened in {event.state} (risk {event.risk_level}, head teacher {event.head_teacher_id})"
+            return (
+                f"case opened in {event.state} (risk {event.risk_level}, "
+                f"head teacher {event.head_teacher_id})"
+            )
         case Case.HomeVisited():
             met = "guardian met" if event.guardian_met else "guardian not met"
             return f"home visit recorded ({met})"

@@ -297,7 +297,7 @@ def _check_match(where: str, match: EventMatch) -> Iterator[str]:
         if field is None:
             yield f"{where}: event {match.event} has no field '{name}'"
             continue
-        adapter: TypeAdapter[Any] = TypeAdapter(field.annotation)
+        adapter: TypeAdapter[Any] = TypeAdapter(field.annotation or Any)
         for value in wanted if isinstance(wanted, list) else [wanted]:
             try:
                 adapter.validate_python(value)

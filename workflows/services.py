@@ -84,7 +84,7 @@ class CaseService(Application[UUID]):
         self.default_workflow = default_workflow
         self.mentor_capacity = mentor_capacity
         self.max_attempts = max_attempts
-        self.snapshotting_intervals = (
+        self.snapshotting_intervals = (  # type: ignore[misc]  # per instance: set from settings
             {Case: snapshot_interval, Mentor: snapshot_interval} if snapshot_interval else {}
         )
         self._listeners: list[Callable[[int], None]] = []
@@ -140,7 +140,8 @@ class CaseService(Application[UUID]):
     def get_mentor(self, teacher_id: str) -> Mentor | None:
         """A teacher's mentoring record, if they ever mentored."""
         try:
-            return self.repository.get(mentor_id_for(self.id_namespace, teacher_id))  # type: ignore[no-any-return]
+            mentor: Mentor = self.repository.get(mentor_id_for(self.id_namespace, teacher_id))
+            return mentor
         except AggregateNotFoundError:
             return None
 
@@ -311,7 +312,8 @@ class CaseService(Application[UUID]):
                 recordings = self.save(case, *mentors)
             except IntegrityError:
                 if expected is not None:
-                    raise VersionConflict(case_id, expected, self.get_case(case_id).version)
+                    actual = self.get_case(case_id).version
+                    raise VersionConflict(case_id, expected, actual) from None
                 continue  # another writer won the race: read again and re-decide
             return self._result(case, recordings)
         raise ConcurrentUpdate(case_id, self.max_attempts)
@@ -349,7 +351,7 @@ class CaseService(Application[UUID]):
     def _result(self, case: Case, recordings: Sequence[Recording[UUID]]) -> CommandResult:
         own = [r.domain_event for r in recordings if r.domain_event.originator_id == case.id]
         scheduled = tuple(
-            case.follow_ups[e.follow_up_id]  # type: ignore[attr-defined]
+            case.follow_ups[e.follow_up_id]
             for e in own
             if isinstance(e, Case.FollowUpScheduled)
         )

@@ -97,7 +97,7 @@ def main() -> None:
         _fail(str(e), 1)
     except ValidationError as e:
         _fail("; ".join(_problem(err) for err in e.errors()), 1)
-    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback to users
+    except Exception as e:  # the last line of defence: no traceback to users
         if os.environ.get("CARETRAIL_DEBUG"):
             raise
         _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
