@@ -93,6 +93,7 @@ class ProjectionRunner:
         store = self.stores[p.name]
         try:
             with store.transaction() as cur:
+                store.claim(cur, p.name, start)
                 p.apply(cur, part)
                 store.advance(cur, p.name, start, end)
         except StaleTracking:

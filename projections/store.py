@@ -59,6 +59,20 @@ class ViewStore(ABC):
             row = cur.fetchone()
         return (int(row[0]), row[1]) if row else (0, None)
 
+    #: How :meth:`claim` locks the tracking row ("FOR UPDATE" where the database has it).
+    LOCK_ROW = ""
+
+    def claim(self, cur: Cursor, name: str, start: int) -> None:
+        """First statement of a batch: lock the view's tracking row and check it is at ``start``.
+
+        Another runner that moved the view on makes this batch stale before any row is
+        written (rather than failing later on a duplicate key).
+        """
+        cur.execute(f"SELECT position FROM view_tracking WHERE name = ? {self.LOCK_ROW}", (name,))
+        row = cur.fetchone()
+        if row is None or int(row[0]) != start:
+            raise StaleTracking(f"view {name} is no longer at position {start}")
+
     @staticmethod
     def advance(cur: Cursor, name: str, start: int, end: int) -> None:
         """Move the tracking position from ``start`` to ``end`` in the current transaction.
