@@ -33,7 +33,7 @@ class Caretrail:
     def close(self) -> None:
         """Stop background work and close connections."""
         self.runner.stop()
-        for store in self.runner.stores.values():
+        for store in {id(s): s for s in self.runner.stores.values()}.values():
             store.close()
         self.cases.close()
 
@@ -43,14 +43,18 @@ def build(
     *,
     clock: Callable[[], datetime] | None = None,
     memory: bool = False,
-    create_tables: bool = True,
+    create_tables: bool | None = None,
 ) -> Caretrail:
     """Build caretrail from settings (default: the environment).
 
     ``memory=True`` keeps events in memory (tests); views still need files, under
-    ``settings.data_dir``.
+    ``settings.data_dir``. Tables are created at start on SQLite; on PostgreSQL only
+    ``caretrail migrate`` creates them (``create_tables=True``), so that many workers
+    starting together never race on DDL.
     """
     settings = settings or Settings()
+    if create_tables is None:
+        create_tables = not settings.is_postgres
     clock = clock or Clock()
     registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
@@ -78,7 +82,18 @@ def build(
 
 
 def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
-    """Where each view lives: one SQLite file per view under ``views/``."""
+    """Where each view lives: one SQLite file per view under ``views/``, or PostgreSQL tables."""
+    if settings.is_postgres:
+        from adapters.views_postgres import PostgresViewStore
+
+        assert settings.database_url is not None
+        shared = PostgresViewStore(
+            settings.database_url,
+            schema=settings.postgres_schema or "public",
+            pool_size=settings.postgres_pool_size,
+            lock_timeout=settings.postgres_lock_timeout,
+        )
+        return dict.fromkeys(names, shared)
     directory: Path = settings.sqlite_dir / "views"
     return {
         name: SQLiteViewStore(directory / f"{name}.sqlite", lock_timeout=settings.sqlite_lock_timeout)

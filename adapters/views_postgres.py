@@ -1,0 +1,104 @@
+"""PostgreSQL for the views: all views in one schema, a connection pool, portable SQL.
+
+Queries are written with ``?`` placeholders (the SQLite style); this store turns them
+into psycopg's ``%s`` once per distinct statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg_pool import ConnectionPool
+
+from projections.store import Cursor, ViewStore
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def to_psycopg(statement: str) -> str:
+    """``?`` placeholders to ``%s`` (and literal ``%`` escaped)."""
+    return _PLACEHOLDER.sub("%s", statement.replace("%", "%%"))
+
+
+class _PgCursor:
+    """A psycopg cursor that speaks the ``?`` dialect of the views."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(to_psycopg(statement), params or None)
+
+    def executemany(self, statement: str, seq: Sequence[Sequence[Any]]) -> Any:
+        return self._cursor.executemany(to_psycopg(statement), seq)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+
+class PostgresViewStore(ViewStore):
+    """Views as tables in one PostgreSQL schema, shared by every process."""
+
+    LOCK_ROW = "FOR UPDATE"
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        schema: str = "public",
+        pool_size: int = 5,
+        lock_timeout: int = 5,
+        pool: ConnectionPool | None = None,
+    ) -> None:
+        self.schema = schema
+        self.lock_timeout = lock_timeout
+        self._own_pool = pool is None
+        self.pool = pool or ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            configure=self._configure,
+            kwargs={"autocommit": False},
+            name=f"caretrail-views-{schema}",
+        )
+
+    def _configure(self, conn: Connection[Any]) -> None:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        # Never wait forever on a lock (the library's default is 0 = forever).
+        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{self.lock_timeout}s")))
+        conn.commit()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _PgCursor(cur)
+
+    @contextmanager
+    def reader(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # One snapshot for every statement of the read, and nothing written by accident.
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield _PgCursor(cur)
+
+    def drop_tables(self, tables: Sequence[str]) -> None:
+        with self.transaction() as cur:
+            for table in tables:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def close(self) -> None:
+        if self._own_pool:
+            self.pool.close()
