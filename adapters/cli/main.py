@@ -11,7 +11,7 @@ import click
 import typer
 from pydantic import ValidationError
 
-from adapters.cli import case, views
+from adapters.cli import case, ops, views
 from adapters.cli.common import CliError, JsonOpt, emit, service
 from adapters.demo import generate
 from domain.errors import DomainError
@@ -29,6 +29,8 @@ app = typer.Typer(
 app.add_typer(case.app, name="case")
 app.add_typer(views.projections_app, name="projections")
 app.command("tasks")(views.tasks)
+app.command("migrate")(ops.migrate)
+app.command("worker")(ops.worker)
 
 
 @app.command()
