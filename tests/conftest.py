@@ -63,6 +63,23 @@ def identify(service: CaseService, clock: FakeClock, n: int = 1, **overrides: An
     return service.identify_child(TEACHER, **args)
 
 
+@pytest.fixture(scope="session")
+def demo_events(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a SQLite store holding one demo school year (~26,000 events), made once."""
+    from datetime import UTC, datetime
+
+    from adapters.demo import generate
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data")
+    clock = FakeClock(datetime(2026, 11, 29, tzinfo=UTC))
+    app = build(settings, clock=clock)
+    try:
+        generate(app.cases, clock.set, seed=7, schools=1, until=clock())
+    finally:
+        app.close()
+    return settings
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 def postgres_url() -> str | None:
     """The server tests may use, or None (tests then skip, unless CI requires them)."""

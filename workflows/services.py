@@ -10,6 +10,8 @@ knows them (``MAPPER_TOPIC``; ``adapters.persistence`` does this).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -75,7 +77,8 @@ class CaseService(Application[UUID]):
         default_workflow: str = "left_behind",
         mentor_capacity: int = 3,
         snapshot_interval: int = 50,
-        max_attempts: int = 5,
+        max_attempts: int = 8,
+        retry_pause: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(env)
         self.registry = registry
@@ -84,6 +87,7 @@ class CaseService(Application[UUID]):
         self.default_workflow = default_workflow
         self.mentor_capacity = mentor_capacity
         self.max_attempts = max_attempts
+        self.retry_pause = retry_pause or _jittered_pause
         self.snapshotting_intervals = (  # type: ignore[misc]  # per instance: set from settings
             {Case: snapshot_interval, Mentor: snapshot_interval} if snapshot_interval else {}
         )
@@ -295,7 +299,9 @@ class CaseService(Application[UUID]):
         expected: int | None = opts.pop("expected_version", None)
         if opts:
             raise TypeError(f"unexpected options: {', '.join(opts)}")
-        for _ in range(self.max_attempts):
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self.retry_pause(attempt)
             case = self.get_case(case_id)
             if command_id in case.commands:
                 return self._replayed(case, case.commands[command_id])
@@ -376,3 +382,6 @@ class CaseService(Application[UUID]):
         )
 
 
+def _jittered_pause(attempt: int) -> None:
+    """Wait a random moment before retrying a lost race, so writers stop colliding in step."""
+    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter, not a secret

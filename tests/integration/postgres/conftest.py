@@ -1,0 +1,56 @@
+"""PostgreSQL scale-out tests: a fresh schema per test, processes that share it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from adapters.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A schema of its own, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_r" CASCADE')
+
+
+@pytest.fixture
+def pg_env(pg_url: str, pg_schema: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for a caretrail process on that schema."""
+    return {
+        **os.environ,
+        "CARETRAIL_DATABASE_URL": pg_url,
+        "CARETRAIL_POSTGRES_SCHEMA": pg_schema,
+        "CARETRAIL_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@pytest.fixture
+def pg_settings(pg_url: str, pg_schema: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", database_url=pg_url, postgres_schema=pg_schema
+    )
+
+
+def python(script: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """Start ``python -c script`` in the repository with the given environment."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
