@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     digest_time: str = "07:30"
     timezone: str = "Asia/Shanghai"
 
+    #: Key of the keyed hash (HMAC-SHA256) API tokens are stored under; default: a key
+    #: file ``auth.key`` created in the data directory. Set it when workers share no disk.
+    token_key: SecretStr | None = None
+
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: str = "INFO"
 
