@@ -9,6 +9,7 @@ from pathlib import Path
 
 from adapters.clock import Clock
 from adapters.persistence import event_store_env, memory_env
+from adapters.pg_notify import NotifyListener
 from adapters.settings import Settings
 from adapters.views_sqlite import SQLiteViewStore
 from projections.queries import ReadModels
@@ -29,9 +30,18 @@ class Caretrail:
     cases: CaseService
     runner: ProjectionRunner
     read: ReadModels
+    listener: NotifyListener | None = None
+
+    def start(self) -> None:
+        """Start background work: views follow the store (woken by other processes on PostgreSQL)."""
+        self.runner.start()
+        if self.listener is not None:
+            self.listener.start()
 
     def close(self) -> None:
         """Stop background work and close connections."""
+        if self.listener is not None:
+            self.listener.stop()
         self.runner.stop()
         for store in {id(s): s for s in self.runner.stores.values()}.values():
             store.close()
@@ -75,9 +85,14 @@ def build(
     if create_tables:
         runner.setup()
     cases.on_saved(runner.wake)
+    listener = None
+    if settings.is_postgres and not memory:
+        assert settings.database_url is not None
+        # The recorder NOTIFYs on a channel named after its events table.
+        listener = NotifyListener(settings.database_url, f"{cases.name}_events", runner.wake)
     return Caretrail(
         settings=settings, clock=clock, registry=registry, cases=cases, runner=runner,
-        read=ReadModels(stores),
+        read=ReadModels(stores), listener=listener,
     )
 
 

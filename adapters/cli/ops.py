@@ -61,7 +61,7 @@ def worker() -> None:
         signal.signal(sig, lambda *_: stopping.set())
     app = build(Settings())
     try:
-        app.runner.start()
+        app.start()
         typer.echo(f"caretrail worker: following {_describe(app.settings)}")
         stopping.wait()
     finally:
