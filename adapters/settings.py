@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=60.0, gt=0)
     digest_time: str = "07:30"
     timezone: str = "Asia/Shanghai"
+    #: Where escalations and digests go: the log, or a webhook (see docs/operations.md).
+    notifier: Literal["log", "webhook"] = "log"
+    #: A robot's URL holds its key: kept secret, never logged.
+    webhook_url: SecretStr | None = None
+    webhook_format: Literal["plain", "wecom", "dingtalk"] = "plain"
+    #: A DingTalk robot's signing secret (加签, "SEC..."), if the robot signs.
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    #: First retry of a failed notification after this long; each retry waits twice as long.
+    notify_retry_seconds: float = Field(default=30.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
 
     #: Key of the keyed hash (HMAC-SHA256) API tokens are stored under; default: a key
     #: file ``auth.key`` created in the data directory. Set it when workers share no disk.
