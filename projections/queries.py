@@ -248,6 +248,44 @@ class ReadModels:
         counts.sort(key=lambda c: (-c.count, c.oldest_due_at))
         return counts
 
+    def escalation_candidates(
+        self,
+        *,
+        now: datetime,
+        thresholds: Sequence[tuple[int, int]],
+        after: str | None = None,
+        limit: int = MAX_PAGE,
+    ) -> Page[TaskRow]:
+        """Open tasks, at every school, that may have reached an escalation rung.
+
+        ``thresholds`` are (level, after_days) rungs: a task qualifies when it is below
+        ``level`` and due at least ``after_days`` whole days before ``now`` for some
+        rung (the case's own ladder decides; this is the superset). Oldest due first.
+        """
+        if not thresholds:
+            return Page[TaskRow](items=[])
+        rungs = sorted(set(thresholds))
+        earliest = min(days for _, days in rungs)
+        where = [
+            "status = 'open'",
+            "due_at <= ?",
+            "(" + " OR ".join("(escalation_level < ? AND due_at <= ?)" for _ in rungs) + ")",
+        ]
+        params: list[Any] = [iso(now - timedelta(days=earliest))]
+        for level, days in rungs:
+            params += [level, iso(now - timedelta(days=days))]
+        return self._task_page(where, params, now, after, limit)
+
+    def overdue_schools(self, *, now: datetime) -> list[str]:
+        """Schools with at least one open task past due at ``now``."""
+        with self.stores["follow_ups"].reader() as cur:
+            cur.execute(
+                "SELECT DISTINCT school_id FROM follow_ups WHERE status = 'open' AND due_at < ? "
+                "ORDER BY school_id",
+                (iso(now),),
+            )
+            return [row[0] for row in cur.fetchall()]
+
     def _task_page(
         self, where: list[str], params: list[Any], now: datetime, after: str | None, limit: int
     ) -> Page[TaskRow]:
