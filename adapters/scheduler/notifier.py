@@ -1,0 +1,159 @@
+"""The Notifier port and its implementations: the log (default) and a webhook.
+
+A notifier delivers one message or raises :class:`DeliveryFailed`. It does not retry:
+the outbox (``adapters.scheduler.outbox``) retries with backoff, across restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar
+from urllib.parse import quote_plus, urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+import structlog
+
+from adapters.scheduler.formats import Format, body
+from adapters.scheduler.messages import EscalationBatch, SchoolDigest
+from adapters.settings import Settings
+
+log = structlog.get_logger()
+
+
+class SchedulerConfigError(ValueError):
+    """Raised when the scheduler's settings cannot work (e.g. a webhook without a URL)."""
+
+
+class DeliveryFailed(Exception):
+    """Raised when a notifier could not deliver a message; the reason holds no secret."""
+
+
+class Notifier(ABC):
+    """Delivers escalation notices and digests to people."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def send(self, message: EscalationBatch | SchoolDigest) -> None:
+        """Deliver ``message`` or raise :class:`DeliveryFailed`."""
+
+    def close(self) -> None:  # noqa: B027 - optional
+        """Release connections."""
+
+
+class LogNotifier(Notifier):
+    """Writes each notice and digest to the log (structlog), ids and counts only."""
+
+    name = "log"
+
+    def send(self, message: EscalationBatch | SchoolDigest) -> None:
+        """Log one line per escalation notice, or one line per digest."""
+        if isinstance(message, EscalationBatch):
+            for n in message.notices:
+                log.info(
+                    "escalation_notice", case_id=n.case_id, follow_up_id=n.follow_up_id,
+                    school_id=n.school_id, kind=n.kind, assignee_role=n.assignee_role,
+                    assignee_id=n.assignee_id, level=n.level, to_role=n.to_role,
+                    days_overdue=n.days_overdue,
+                )
+        else:
+            log.info(
+                "school_digest", school_id=message.school_id, total_overdue=message.total_overdue,
+                by_kind=message.by_kind, oldest_case_ids=[i.case_id for i in message.oldest],
+            )
+
+
+class WebhookNotifier(Notifier):
+    """POSTs JSON to a URL: plain, or as a WeCom or DingTalk group robot message."""
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fmt: Format = "plain",
+        secret: str | None = None,
+        timeout: float = 5.0,
+        tz: ZoneInfo | None = None,
+        wall_time: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SchedulerConfigError("webhook URL must be an http:// or https:// URL")
+        if secret is not None and fmt != "dingtalk":
+            raise SchedulerConfigError("a webhook secret is only used by the dingtalk format")
+        self.url = url
+        self.fmt = fmt
+        self.secret = secret
+        self.tz = tz or ZoneInfo("Asia/Shanghai")
+        # DingTalk checks the signature's timestamp against real time: not the app clock.
+        self.wall_time = wall_time
+        self.client = httpx.Client(timeout=timeout, transport=transport)
+
+    @property
+    def where(self) -> str:
+        """The URL without its query (a robot's key lives there): safe to log."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+    def send(self, message: EscalationBatch | SchoolDigest) -> None:
+        """POST the message; anything but a 2xx (and, for robots, errcode 0) is a failure."""
+        try:
+            response = self.client.post(self._target(), json=body(self.fmt, message, self.tz))
+        except httpx.HTTPError as e:
+            raise DeliveryFailed(f"{type(e).__name__} posting to {self.where}") from None
+        if not response.is_success:
+            raise DeliveryFailed(f"HTTP {response.status_code} from {self.where}")
+        if self.fmt != "plain":
+            answer = _json(response)
+            code = answer.get("errcode")
+            if code != 0:
+                detail = str(answer.get("errmsg", "no errmsg"))[:200]
+                raise DeliveryFailed(f"{self.fmt} robot refused: errcode {code}: {detail}")
+
+    def _target(self) -> str:
+        if self.secret is None:
+            return self.url
+        # DingTalk 加签: HMAC-SHA256 of "timestamp\nsecret", base64, URL-encoded.
+        stamp = str(round(self.wall_time() * 1000))
+        digest = hmac.new(self.secret.encode(), f"{stamp}\n{self.secret}".encode(), hashlib.sha256)
+        sign = quote_plus(base64.b64encode(digest.digest()))
+        joiner = "&" if "?" in self.url else "?"
+        return f"{self.url}{joiner}timestamp={stamp}&sign={sign}"
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise DeliveryFailed(f"HTTP {response.status_code} but the answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise DeliveryFailed("the answer is not a JSON object")
+    return data
+
+
+def notifier_from_settings(settings: Settings) -> Notifier:
+    """The notifier the settings ask for; :class:`SchedulerConfigError` if incomplete."""
+    if settings.notifier == "log":
+        return LogNotifier()
+    if settings.webhook_url is None:
+        raise SchedulerConfigError("CARETRAIL_NOTIFIER=webhook needs CARETRAIL_WEBHOOK_URL")
+    return WebhookNotifier(
+        settings.webhook_url.get_secret_value(),
+        fmt=settings.webhook_format,
+        secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        timeout=settings.webhook_timeout_seconds,
+        tz=ZoneInfo(settings.timezone),
+    )
