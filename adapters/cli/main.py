@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from adapters.cli import case, ops, views
+from adapters.cli import scheduler as scheduler_cli
 from adapters.cli.common import CliError, JsonOpt, emit, service
 from adapters.demo import generate
 from domain.errors import DomainError
@@ -31,6 +32,8 @@ app.add_typer(views.projections_app, name="projections")
 app.command("tasks")(views.tasks)
 app.command("migrate")(ops.migrate)
 app.command("worker")(ops.worker)
+app.command("scheduler")(scheduler_cli.scheduler)
+app.command("digest")(scheduler_cli.digest)
 
 
 @app.command()
