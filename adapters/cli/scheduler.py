@@ -1,0 +1,141 @@
+"""``caretrail scheduler`` (standalone sweeps, digests, notifications) and ``caretrail digest``."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from adapters.bootstrap import build
+from adapters.cli.common import CliError, JsonOpt, emit, service
+from adapters.clock import Clock
+from adapters.scheduler.digest import build_digest
+from adapters.scheduler.formats import plain_text
+from adapters.scheduler.lock import LockError
+from adapters.scheduler.notifier import DeliveryFailed, SchedulerConfigError, notifier_from_settings
+from adapters.scheduler.service import SchedulerService
+from adapters.settings import Settings
+from domain.errors import InvalidCommand
+from domain.values import valid_id
+
+FixedNowOpt = Annotated[
+    str | None,
+    typer.Option("--fixed-now", hidden=True, envvar="CARETRAIL_TEST_FIXED_NOW",
+                 help="Testing only: the clock always says this ISO time."),
+]
+
+
+class FixedClock(Clock):
+    """A clock stopped at one moment (crash tests drive a scheduler subprocess with it)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def scheduler(
+    once: Annotated[
+        bool, typer.Option("--once", help="Sweep, deliver and exit (fails if another scheduler leads).")
+    ] = False,
+    as_json: JsonOpt = False,
+    fixed_now: FixedNowOpt = None,
+) -> None:
+    """Escalate overdue tasks, send digests and notifications; waits for the scheduler lock."""
+    clock = _fixed_clock(fixed_now) if fixed_now else None
+    app = build(Settings(), clock=clock)
+    try:
+        try:
+            sched = SchedulerService(app)
+        except (SchedulerConfigError, LockError) as e:
+            raise CliError(str(e)) from None
+        try:
+            if once:
+                _once(sched, as_json)
+            else:
+                _run(sched)
+        finally:
+            sched.shutdown()
+    finally:
+        app.close()
+
+
+def _once(sched: SchedulerService, as_json: bool) -> None:
+    if not sched.lock.acquire(blocking=False):
+        holder = sched.lock.holder() or {}
+        raise CliError(f"another scheduler holds {sched.lock.describe()} (pid {holder.get('pid', '?')})")
+    try:
+        sched.outbox.setup()
+        report = sched.sweep()
+        assert report is not None  # we hold the lock
+        delivery = sched.deliver()
+    finally:
+        sched.lock.release()
+    emit(
+        {"sweep": report.model_dump(mode="json"), "delivery": delivery.model_dump()},
+        as_json,
+        f"escalated {report.escalated} of {report.candidates} candidate task(s) "
+        f"({report.refused} refused by their case, {report.failed} failed) in {report.seconds} s; "
+        f"notifications sent {delivery.sent}, failed {delivery.failed}",
+    )
+
+
+def _run(sched: SchedulerService) -> None:
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    settings = sched.app.settings
+    if not sched.lock.acquire(blocking=False):
+        holder = sched.lock.holder() or {}
+        typer.echo(f"caretrail scheduler: waiting for {sched.lock.describe()} "
+                   f"(held by pid {holder.get('pid', '?')} on {holder.get('host', '?')})")
+    sched.start()
+    typer.echo(
+        f"caretrail scheduler: sweep every {settings.sweep_seconds:g} s, digest at "
+        f"{settings.digest_time} {settings.timezone}, notifier {sched.notifier.name}"
+    )
+    stopping.wait()
+
+
+def digest(
+    school: Annotated[str, typer.Option("--school", help="School id.")],
+    send: Annotated[bool, typer.Option("--send", help="Also send it with the configured notifier.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """A school's overdue digest: counts by kind and assignee, and the oldest tasks."""
+    try:
+        school = valid_id("--school", school)
+    except InvalidCommand as e:
+        raise CliError(str(e)) from None
+    with service() as ct:
+        ct.runner.catch_up()
+        if not ct.read.cases(school_ids=[school], limit=1).items:
+            raise CliError(f"no cases at school {school}")
+        report = build_digest(ct.read, school, ct.clock())
+        if send:
+            try:
+                notifier = notifier_from_settings(ct.settings)
+            except SchedulerConfigError as e:
+                raise CliError(str(e)) from None
+            try:
+                notifier.send(report)
+            except DeliveryFailed as e:
+                raise CliError(f"digest not sent: {e}") from None
+            finally:
+                notifier.close()
+        emit(report, as_json, plain_text(report, ZoneInfo(ct.settings.timezone)))
+
+
+def _fixed_clock(text: str) -> FixedClock:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--fixed-now: '{text}' is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise CliError("--fixed-now needs a UTC offset")
+    return FixedClock(moment)
