@@ -1,0 +1,358 @@
+"""Dependencies written once: who calls, what their role allows, which schools and cases
+they may touch, the access log of personal-data reads, read-your-writes, and commands.
+
+Routes never check a role or a school themselves: they declare ``allow(permission)``
+and take ``ScopedCase`` / ``Schools`` parameters, and these do the checking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID, uuid5
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, StringConstraints
+from starlette.responses import Response
+
+from adapters.api.errors import (
+    Forbidden,
+    IdempotencyKeyReused,
+    PositionUnknown,
+    PurposeRequired,
+    SchoolOutOfScope,
+    SchoolRequired,
+    Unauthenticated,
+    ViewsBehind,
+)
+from adapters.api.permissions import Permission, granted
+from adapters.api.schemas import CommandOut
+from adapters.auth.accounts import Accounts
+from adapters.auth.models import Principal, StoredResponse
+from adapters.bootstrap import Caretrail
+from domain.errors import CaseNotFound
+from domain.values import Actor, Ident
+from workflows.services import CommandResult
+
+#: Namespace of the command ids derived from (user, Idempotency-Key).
+IDEMPOTENCY_NAMESPACE = UUID("5d0f7a52-6f1e-4c8a-9a43-0e6f1c2b7d10")
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def _caretrail(request: Request) -> Caretrail:
+    return request.app.state.caretrail  # type: ignore[no-any-return]
+
+
+def _accounts(request: Request) -> Accounts:
+    return request.app.state.accounts  # type: ignore[no-any-return]
+
+
+App = Annotated[Caretrail, Depends(_caretrail)]
+Users = Annotated[Accounts, Depends(_accounts)]
+_bearer = HTTPBearer(auto_error=False, description="A token from `caretrail tokens issue`.")
+
+
+def note(request: Request, **fields: Any) -> None:
+    """Add ids to this request's log line (never names)."""
+    request.scope.setdefault("caretrail.log", {}).update(fields)
+
+
+# --------------------------------------------------------------------------- who
+async def current_user(
+    request: Request,
+    accounts: Users,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
+    if credentials is None:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    principal = accounts.authenticate(credentials.credentials)
+    if principal is None:
+        raise Unauthenticated("the token is unknown, expired or revoked")
+    note(request, user_id=principal.user_id, role=principal.role.value)
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+class Permit:
+    """The permission a route declares: checked on every call, and findable on the route."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, user: CurrentUser) -> Principal:
+        if not granted(user.role, self.permission):
+            raise Forbidden(f"a {user.role} may not use this ({self.permission})")
+        return user
+
+
+class PublicAccess(Permit):
+    """The declared permission of the few routes that need no token."""
+
+    def __init__(self) -> None:
+        super().__init__(Permission.PUBLIC)
+
+    async def __call__(self) -> None:  # type: ignore[override]
+        return None
+
+
+def allow(permission: Permission) -> Any:
+    """Declare a route's permission: ``dependencies=[allow(Permission.CASE_READ)]``."""
+    return Depends(PublicAccess() if permission is Permission.PUBLIC else Permit(permission))
+
+
+def route_permission(route: Any) -> Permission | None:
+    """The permission a route declared with :func:`allow` (None if it declared none)."""
+    dependant = getattr(route, "dependant", None)
+    for dep in getattr(dependant, "dependencies", ()):
+        if isinstance(dep.call, Permit):
+            return dep.call.permission
+    return None
+
+
+# --------------------------------------------------------------------------- where
+SchoolIds = Annotated[list[Ident] | None, Query(
+    max_length=50, description="Restrict to these schools (default: all of yours). Repeatable.",
+)]
+
+
+async def school_scope(user: CurrentUser, school_id: SchoolIds = None) -> tuple[str, ...]:
+    """The schools a list covers: the requested ones, all inside the caller's; default all."""
+    if not school_id:
+        return user.schools
+    outside = sorted(set(school_id) - set(user.schools))
+    if outside:
+        raise SchoolOutOfScope(f"you are not attached to {', '.join(outside)}")
+    return tuple(dict.fromkeys(school_id))
+
+
+Schools = Annotated[tuple[str, ...], Depends(school_scope)]
+
+
+async def one_school(
+    user: CurrentUser,
+    school_id: Annotated[Ident | None, Query(description="Default: your only school.")] = None,
+) -> str:
+    """Exactly one of the caller's schools (per-school reports)."""
+    if school_id is None:
+        if len(user.schools) == 1:
+            return user.schools[0]
+        raise SchoolRequired("you have several schools: give school_id")
+    if school_id not in user.schools:
+        raise SchoolOutOfScope(f"you are not attached to {school_id}")
+    return school_id
+
+
+OneSchool = Annotated[str, Depends(one_school)]
+
+
+def require_school(user: Principal, school_id: str) -> None:
+    """Refuse a school outside the caller's (a new case names its school itself)."""
+    if school_id not in user.schools:
+        raise SchoolOutOfScope(f"you are not attached to {school_id}")
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """A case the caller may see, and its school."""
+
+    case_id: UUID
+    school_id: str
+
+
+def _school_in_store(ct: Caretrail, case_id: UUID) -> str | None:
+    try:
+        return ct.cases.get_case(case_id).school_id
+    except CaseNotFound:
+        return None
+
+
+async def case_in_scope(
+    request: Request,
+    case_id: Annotated[UUID, Path(description="The case id.")],
+    user: CurrentUser,
+    ct: App,
+) -> CaseRef:
+    """The case named in the path if it is in one of the caller's schools; else 404.
+
+    Outside the caller's schools the answer is the very 404 a missing case gets, so
+    nobody learns that a case exists elsewhere.
+    """
+    note(request, case_id=str(case_id))
+    row = ct.read.case(str(case_id))
+    # A case's school never changes: the view is authoritative once it has the case;
+    # a case written a moment ago may not be there yet, and the store then decides.
+    school = row.school_id if row is not None else await run_in_threadpool(_school_in_store, ct, case_id)
+    if school is None or school not in user.schools:
+        raise CaseNotFound(case_id)
+    return CaseRef(case_id=case_id, school_id=school)
+
+
+ScopedCase = Annotated[CaseRef, Depends(case_in_scope)]
+
+
+class CaseAccess:
+    """A read of a case's personal data: in scope, and written to the access log first."""
+
+    def __init__(self, resource: str, *, purpose_required: bool = False) -> None:
+        self.resource = resource
+        self.purpose_required = purpose_required
+
+    async def __call__(
+        self,
+        request: Request,
+        case: ScopedCase,
+        user: CurrentUser,
+        accounts: Users,
+        x_purpose: Annotated[Purpose | None, Header(
+            alias="X-Purpose", description="Why you read this (kept in the access log).")] = None,
+        purpose: Annotated[Purpose | None, Query(
+            description="Same as X-Purpose, for non-ASCII text.")] = None,
+    ) -> CaseRef:
+        stated = x_purpose or purpose
+        if not stated and self.purpose_required:
+            raise PurposeRequired("an export needs a purpose: X-Purpose header or ?purpose=")
+        await run_in_threadpool(
+            accounts.record_access, user, case_id=str(case.case_id), school_id=case.school_id,
+            resource=self.resource, purpose=stated or "unstated",
+            request_id=request.scope.get("caretrail.request_id"),
+        )
+        return case
+
+
+# --------------------------------------------------------------------------- when
+async def views_caught_up(
+    request: Request,
+    ct: App,
+    min_position: Annotated[int | None, Query(
+        ge=0, le=2**53, description="Wait (bounded) until the views reached this log position "
+        "(the `position` a command returned): read your own writes.")] = None,
+) -> None:
+    """Wait until the read models reached ``min_position``; 503 after the bounded wait."""
+    if min_position is None or ct.runner.wait_for(min_position, 0):
+        return
+    if min_position > ct.runner.head():
+        raise PositionUnknown(f"the event log ends before position {min_position}")
+    wait = request.app.state.config.wait_seconds
+    if not await run_in_threadpool(ct.runner.wait_for, min_position, wait):
+        raise ViewsBehind(f"views did not reach position {min_position} within {wait:g} s")
+
+
+ReadYourWrites = Depends(views_caught_up)
+
+
+# --------------------------------------------------------------------------- commands
+@dataclass
+class Commands:
+    """Runs one command for the caller: idempotency key, If-Match, the first answer kept."""
+
+    ct: Caretrail
+    accounts: Accounts
+    user: Principal
+    method: str
+    path: str
+    key: str | None
+    expected_version: int | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The acting user, as events record them."""
+        return Actor(user_id=self.user.user_id, role=self.user.role.domain_role)
+
+    def run(
+        self,
+        request: BaseModel | dict[str, Any],
+        call: Callable[[dict[str, Any]], CommandResult],
+        *,
+        status: int = 200,
+        location: bool = False,
+    ) -> Response:
+        """Run ``call(opts)`` (``opts``: command id, expected version) and answer it.
+
+        A request repeated with the same ``Idempotency-Key`` gets the first answer byte
+        for byte and records nothing (the key is also the command id, so even two
+        copies racing each other record the command once).
+        """
+        fingerprint = self._fingerprint(request)
+        store = self.accounts.store
+        if self.key is not None:
+            kept = store.recall_response(self.user.user_id, self.key)
+            if kept is not None:
+                return self._replay(kept, fingerprint, location)
+        opts: dict[str, Any] = {}
+        if self.key is not None:
+            opts["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{self.user.user_id}\x1f{self.key}")
+        if self.expected_version is not None:
+            opts["expected_version"] = self.expected_version
+        result = call(opts)
+        body = CommandOut.of(result).model_dump_json().encode()
+        if self.key is not None and not result.replayed:
+            first = StoredResponse(
+                fingerprint=fingerprint, status=status, body=body, created_at=self.ct.clock()
+            )
+            kept = store.remember_response(self.user.user_id, self.key, first)
+            if kept is not first:
+                return self._replay(kept, fingerprint, location)
+        return _command_response(body, status, result.case_id, result.version, location)
+
+    def _replay(self, kept: StoredResponse, fingerprint: str, location: bool) -> Response:
+        if kept.fingerprint != fingerprint:
+            raise IdempotencyKeyReused("this Idempotency-Key was first sent with another request")
+        first = CommandOut.model_validate_json(kept.body)
+        response = _command_response(kept.body, kept.status, first.case_id, first.version, location)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+    def _fingerprint(self, request: BaseModel | dict[str, Any]) -> str:
+        text = (request.model_dump_json() if isinstance(request, BaseModel)
+                else json.dumps(request, sort_keys=True, default=str))
+        return hashlib.sha256(f"{self.method} {self.path}\n{text}".encode()).hexdigest()
+
+
+def _command_response(body: bytes, status: int, case_id: UUID, version: int, location: bool) -> Response:
+    headers = {"ETag": f'"{version}"'}
+    if location:
+        headers["Location"] = f"/api/v1/cases/{case_id}"
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+IdempotencyHeader = Annotated[IdempotencyKey | None, Header(
+    alias="Idempotency-Key",
+    description="Your id for this request: a retry with the same key returns the first "
+    "answer and records nothing.")]
+IfMatchHeader = Annotated[str | None, Header(
+    alias="If-Match", pattern=r'^(\*|"?[0-9]{1,9}"?)$',
+    description='The case version you saw (its ETag, e.g. "7"): 412 if the case moved on.')]
+
+
+async def new_case_commands(
+    request: Request, ct: App, accounts: Users, user: CurrentUser, key: IdempotencyHeader = None
+) -> Commands:
+    """Commands that open a case (no version to match yet)."""
+    return Commands(ct, accounts, user, request.method, request.url.path, key)
+
+
+async def case_commands(
+    request: Request,
+    ct: App,
+    accounts: Users,
+    user: CurrentUser,
+    key: IdempotencyHeader = None,
+    if_match: IfMatchHeader = None,
+) -> Commands:
+    """Commands on an existing case, optionally conditional on its version."""
+    expected = None if if_match in (None, "*") else int(if_match.strip('"'))  # type: ignore[union-attr]
+    note(request, idempotent=key is not None)
+    return Commands(ct, accounts, user, request.method, request.url.path, key, expected)
+
+
+NewCaseCommands = Annotated[Commands, Depends(new_case_commands)]
+CaseCommands = Annotated[Commands, Depends(case_commands)]

@@ -1,0 +1,71 @@
+"""One log line per request (ids only), and a request id on every response.
+
+A plain ASGI middleware (no ``BaseHTTPMiddleware``: it would copy every body). Routes
+and dependencies add ids to the line through ``scope["caretrail.log"]``, since context
+variables set in a worker thread do not come back to this coroutine.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = structlog.get_logger("caretrail.api")
+
+
+class RequestLog:
+    """Assigns a request id and writes one ``http_request`` line when the response is done."""
+
+    def __init__(self, app: ASGIApp, templates: dict[int, str] | None = None) -> None:
+        self.app = app
+        self.templates = templates or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope["caretrail.request_id"] = request_id
+        fields: dict[str, Any] = {}
+        scope["caretrail.log"] = fields
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "http_request",
+                request_id=request_id,
+                method=scope["method"],
+                route=self.templates.get(id(route), getattr(route, "path", None)),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                user_id=fields.get("user_id"),
+                role=fields.get("role"),
+                case_id=fields.get("case_id"),
+            )
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            if REQUEST_ID.match(text):
+                return text
+            break
+    return uuid.uuid4().hex

@@ -1,0 +1,1 @@
+"""Users, bearer tokens, and the access log of personal-data reads, behind one port."""

@@ -1,0 +1,207 @@
+"""Users and bearer tokens: issuing, checking, revoking; and recording who read what.
+
+Tokens are opaque: ``ct_`` and 43 url-safe characters from :func:`secrets.token_urlsafe`
+(256 random bits). The store keeps only ``HMAC-SHA256(key, token)``. A slow password hash
+(bcrypt, argon2) exists to make guessing a *low-entropy* secret expensive; a 256-bit
+random token cannot be guessed whatever the hash costs, so a fast hash is enough, and it
+lets every request find its token by an indexed equality lookup. The key makes a copy of
+``auth.sqlite`` alone useless even for checking a stolen token: the key lives elsewhere
+(``CARETRAIL_TOKEN_KEY``, or the ``auth.key`` file created with mode 0600).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from adapters.auth.models import AccessEntry, Principal, Token, User, UserRole
+from adapters.auth.store import AuthStore
+from adapters.settings import Settings
+
+TOKEN_PREFIX = "ct_"  # noqa: S105 - a public prefix, not a secret
+#: The shape of a token we issue: checked before hashing, so junk costs nothing.
+TOKEN_SHAPE = re.compile(r"^ct_[A-Za-z0-9_-]{43}$")
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+
+
+class AccountError(Exception):
+    """Raised when a user or token command cannot be carried out (unknown user...)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued token: the only moment its secret exists outside the caller."""
+
+    token: str
+    record: Token
+
+
+class Accounts:
+    """Users and tokens over an :class:`AuthStore`, with the hashing key and the clock."""
+
+    def __init__(self, store: AuthStore, key: bytes, clock: Callable[[], datetime]) -> None:
+        if len(key) < 16:
+            raise ValueError("the token key must have at least 16 bytes")
+        self.store = store
+        self._key = key
+        self.clock = clock
+
+    def token_hash(self, token: str) -> str:
+        """The keyed hash a token is stored under."""
+        return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
+
+    # ------------------------------------------------------------ users
+    def add_user(
+        self,
+        user_id: str,
+        role: UserRole,
+        schools: Sequence[str] = (),
+        display_name: str | None = None,
+        *,
+        if_missing: bool = False,
+    ) -> tuple[User, bool]:
+        """Add a user; with ``if_missing`` an identical existing user is fine.
+
+        Returns the user and whether it was created. An existing user with another role
+        or other schools is an :class:`AccountError` (no silent change of rights).
+        """
+        schools = tuple(dict.fromkeys(schools))
+        if role is not UserRole.ADMIN and not schools:
+            raise AccountError(f"a {role} needs at least one school (--school)")
+        user = User(
+            user_id=user_id, display_name=display_name, role=role, schools=schools,
+            created_at=self.clock(),
+        )
+        existing = self.store.get_user(user_id)
+        if existing is not None:
+            same = existing.role == role and set(existing.schools) == set(schools)
+            if if_missing and same and existing.disabled_at is None:
+                return existing, False
+            raise AccountError(
+                f"user {user_id} already exists"
+                + ("" if same else f" as {existing.role} of {', '.join(existing.schools) or '-'}")
+            )
+        self.store.add_user(user)
+        return user, True
+
+    def user(self, user_id: str) -> User:
+        """A user by id, or :class:`AccountError`."""
+        user = self.store.get_user(user_id)
+        if user is None:
+            raise AccountError(f"no user {user_id}")
+        return user
+
+    def disable_user(self, user_id: str) -> int:
+        """Disable a user and revoke their tokens; how many tokens were revoked."""
+        self.user(user_id)
+        now = self.clock()
+        self.store.disable_user(user_id, now)
+        return self.store.revoke_tokens(user_id, now)
+
+    # ------------------------------------------------------------ tokens
+    def issue_token(
+        self,
+        user_id: str,
+        *,
+        days: int = DEFAULT_TOKEN_DAYS,
+        label: str | None = None,
+        replace: bool = False,
+    ) -> IssuedToken:
+        """Issue a token valid for ``days``; ``replace`` revokes the user's tokens of that label."""
+        user = self.user(user_id)
+        if user.disabled_at is not None:
+            raise AccountError(f"user {user_id} is disabled")
+        if not 1 <= days <= MAX_TOKEN_DAYS:
+            raise AccountError(f"a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}")
+        now = self.clock()
+        if replace:
+            self.store.revoke_tokens(user_id, now, label=label)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        record = Token(
+            token_id="tk-" + secrets.token_hex(6), user_id=user_id, label=label, created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        self.store.add_token(record, self.token_hash(secret))
+        return IssuedToken(token=secret, record=record)
+
+    def revoke_token(self, token_id: str) -> bool:
+        """Revoke one token by id; False if unknown or already revoked."""
+        return self.store.revoke_token(token_id, self.clock())
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The caller a bearer token stands for, or None (unknown, expired, revoked, disabled)."""
+        if not TOKEN_SHAPE.match(token):
+            return None
+        found = self.store.find_token(self.token_hash(token))
+        if found is None:
+            return None
+        record, user = found
+        if not record.active_at(self.clock()) or user.disabled_at is not None:
+            return None
+        return Principal(
+            user_id=user.user_id, role=user.role, schools=user.schools, token_id=record.token_id,
+            expires_at=record.expires_at,
+        )
+
+    # ------------------------------------------------------------ access log
+    def record_access(
+        self,
+        principal: Principal,
+        *,
+        case_id: str,
+        school_id: str | None,
+        resource: str,
+        purpose: str,
+        request_id: str | None,
+    ) -> AccessEntry:
+        """Append who read which case's personal data, and why."""
+        entry = AccessEntry(
+            at=self.clock(), user_id=principal.user_id, role=principal.role.value,
+            case_id=case_id, school_id=school_id, resource=resource, purpose=purpose,
+            request_id=request_id,
+        )
+        self.store.record_access(entry)
+        return entry
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+
+def token_key(settings: Settings) -> bytes:
+    """The hashing key: ``CARETRAIL_TOKEN_KEY``, else the data directory's ``auth.key`` file."""
+    if settings.token_key is not None:
+        return settings.token_key.get_secret_value().encode()
+    path: Path = settings.sqlite_dir / "auth.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: a reader never sees a half-written key.
+        tmp = path.with_name(f".auth.key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            tmp.unlink()
+    return path.read_text().strip().encode()
+
+
+def build_accounts(settings: Settings, clock: Callable[[], datetime]) -> Accounts:
+    """The accounts of this deployment (SQLite file ``auth.sqlite`` in the data directory)."""
+    from adapters.auth.sqlite import SQLiteAuthStore
+
+    store = SQLiteAuthStore(settings.sqlite_dir / "auth.sqlite", lock_timeout=settings.sqlite_lock_timeout)
+    store.setup()
+    return Accounts(store, token_key(settings), clock)

@@ -1,0 +1,75 @@
+"""Logging, configured once per process: JSON in production, readable lines on a terminal.
+
+Modules call ``structlog.get_logger()``; request context (request id, user id, role,
+case id) is passed explicitly by the request middleware. The standard library's loggers
+(uvicorn, eventsourcing) go through the same renderer, so a process writes one format.
+
+Children's and guardians' names and phone numbers must never reach a log line: the
+:func:`drop_personal_data` processor removes keys that could carry them, as a last guard
+behind the rule that only ids are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Literal, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor
+
+#: Keys that could carry personal data; dropped from every event, whoever logs it.
+PERSONAL_KEYS = frozenset({
+    "name", "child", "guardian", "parents", "phone", "observations", "summary", "text",
+    "note", "birth_date", "authorization", "token",
+})
+
+LogFormat = Literal["json", "console", "auto"]
+
+
+def drop_personal_data(_: Any, __: str, event: EventDict) -> EventDict:
+    """Remove keys that might hold a name, phone, free text or credential."""
+    for key in PERSONAL_KEYS.intersection(event):
+        event[key] = "[removed]"
+    return event
+
+
+def configure_logging(
+    fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | None = None
+) -> None:
+    """Configure structlog and the standard library's logging for this process.
+
+    ``auto`` renders JSON unless the stream is a terminal.
+    """
+    stream = stream or sys.stdout
+    as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        drop_personal_data,
+    ]
+    renderer: Processor = (
+        structlog.processors.JSONRenderer() if as_json
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.WriteLoggerFactory(file=stream),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    ))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    # uvicorn's access log would duplicate the API's own request line.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
