@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from adapters.cli import case, ops, views
 from adapters.cli import scheduler as scheduler_cli
+from adapters.cli import serve as serve_cli
+from adapters.cli import users as users_cli
 from adapters.cli.common import CliError, JsonOpt, emit, service
 from adapters.demo import generate
 from domain.errors import DomainError
@@ -34,6 +36,9 @@ app.command("migrate")(ops.migrate)
 app.command("worker")(ops.worker)
 app.command("scheduler")(scheduler_cli.scheduler)
 app.command("digest")(scheduler_cli.digest)
+app.command("serve")(serve_cli.serve)
+app.add_typer(users_cli.users_app, name="users")
+app.add_typer(users_cli.tokens_app, name="tokens")
 
 
 @app.command()
