@@ -79,7 +79,7 @@ def _once(sched: SchedulerService, as_json: bool) -> None:
     emit(
         {"sweep": report.model_dump(mode="json"), "delivery": delivery.model_dump()},
         as_json,
-        f"escalated {report.escalated} of {report.candidates} candidate task(s) "
+        f"{report.escalated} escalation(s) recorded over {report.candidates} candidate task(s) "
         f"({report.refused} refused by their case, {report.failed} failed) in {report.seconds} s; "
         f"notifications sent {delivery.sent}, failed {delivery.failed}",
     )

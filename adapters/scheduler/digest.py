@@ -24,11 +24,12 @@ def build_digest(read: ReadModels, school_id: str, now: datetime, *, oldest: int
         for c in summary
     )
     by_kind: Counter[str] = Counter()
-    by_assignee: Counter[tuple[str, str | None]] = Counter()
+    by_assignee: Counter[tuple[str | None, str | None]] = Counter()
     for line in lines:
         by_kind[line.kind] += line.count
-        # An unassigned task belongs to everyone with the role: count it under the role.
-        by_assignee[(line.assignee_role, line.assignee_id)] += line.count
+        # A person counts once whatever role they hold; an unassigned task counts under its role.
+        key = (None, line.assignee_id) if line.assignee_id else (line.assignee_role, None)
+        by_assignee[key] += line.count
     page = read.tasks(now=now, status=TaskStatus.OVERDUE, school_ids=[school_id], limit=oldest)
     return SchoolDigest(
         school_id=school_id,

@@ -19,6 +19,8 @@ Format = Literal["plain", "wecom", "dingtalk"]
 
 #: WeCom's limit for a markdown message; DingTalk's is larger, the same cap is kept.
 MAX_BYTES = 4096
+#: A digest names the assignees with the most overdue tasks; the JSON has them all.
+TOP_ASSIGNEES = 10
 
 
 def body(fmt: Format, message: EscalationBatch | SchoolDigest, tz: ZoneInfo) -> dict[str, Any]:
@@ -47,10 +49,10 @@ def markdown(message: EscalationBatch | SchoolDigest, tz: ZoneInfo) -> tuple[str
             kinds = ", ".join(f"{kind} {n}" for kind, n in message.by_kind.items())
             head.append(f"按类型 By kind: {kinds}")
         if message.by_assignee:
-            who = ", ".join(
-                f"{a.assignee_id or '(' + a.assignee_role + ')'} {a.count}" for a in message.by_assignee
-            )
-            head.append(f"按负责人 By assignee: {who}")
+            top = message.by_assignee[:TOP_ASSIGNEES]
+            who = ", ".join(f"{a.assignee_id or f'({a.assignee_role})'} {a.count}" for a in top)
+            rest = len(message.by_assignee) - len(top)
+            head.append(f"按负责人 By assignee: {who}" + (f", … (+{rest})" if rest else ""))
         if message.oldest:
             head.append("最久未办 Oldest:")
         lines = [

@@ -51,9 +51,9 @@ class DigestLine(_Message):
 
 
 class AssigneeCount(_Message):
-    """Overdue tasks held by one assignee (or, unassigned, by a role)."""
+    """Overdue tasks held by one person (``assignee_id``), or unassigned tasks of a role."""
 
-    assignee_role: str
+    assignee_role: str | None
     assignee_id: str | None
     count: int
 

@@ -82,6 +82,7 @@ class SchedulerService:
         self._leading = threading.Event()
         self._swept = threading.Condition()
         self._sweeping = threading.Lock()
+        self._delivering = threading.Lock()
 
     # ------------------------------------------------------------ life cycle
     def start(self) -> None:
@@ -139,7 +140,8 @@ class SchedulerService:
 
     def deliver(self) -> DeliveryReport:
         """Send what the outbox holds and is due."""
-        report = self.outbox.deliver(self.notifier)
+        with self._delivering:  # one delivery at a time, or a row could be sent twice
+            report = self.outbox.deliver(self.notifier)
         if report.sent or report.failed or report.gave_up:
             log.info("notifications_delivered", notifier=self.notifier.name, **report.model_dump())
         return report
