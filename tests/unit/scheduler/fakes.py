@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -68,3 +70,17 @@ def escalation_counts(app: Caretrail) -> Counter[tuple[UUID, int]]:
 def home_visit_due(opened_at: datetime) -> datetime:
     """When the default workflow's first home visit falls due (14 days after identification)."""
     return opened_at + timedelta(days=14)
+
+
+def poll(predicate: Callable[[], bool], timeout: float = 10.0, every: float = 0.01) -> bool:
+    """True as soon as ``predicate()`` holds; False once ``timeout`` seconds passed without it.
+
+    For state another thread or process changes (a job's delivery, a subprocess's
+    escalations): never a fixed sleep standing in for time-based behaviour.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
