@@ -13,6 +13,7 @@ import typer
 from adapters.bootstrap import build
 from adapters.cli.common import CliError, JsonOpt, emit, service
 from adapters.clock import Clock
+from adapters.logging import configure_logging
 from adapters.scheduler.digest import build_digest
 from adapters.scheduler.formats import plain_text
 from adapters.scheduler.lock import LockError
@@ -48,7 +49,9 @@ def scheduler(
 ) -> None:
     """Escalate overdue tasks, send digests and notifications; waits for the scheduler lock."""
     clock = _fixed_clock(fixed_now) if fixed_now else None
-    app = build(Settings(), clock=clock)
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    app = build(settings, clock=clock)
     try:
         try:
             sched = SchedulerService(app)

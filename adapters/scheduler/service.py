@@ -104,6 +104,10 @@ class SchedulerService:
         if self._own_outbox:
             self.outbox.store.close()
 
+    def stop(self) -> None:
+        """Same as :meth:`shutdown`: the ``start()``/``stop()`` interface of serve's workers."""
+        self.shutdown()
+
     @property
     def is_leader(self) -> bool:
         """True while this scheduler holds the lock and its jobs run."""

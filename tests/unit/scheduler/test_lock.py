@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.scheduler.lock import FileLeaderLock, LockError, lock_for
+from adapters.scheduler.lock import FileLeaderLock, lock_for
 from adapters.settings import Settings
 
 
@@ -75,9 +75,3 @@ def test_sqlite_stores_get_a_file_lock_next_to_their_files(tmp_path: Path) -> No
     lock = lock_for(Settings(data_dir=tmp_path / "d"))
     assert isinstance(lock, FileLeaderLock)
     assert lock.path == tmp_path / "d" / "scheduler.lock"
-
-
-def test_postgresql_stores_refuse_a_file_lock(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, database_url="postgresql://u@127.0.0.1:5432/db")
-    with pytest.raises(LockError, match="PostgreSQL"):
-        lock_for(settings)
