@@ -35,11 +35,12 @@ def drop_personal_data(_: Any, __: str, event: EventDict) -> EventDict:
 
 
 def configure_logging(
-    fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | None = None
+    fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | None = None, *, cache: bool = True
 ) -> None:
     """Configure structlog and the standard library's logging for this process.
 
-    ``auto`` renders JSON unless the stream is a terminal.
+    ``auto`` renders JSON unless the stream is a terminal. ``cache=False`` lets a later
+    call reconfigure loggers already used (tests); a server configures once and caches.
     """
     stream = stream or sys.stdout
     as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
@@ -58,7 +59,7 @@ def configure_logging(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.WriteLoggerFactory(file=stream),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
 from adapters.api.deps import route_permission
-from adapters.api.middleware import RequestLog
+from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
 from adapters.auth.accounts import Accounts, build_accounts
@@ -52,7 +52,6 @@ def create_app(
             "personal data is written to the access log with its purpose (`X-Purpose`)."
         ),
         lifespan=lifespan,
-        max_body_size=(config or ApiConfig()).max_body_bytes,
     )
     app.state.caretrail = caretrail
     app.state.accounts = accounts or build_accounts(caretrail.settings, caretrail.clock)
@@ -60,6 +59,7 @@ def create_app(
     for module in (cases, actions, history, follow_ups, audit, ops):
         app.include_router(module.router, prefix=PREFIX)
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
     app.add_middleware(RequestLog, templates=route_templates(app))
     _check_permissions(app)
     _openapi(app)

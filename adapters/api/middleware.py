@@ -1,4 +1,4 @@
-"""One log line per request (ids only), and a request id on every response.
+"""One log line per request (ids only), a request id on every response, a body size cap.
 
 A plain ASGI middleware (no ``BaseHTTPMiddleware``: it would copy every body). Routes
 and dependencies add ids to the line through ``scope["caretrail.log"]``, since context
@@ -13,7 +13,11 @@ import uuid
 from typing import Any
 
 import structlog
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.api.problems import problem_response
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger("caretrail.api")
@@ -69,3 +73,48 @@ def _request_id(scope: Scope) -> str:
                 return text
             break
     return uuid.uuid4().hex
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with a 413 problem, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            response = problem_response(Request(scope), self._too_large())
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # FastAPI passes an HTTPException raised while reading the body on to
+                    # the exception handler, which answers the same 413 problem.
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited, send)
+
+    def _too_large(self) -> HTTPException:
+        return HTTPException(413, f"request bodies are limited to {self.max_bytes} bytes")
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

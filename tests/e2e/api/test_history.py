@@ -1,0 +1,113 @@
+"""History from the event store, exports, and the access log of personal-data reads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tests.e2e.api.conftest import Api
+
+
+def _case_with_steps(api: Api) -> str:
+    case_id = api.identify()["case_id"]
+    api.clock.advance(hours=3)
+    api.post(f"/cases/{case_id}/home-visits", who="teacher", json={"guardian_met": True})
+    api.post(f"/cases/{case_id}/notes", who="supervisor", json={"text": "grandmother is ill"})
+    return str(case_id)
+
+
+def test_history_lists_every_event_in_order_with_actor_role_and_both_times(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    items = api.get(f"/cases/{case_id}/history", who="teacher").json()["items"]
+    assert [e["version"] for e in items] == list(range(1, len(items) + 1))
+    assert items[0]["type"] == "Identified"
+    assert items[0]["data"]["child"]["name"] == "王小明"
+    note = next(e for e in items if e["type"] == "NoteAdded")
+    assert (note["actor_id"], note["role"]) == ("a-supervisor", "supervisor")
+    assert note["data"] == {"text": "grandmother is ill"}
+    visit = next(e for e in items if e["type"] == "HomeVisited")
+    assert visit["recorded_at"] > items[0]["recorded_at"]
+
+
+def test_history_pages_neither_repeat_nor_skip_events(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    everything = api.get(f"/cases/{case_id}/history", who="auditor").json()["items"]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"after": cursor} if cursor else {})
+        page = api.get(f"/cases/{case_id}/history", who="auditor", params=params).json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == everything
+
+
+def test_export_as_json_lines_and_csv_carries_the_whole_history(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    headers = {"X-Purpose": "annual inspection"}
+    jsonl = api.get(f"/cases/{case_id}/history/export", who="auditor", headers=headers)
+    assert jsonl.status_code == 200
+    assert jsonl.headers["content-type"] == "application/x-ndjson"
+    assert "attachment" in jsonl.headers["content-disposition"]
+    events = [json.loads(line) for line in jsonl.text.splitlines()]
+    history = api.get(f"/cases/{case_id}/history", who="auditor").json()["items"]
+    assert events == history
+
+    as_csv = api.get(f"/cases/{case_id}/history/export", who="supervisor", headers=headers,
+                     params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [int(r["version"]) for r in rows] == [e["version"] for e in history]
+    assert json.loads(rows[0]["data"])["child"]["name"] == "王小明"
+
+
+def test_an_export_without_a_purpose_is_refused_and_not_logged(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    response = api.get(f"/cases/{case_id}/history/export", who="auditor")
+    assert response.status_code == 422
+    assert response.json()["type"] == "/api/v1/problems/purpose-required"
+    log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
+    assert [e["resource"] for e in log] == []
+
+
+def test_teachers_may_not_export(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    response = api.get(f"/cases/{case_id}/history/export", who="teacher", headers={"X-Purpose": "x"})
+    assert response.status_code == 403
+
+
+def test_every_personal_data_read_is_in_the_access_log_with_its_purpose(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    api.get(f"/cases/{case_id}", who="teacher", headers={"X-Purpose": "home visit prep"})
+    api.get(f"/cases/{case_id}/history", who="supervisor", params={"purpose": "月度检查"})
+    api.get(f"/cases/{case_id}/history/export", who="auditor", headers={"X-Purpose": "inspection"})
+    api.get("/cases", who="teacher")  # a list has no personal data: not logged
+
+    log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
+    assert [(e["user_id"], e["role"], e["resource"], e["purpose"]) for e in log] == [
+        ("a-teacher", "teacher", "case", "home visit prep"),
+        ("a-supervisor", "supervisor", "history", "月度检查"),
+        ("a-auditor", "auditor", "history-export", "inspection"),
+    ]
+    assert all(e["school_id"] == "school-a" and e["request_id"] for e in log)
+
+
+def test_a_read_without_a_purpose_is_logged_as_unstated(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    api.get(f"/cases/{case_id}", who="teacher")
+    log = api.get("/audit/access-log", who="auditor", params={"user_id": "a-teacher"}).json()["items"]
+    assert [e["purpose"] for e in log] == ["unstated"]
+
+
+def test_the_access_log_is_for_auditors_and_pages_in_order(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    for _ in range(3):
+        api.get(f"/cases/{case_id}", who="teacher")
+    assert api.get("/audit/access-log", who="supervisor").status_code == 403
+    first = api.get("/audit/access-log", who="auditor", params={"limit": 2}).json()
+    rest = api.get("/audit/access-log", who="auditor", params={"after": first["next_cursor"]}).json()
+    ids = [e["entry_id"] for e in first["items"] + rest["items"]]
+    assert ids == sorted(ids)
+    assert len(ids) == 3

@@ -1,0 +1,66 @@
+"""One log line per request, with ids and never a child's or guardian's name or phone."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from adapters.logging import configure_logging
+from tests.e2e.api.conftest import Api, identify_body
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Logging configured as in production (JSON), into a buffer; restored afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream, cache=False)
+    yield stream
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def _requests(stream: io.StringIO) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    return [line for line in lines if line["event"] == "http_request"]
+
+
+def test_each_request_writes_one_json_line_with_ids_status_and_duration(
+    api: Api, log_lines: io.StringIO
+) -> None:
+    created = api.identify()
+    api.get(f"/cases/{created['case_id']}", who="teacher", headers={"X-Request-ID": "req-42"})
+    api.get("/me")
+    first, read, anonymous = _requests(log_lines)
+    assert (first["route"], first["status"], first["user_id"], first["role"]) == (
+        "/api/v1/cases", 201, "a-teacher", "teacher")
+    assert read["request_id"] == "req-42"
+    assert read["route"] == "/api/v1/cases/{case_id}"
+    assert read["case_id"] == created["case_id"]
+    assert isinstance(read["duration_ms"], float)
+    assert (anonymous["status"], anonymous["user_id"]) == (401, None)
+
+
+def test_logs_carry_no_names_phones_or_tokens_even_for_refused_requests(
+    api: Api, log_lines: io.StringIO
+) -> None:
+    created = api.identify()
+    api.post("/cases", who="teacher", json=identify_body())  # 409
+    api.post("/cases", who="teacher", json=identify_body(student_no="bad id with 王小明"))  # 422
+    api.get(f"/cases/{created['case_id']}/history", who="teacher")
+    text = log_lines.getvalue()
+    assert len(_requests(log_lines)) == 4
+    for secret in ("王小明", "李奶奶", "13800000000", "广东东莞", api.tokens["teacher"]):
+        assert secret not in text
+
+
+def test_the_response_carries_the_request_id_of_the_log_line(api: Api, log_lines: io.StringIO) -> None:
+    response = api.get("/healthz")
+    assert response.headers["x-request-id"] == _requests(log_lines)[0]["request_id"]
