@@ -173,8 +173,8 @@ def _same_file(fd: int, path: Path) -> bool:
 def lock_for(settings: Settings) -> LeaderLock:
     """The leader lock of the configured store."""
     if settings.is_postgres:
-        raise LockError(
-            "the scheduler's lock on PostgreSQL (an advisory lock) is not available yet; "
-            "a file lock cannot guard a store shared by several hosts"
-        )
+        from adapters.scheduler.pg_lock import PostgresLeaderLock
+
+        assert settings.database_url is not None
+        return PostgresLeaderLock(settings.database_url, settings.postgres_schema or "public")
     return FileLeaderLock(settings.sqlite_dir / "scheduler.lock")

@@ -75,3 +75,15 @@ def test_sqlite_stores_get_a_file_lock_next_to_their_files(tmp_path: Path) -> No
     lock = lock_for(Settings(data_dir=tmp_path / "d"))
     assert isinstance(lock, FileLeaderLock)
     assert lock.path == tmp_path / "d" / "scheduler.lock"
+
+
+def test_postgresql_stores_get_an_advisory_lock_per_schema(tmp_path: Path) -> None:
+    from adapters.scheduler.pg_lock import PostgresLeaderLock
+
+    settings = Settings(data_dir=tmp_path, database_url="postgresql://u@127.0.0.1:5432/db",
+                        postgres_schema="county_a")
+    lock = lock_for(settings)
+    assert isinstance(lock, PostgresLeaderLock)
+    other = lock_for(settings.model_copy(update={"postgres_schema": "county_b"}))
+    assert isinstance(other, PostgresLeaderLock)
+    assert lock.key != other.key
