@@ -7,6 +7,7 @@ so a waiting scheduler takes over.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -84,10 +85,9 @@ class PostgresLeaderLock(LeaderLock):
         """Unlock and close the connection."""
         if self._conn is None:
             return
-        try:
+        # If the connection is gone, so is the lock: nothing to unlock.
+        with contextlib.suppress(psycopg.Error):
             self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
-        except psycopg.Error:
-            pass  # the connection is gone, and the lock with it
         self._drop()
 
     def holder(self) -> dict[str, Any] | None:
@@ -110,7 +110,5 @@ class PostgresLeaderLock(LeaderLock):
     def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 conn.close()
-            except psycopg.Error:
-                pass
