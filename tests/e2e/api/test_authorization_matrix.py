@@ -1,0 +1,200 @@
+"""Object-level authorization: every role x two schools x every route.
+
+A route taking a case id answers 404 for a case of another school (the same 404 as a
+missing case) and writes or logs nothing there; an auditor writes nothing (403); a role
+without a route's permission gets 403. The matrix needs an example request for every
+route, so a new route cannot slip in untested, and every route must declare its
+permission (the app refuses to build otherwise; checked here too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from adapters.api.app import _check_permissions, api_routes
+from adapters.api.deps import case_in_scope, route_permission
+from adapters.api.permissions import GRANTS, WRITES, Permission, granted
+from adapters.auth.models import UserRole
+from tests.e2e.api.conftest import PEOPLE, SCHOOL_A, SCHOOL_B, Api, identify_body
+
+V1 = "/api/v1"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+NOW = "2026-09-01T09:30:00+08:00"
+
+#: One valid request per route: (method, path) -> httpx keyword arguments.
+EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/cases"): {"json": "identify"},
+    ("GET", "/cases"): {},
+    ("GET", "/cases/{case_id}"): {"headers": {"X-Purpose": "matrix"}},
+    ("POST", "/cases/{case_id}/home-visits"): {"json": {"guardian_met": True, "occurred_at": NOW}},
+    ("POST", "/cases/{case_id}/mentor"): {"json": {"teacher_id": "a-mentor"}},
+    ("DELETE", "/cases/{case_id}/mentor"): {"params": {"reason": "moved"}},
+    ("POST", "/cases/{case_id}/counselling-sessions"): {"json": {"summary": "ok"}},
+    ("POST", "/cases/{case_id}/reviews"): {"json": {"outcome": "continue"}},
+    ("POST", "/cases/{case_id}/contacts"): {"json": {"party": "guardian"}},
+    ("POST", "/cases/{case_id}/notes"): {"json": {"text": "seen"}},
+    ("POST", "/cases/{case_id}/closure"): {"json": {"reason": "other"}},
+    ("POST", "/cases/{case_id}/reopening"): {"json": {"reason": "again"}},
+    ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},
+    ("POST", "/cases/{case_id}/follow-ups/{follow_up_id}/completion"): {"json": {}},
+    ("POST", "/cases/{case_id}/head-teacher"): {"json": {"teacher_id": "a-teacher-2"}},
+    ("GET", "/cases/{case_id}/history"): {},
+    ("GET", "/cases/{case_id}/history/export"): {"headers": {"X-Purpose": "matrix"}},
+    ("GET", "/follow-ups"): {"params": {"status": "open"}},
+    ("GET", "/follow-ups/summary"): {},
+    ("GET", "/me/tasks"): {},
+    ("GET", "/me"): {},
+    ("GET", "/audit/events"): {},
+    ("GET", "/audit/access-log"): {},
+    ("GET", "/stats"): {},
+    ("GET", "/healthz"): {},
+    ("GET", "/readyz"): {},
+    ("GET", "/problems"): {},
+    ("GET", "/problems/{code}"): {},
+}
+ROLES = ["teacher", "supervisor", "auditor", "admin"]  # all of school-a (the admin of none)
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
+    """(method, path under /api/v1, route) of every API route."""
+    for path, route in api_routes(app):
+        for method in route.methods:
+            yield method, path.removeprefix(V1), route
+
+
+def calls(dependant: Any) -> Iterator[Any]:
+    """Every callable a route's dependency tree runs."""
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from calls(dep)
+
+
+# --------------------------------------------------------------------------- declarations
+def test_every_route_declares_a_permission_and_has_a_matrix_example(api: Api) -> None:
+    declared = {(m, p): route_permission(r) for m, p, r in routes(api.app)}
+    assert None not in declared.values(), [k for k, v in declared.items() if v is None]
+    assert set(declared) == set(EXAMPLES)
+
+
+def test_an_app_with_a_route_lacking_a_permission_is_refused() -> None:
+    app = FastAPI()
+
+    @app.get("/api/v1/undeclared")
+    async def undeclared() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match="declares no permission"):
+        _check_permissions(app)
+
+
+def test_every_write_route_declares_a_write_permission_that_no_auditor_holds(api: Api) -> None:
+    for method, path, route in routes(api.app):
+        if method in WRITE_METHODS:
+            assert route_permission(route) in WRITES, (method, path)
+    assert not GRANTS[UserRole.AUDITOR] & WRITES
+    assert not GRANTS[UserRole.ADMIN] & WRITES
+
+
+def test_every_route_taking_a_case_id_checks_the_case_is_in_scope(api: Api) -> None:
+    for method, path, route in routes(api.app):
+        if "{case_id}" in path:
+            assert case_in_scope in set(calls(route.dependant)), (method, path)
+
+
+# --------------------------------------------------------------------------- behaviour
+def _fixtures(api: Api, role: str, n: int) -> dict[str, dict[str, str]]:
+    """A fresh case in each school, with one of its open follow-ups."""
+    cases = {}
+    for school, opener in ((SCHOOL_A, "supervisor"), (SCHOOL_B, "supervisor_b")):
+        created = api.identify(opener, n=n, school=school)
+        cases[school] = {"case_id": created["case_id"],
+                         "follow_up_id": created["scheduled"][0]["follow_up_id"]}
+    return cases
+
+
+def _send(api: Api, who: str, method: str, path: str, ids: dict[str, str], n: int) -> Any:
+    example = dict(EXAMPLES[(method, path)])
+    url = path.format(code="illegal-step", **ids)
+    if example.get("json") == "identify":
+        example["json"] = identify_body(SCHOOL_A, 9000 + n)
+    return api.request(method, url, who=who, **example)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_permissions_and_schools_allow(api: Api, role: str) -> None:
+    n = ROLES.index(role) + 1
+    cases = _fixtures(api, role, n)
+    other = cases[SCHOOL_B]["case_id"]
+    other_version = api.get(f"/cases/{other}", who="supervisor_b").json()["version"]
+    user_role = PEOPLE[role][1]
+
+    for method, path, route in sorted(routes(api.app), key=lambda r: (r[1], r[0])):
+        permission = route_permission(route)
+        assert permission is not None
+        for school in (SCHOOL_A, SCHOOL_B):
+            response = _send(api, role, method, path, cases[school], n)
+            where = f"{role} {method} {path} on a {school} case"
+            if permission is Permission.PUBLIC:
+                assert response.status_code == 200, where
+            elif not granted(user_role, permission):
+                assert response.status_code == 403, where
+                assert response.json()["type"] == "/api/v1/problems/forbidden"
+            elif "{case_id}" in path and school == SCHOOL_B:
+                assert response.status_code == 404, where
+                assert response.json()["type"] == "/api/v1/problems/case-not-found", where
+            else:
+                # Allowed: the domain may still refuse the step (409/422), never auth or scope.
+                assert response.status_code not in (401, 403, 404), (where, response.text)
+                assert response.status_code < 500, (where, response.text)
+
+    # Nothing happened to the other school's case, and nobody read it.
+    assert api.get(f"/cases/{other}", who="supervisor_b").json()["version"] == other_version
+    log = api.accounts.store.access_log(case_id=other)
+    assert {e.user_id for e in log} <= {"b-supervisor"}
+
+
+@pytest.mark.parametrize("role", ["teacher", "supervisor", "auditor"])
+def test_a_case_of_another_school_is_indistinguishable_from_a_missing_one(api: Api, role: str) -> None:
+    other = api.identify("supervisor_b", school=SCHOOL_B)["case_id"]
+    missing = "00000000-0000-4000-8000-000000000000"
+    hidden = api.get(f"/cases/{other}", who=role).json()
+    absent = api.get(f"/cases/{missing}", who=role).json()
+    for problem, case_id in ((hidden, other), (absent, missing)):
+        problem.pop("request_id")
+        problem["detail"] = problem["detail"].replace(case_id, "<id>")
+        problem["instance"] = problem["instance"].replace(case_id, "<id>")
+    assert hidden == absent
+
+
+@pytest.mark.parametrize("role", ["teacher", "supervisor", "auditor"])
+def test_lists_cover_only_the_callers_schools_and_refuse_others(api: Api, role: str) -> None:
+    api.identify("supervisor", n=1, school=SCHOOL_A)
+    api.identify("supervisor_b", n=1, school=SCHOOL_B)
+    api.catch_up()
+    user_role = PEOPLE[role][1]
+    for method, path, route in routes(api.app):
+        permission = route_permission(route)
+        names = {p.alias for p in route.dependant.query_params} | {
+            p.alias for call in calls(route.dependant) for p in _query_params(route, call)}
+        if method != "GET" or "school_id" not in names or not granted(user_role, permission):
+            continue
+        refused = api.get(path, who=role, params={"school_id": SCHOOL_B})
+        assert refused.status_code == 403, (role, path)
+        assert refused.json()["type"] == "/api/v1/problems/school-out-of-scope"
+        listed = api.get(path, who=role).json()
+        for item in listed.get("items", []) if isinstance(listed, dict) else []:
+            if "school_id" in item:
+                assert item["school_id"] == SCHOOL_A, (role, path)
+
+
+def _query_params(route: Any, call: Any) -> list[Any]:
+    def walk(dependant: Any) -> Iterator[Any]:
+        for dep in dependant.dependencies:
+            if dep.call is call:
+                yield from dep.query_params
+            yield from walk(dep)
+    return list(walk(route.dependant))
