@@ -1,0 +1,136 @@
+"""The real ``caretrail`` console script, in a subprocess, against a temporary data directory.
+
+A case goes identify -> visit -> pair -> counsel -> review from the shell with ``--json``;
+bad input prints one line on stderr, exits non-zero, shows no traceback, changes nothing.
+Each subprocess costs most of a second, so the journey runs once per module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from adapters.persistence import event_store_env
+from adapters.settings import Settings
+from workflows.registry import Registry
+from workflows.services import CaseService
+
+CARETRAIL = str(Path(sys.executable).parent / "caretrail")
+CHILD = ["--name", "王小明", "--guardian-name", "李奶奶", "--guardian-relation", "grandmother",
+         "--head-teacher", "school-001-t01", "--class", "三年级2班"]
+
+
+def caretrail(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the console script with only this data directory configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(data_dir), "CARETRAIL_LOG_FORMAT": "console"}
+    return subprocess.run([CARETRAIL, *args], capture_output=True, text=True, env=env, timeout=60,
+                          check=False)
+
+
+def ok(data_dir: Path, *args: str) -> Any:
+    """Run a command that must succeed with ``--json``; its parsed output."""
+    done = caretrail(data_dir, *args, "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def store(data_dir: Path, case_id: str) -> tuple[int, int]:
+    """The store's position and the case's version, read in this process."""
+    app = CaseService(event_store_env(Settings(data_dir=data_dir)), registry=Registry.load(),
+                      clock=lambda: datetime.now(UTC))
+    try:
+        return app.position(), app.get_case(UUID(case_id)).version
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One case taken through a school term from the shell; every command's JSON output."""
+    data = tmp_path_factory.mktemp("cli") / "data"
+    out: dict[str, Any] = {"data": data}
+    out["identify"] = ok(data, "case", "identify", "--school", "school-001", "--student-no",
+                         "20260001", *CHILD, "--as", "school-001-t01")
+    case_id = out["identify"]["case_id"]
+    visit_id = str(uuid4())
+    out["visit"] = ok(data, "case", "visit", case_id, "--guardian-met", "--command-id", visit_id,
+                      "--observations", "祖母身体不好")
+    out["pair"] = ok(data, "case", "pair", case_id, "--mentor", "school-001-t40")
+    out["counsel"] = ok(data, "case", "counsel", case_id, "--risk", "high", "--as", "school-001-t31")
+    out["review"] = ok(data, "case", "review", case_id, "--outcome", "continue")
+    out["retry"] = ok(data, "case", "visit", case_id, "--command-id", visit_id)
+    out["show"] = ok(data, "case", "show", case_id)
+    out["history"] = ok(data, "case", "history", case_id)
+    return out
+
+
+def test_a_case_goes_through_a_term_from_the_shell(journey: dict[str, Any]) -> None:
+    steps = ["identify", "visit", "pair", "counsel", "review"]
+    assert [journey[s]["state"] for s in steps] == [
+        "identified", "visited", "paired", "counselled", "reviewed"]
+    versions = [journey[s]["version"] for s in steps]
+    assert versions == sorted(set(versions))
+    assert [t["kind"] for t in journey["identify"]["scheduled"]] == [
+        "home_visit", "guardian_contact", "parent_contact"]
+    assert journey["counsel"]["events"][:2] == ["CounsellingHeld", "RiskLevelChanged"]
+
+
+def test_show_and_history_tell_the_same_story_as_the_commands(journey: dict[str, Any]) -> None:
+    show, history = journey["show"], journey["history"]
+    assert (show["state"], show["risk_level"], show["mentor_id"]) == ("reviewed", "high", "school-001-t40")
+    assert show["version"] == journey["review"]["version"] == len(history)
+    assert history[0]["type"] == "Identified"
+    assert history[0]["actor"] == {"user_id": "school-001-t01", "role": "teacher"}
+    kinds = {t["kind"] for t in show["follow_ups"]}
+    assert {"home_visit", "case_review", "counselling", "mentor_talk"} <= kinds
+    assert all(e["originator_id"] == show["case_id"] for e in history)
+
+
+def test_a_retried_command_id_from_the_shell_records_nothing(journey: dict[str, Any]) -> None:
+    retry = journey["retry"]
+    assert retry["replayed"] is True
+    assert (retry["version"], retry["state"]) == (journey["visit"]["version"], "visited")
+    assert retry["events"] == []
+    assert journey["show"]["version"] == journey["review"]["version"]
+
+
+def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    return {
+        "bad uuid": (["case", "visit", "not-a-uuid"], "'not-a-uuid' is not a case id"),
+        "illegal step": (["case", "reopen", case_id, "--reason", "x"],
+                         f"case {case_id} is 'reviewed': reopen_case is not allowed; allowed: "),
+        "future --at": (["case", "note", case_id, "written tomorrow", "--at", future],
+                        "is in the future"),
+        "duplicate child": (["case", "identify", "--school", "school-001", "--student-no", "20260001",
+                             *CHILD], f"already has case {case_id}"),
+        "bad school id": (["case", "identify", "--school", "school 001!", "--student-no", "20260002",
+                           *CHILD], "school_id 'school 001!' is not a valid id"),
+    }
+
+
+@pytest.mark.parametrize("bad", list(_bad_commands("x")))
+def test_bad_input_prints_one_line_exits_non_zero_and_changes_nothing(
+    journey: dict[str, Any], bad: str
+) -> None:
+    data, case_id = journey["data"], journey["identify"]["case_id"]
+    args, expected = _bad_commands(case_id)[bad]
+    before = store(data, case_id)
+    done = caretrail(data, *args, "--json")
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("caretrail: ")
+    assert expected in lines[0]
+    assert store(data, case_id) == before
