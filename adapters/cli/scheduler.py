@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from datetime import datetime
 from typing import Annotated
@@ -50,13 +51,14 @@ def scheduler(
     """Escalate overdue tasks, send digests and notifications; waits for the scheduler lock."""
     clock = _fixed_clock(fixed_now) if fixed_now else None
     settings = Settings()
-    configure_logging(settings.log_format, settings.log_level)
     app = build(settings, clock=clock)
     try:
         try:
             sched = SchedulerService(app)
         except (SchedulerConfigError, LockError) as e:
             raise CliError(str(e)) from None
+        # With --once, stdout is the report (maybe JSON): the log goes to stderr.
+        configure_logging(settings.log_format, settings.log_level, sys.stderr if once else None)
         try:
             if once:
                 _once(sched, as_json)

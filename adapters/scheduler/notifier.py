@@ -59,7 +59,7 @@ class LogNotifier(Notifier):
                 log.info(
                     "escalation_notice", case_id=n.case_id, follow_up_id=n.follow_up_id,
                     school_id=n.school_id, kind=n.kind, assignee_role=n.assignee_role,
-                    assignee_id=n.assignee_id, level=n.level, to_role=n.to_role,
+                    assignee_id=n.assignee_id, escalation_level=n.level, to_role=n.to_role,
                     days_overdue=n.days_overdue,
                 )
         else:

@@ -50,7 +50,7 @@ class SchedulerService:
         notifier: Notifier | None = None,
         lock: LeaderLock | None = None,
         outbox: Outbox | None = None,
-        lock_poll_seconds: float = 1.0,
+        lock_poll_seconds: float = 0.25,
         heartbeat_seconds: float = 5.0,
     ) -> None:
         settings = app.settings

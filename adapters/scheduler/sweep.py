@@ -115,7 +115,7 @@ class Sweeper:
                 report.failed += 1
                 log.error(
                     "escalation_failed", case_id=row.case_id, follow_up_id=row.follow_up_id,
-                    level=step.level, error=f"{type(e).__name__}: {e}",
+                    escalation_level=step.level, error=f"{type(e).__name__}: {e}",
                 )
                 return False
             if "FollowUpEscalated" in result.events:

@@ -126,5 +126,5 @@ def test_the_log_notifier_logs_ids_and_counts_only() -> None:
     assert logs == [{
         "event": "escalation_notice", "log_level": "info", "case_id": "c-1", "follow_up_id": "f-1",
         "school_id": "s1", "kind": "home_visit", "assignee_role": "head_teacher",
-        "assignee_id": "t-head", "level": 1, "to_role": "supervisor", "days_overdue": 4,
+        "assignee_id": "t-head", "escalation_level": 1, "to_role": "supervisor", "days_overdue": 4,
     }]
