@@ -7,11 +7,11 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
-from adapters.api.deps import route_permission
+from adapters.api.deps import QueryShape, route_permission, strict_query
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
@@ -52,12 +52,15 @@ def create_app(
             "personal data is written to the access log with its purpose (`X-Purpose`)."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(strict_query)],
     )
     app.state.caretrail = caretrail
     app.state.accounts = accounts or build_accounts(caretrail.settings, caretrail.clock)
     app.state.config = config or ApiConfig()
+    app.state.query_shapes = {}
     for module in (cases, actions, history, follow_ups, audit, ops):
         app.include_router(module.router, prefix=PREFIX)
+    app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
     app.add_middleware(RequestLog, templates=route_templates(app))
@@ -104,7 +107,7 @@ def _openapi(app: FastAPI) -> None:
                 if permission is not Permission.PUBLIC:
                     common |= {401, 403}
                 if route.body_field is not None:
-                    common |= {413, 415}
+                    common |= {400, 413, 415}
                 for method in route.methods:
                     operation = schema["paths"][path][method.lower()]
                     declared = {int(c) for c in operation["responses"] if c.isdigit() and int(c) >= 400}

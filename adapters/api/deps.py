@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 from uuid import UUID, uuid5
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
@@ -61,6 +63,58 @@ _bearer = HTTPBearer(auto_error=False, description="A token from `caretrail toke
 def note(request: Request, **fields: Any) -> None:
     """Add ids to this request's log line (never names)."""
     request.scope.setdefault("caretrail.log", {}).update(fields)
+
+
+# --------------------------------------------------------------------------- what
+@dataclass(frozen=True)
+class QueryShape:
+    """The query parameters a route declares, and which of them are lists."""
+
+    names: frozenset[str]
+    lists: frozenset[str]
+
+    @classmethod
+    def of(cls, route: Any) -> QueryShape:
+        """Read from the route's whole dependency tree."""
+        def params(dependant: Any) -> Iterator[Any]:
+            yield from dependant.query_params
+            for dep in dependant.dependencies:
+                yield from params(dep)
+
+        found = list(params(route.dependant))
+        return cls(
+            names=frozenset(p.alias for p in found),
+            lists=frozenset(p.alias for p in found if _is_list(p.field_info.annotation)),
+        )
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, tuple, set, frozenset):
+        return True
+    if origin in (Union, UnionType, Annotated):
+        return any(_is_list(a) for a in get_args(annotation))
+    return False
+
+
+async def strict_query(request: Request) -> None:
+    """Refuse unknown query parameters (a typo would silently widen a list) and scalars
+    given twice (which value was meant?)."""
+    if not request.query_params:
+        return
+    shape: QueryShape | None = request.app.state.query_shapes.get(id(request.scope.get("route")))
+    if shape is None:
+        return
+    keys = [k for k, _ in request.query_params.multi_items()]
+    problems = [
+        {"loc": ("query", name), "msg": "unknown parameter", "type": "unknown_parameter"}
+        for name in sorted(set(keys) - shape.names)
+    ] + [
+        {"loc": ("query", name), "msg": "give this parameter once", "type": "repeated_parameter"}
+        for name in sorted({k for k in keys if keys.count(k) > 1} & shape.names - shape.lists)
+    ]
+    if problems:
+        raise RequestValidationError(problems)
 
 
 # --------------------------------------------------------------------------- who

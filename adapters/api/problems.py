@@ -64,6 +64,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "school-required": ProblemType(422, "Say which school (school_id)"),
     "views-behind": ProblemType(503, "The read models have not reached min_position yet"),
     "not-ready": ProblemType(503, "The service is not ready"),
+    "malformed-request": ProblemType(400, "The request body could not be read (not UTF-8 JSON?)"),
     "not-found": ProblemType(404, "No such resource"),
     "method-not-allowed": ProblemType(405, "Method not allowed on this resource"),
     "body-too-large": ProblemType(413, "The request body is too large"),
@@ -71,7 +72,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "http-error": ProblemType(400, "The request was refused"),
     "internal-error": ProblemType(500, "Internal error: the request id identifies it in the logs"),
 }
-_HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
+_HTTP_CODES = {400: "malformed-request", 404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
                415: "unsupported-media-type"}
 
 
@@ -179,7 +180,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _DESCRIPTIONS = {
-    401: "Missing, unknown, expired or revoked token", 403: "Out of role or school",
+    400: "Body could not be read", 401: "Missing, unknown, expired or revoked token",
+    403: "Out of role or school",
     404: "Not found (or outside your schools)", 409: "Illegal step or concurrent change",
     412: "If-Match names another version", 413: "Body too large",
     415: "Body is not JSON", 422: "Invalid request", 503: "Not ready or views behind",
