@@ -100,9 +100,10 @@ class WebhookNotifier(Notifier):
 
     @property
     def where(self) -> str:
-        """The URL without its query (a robot's key lives there): safe to log."""
+        """Scheme, host and port only: keys live in queries, paths or user info. Safe to log."""
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}"
 
     def send(self, message: EscalationBatch | SchoolDigest) -> None:
         """POST the message; anything but a 2xx (and, for robots, errcode 0) is a failure."""

@@ -83,7 +83,9 @@ class Sweeper:
                 break
             cursor = page.next_cursor
         report.seconds = round(perf_counter() - begun, 3)
-        log.info("escalation_sweep", **report.model_dump(mode="json", exclude={"started_at"}))
+        # Quiet when there was nothing to do: a sweep a minute would fill the log.
+        emit = log.info if report.candidates or report.failed else log.debug
+        emit("escalation_sweep", **report.model_dump(mode="json", exclude={"started_at"}))
         return report
 
     def ladder(self, workflow: str | None) -> Sequence[EscalationStep]:

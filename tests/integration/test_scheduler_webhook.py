@@ -116,12 +116,12 @@ def test_wecom_robot_receives_escalations_in_batches_then_failures_are_retried_w
         assert (failed.sent, failed.failed) == (0, 20)
         warnings = [e for e in logs if e["event"] == "notification_failed"]
         assert len(warnings) == 20
-        assert {w["reason"] for w in warnings} == {f"HTTP 500 from {robot.url}/cgi-bin/webhook/send"}
+        assert {w["reason"] for w in warnings} == {f"HTTP 500 from {robot.url}"}
         assert all(w["log_level"] == "warning" and w["attempts"] == 1 for w in warnings)
         assert "ROBOT-KEY" not in json.dumps(logs, default=str)
         pending = sched.outbox.entries(status="pending")
         assert len(pending) == 20
-        assert {p.last_error for p in pending} == {f"HTTP 500 from {robot.url}/cgi-bin/webhook/send"}
+        assert {p.last_error for p in pending} == {f"HTTP 500 from {robot.url}"}
 
         calls = len(robot.requests)
         assert sched.deliver().sent == 0  # not before the backoff

@@ -76,6 +76,11 @@ def test_a_connection_failure_names_the_host_but_not_the_key() -> None:
     assert "SECRET-KEY" not in str(failure.value)
 
 
+def test_only_scheme_host_and_port_of_the_url_are_ever_shown() -> None:
+    notifier = WebhookNotifier("https://user:pw@hooks.example:8443/services/T0/B0/SECRET?key=K")
+    assert notifier.where == "https://hooks.example:8443"
+
+
 def test_a_plain_webhook_needs_only_a_2xx() -> None:
     WebhookNotifier("http://127.0.0.1:9/hook", transport=answering(204, None)).send(BATCH)
 
@@ -117,7 +122,7 @@ def test_settings_choose_the_notifier(tmp_path: object) -> None:
         notifier_from_settings(Settings(notifier="webhook"))
     hook = notifier_from_settings(Settings(notifier="webhook", webhook_url=WECOM, webhook_format="wecom"))
     assert isinstance(hook, WebhookNotifier)
-    assert hook.where == "https://qyapi.example/cgi-bin/webhook/send"
+    assert hook.where == "https://qyapi.example"
 
 
 def test_the_log_notifier_logs_ids_and_counts_only() -> None:
