@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 from uuid import UUID, uuid5
@@ -24,6 +25,7 @@ from starlette.responses import Response
 
 from adapters.api.errors import (
     Forbidden,
+    IdempotencyKeyInFlight,
     IdempotencyKeyReused,
     PositionUnknown,
     PurposeRequired,
@@ -43,6 +45,8 @@ from workflows.services import CommandResult
 
 #: Namespace of the command ids derived from (user, Idempotency-Key).
 IDEMPOTENCY_NAMESPACE = UUID("5d0f7a52-6f1e-4c8a-9a43-0e6f1c2b7d10")
+#: A claim on a key older than this is taken to be abandoned (its process died).
+CLAIM_TIMEOUT = timedelta(minutes=2)
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
@@ -332,43 +336,47 @@ class Commands:
         """Run ``call(opts)`` (``opts``: command id, expected version) and answer it.
 
         A request repeated with the same ``Idempotency-Key`` gets the first answer byte
-        for byte and records nothing (the key is also the command id, so even two
-        copies racing each other record the command once).
+        for byte and records nothing; a copy arriving while the first still runs gets
+        409 (retry later). The key is also the command id, so the case itself refuses
+        to record the command twice, whatever happens to the stored answer.
         """
-        fingerprint = self._fingerprint(request)
-        store = self.accounts.store
-        if self.key is not None:
-            kept = store.recall_response(self.user.user_id, self.key)
-            if kept is not None:
-                return self._replay(kept, fingerprint, location)
+        fingerprint = request_fingerprint(self.method, self.path, request)
+        store, user, now = self.accounts.store, self.user.user_id, self.ct.clock()
         opts: dict[str, Any] = {}
         if self.key is not None:
-            opts["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{self.user.user_id}\x1f{self.key}")
+            kept = store.claim_key(user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT)
+            if kept is not None:
+                if kept.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused("this Idempotency-Key was first sent with another request")
+                if kept.status == 0:
+                    raise IdempotencyKeyInFlight("the first request with this key is still running")
+                return self._replay(kept, location)
+            opts["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{user}\x1f{self.key}")
         if self.expected_version is not None:
             opts["expected_version"] = self.expected_version
-        result = call(opts)
+        try:
+            result = call(opts)
+        except BaseException:
+            if self.key is not None:
+                store.release_key(user, self.key)
+            raise
         body = CommandOut.of(result).model_dump_json().encode()
-        if self.key is not None and not result.replayed:
-            first = StoredResponse(
-                fingerprint=fingerprint, status=status, body=body, created_at=self.ct.clock()
-            )
-            kept = store.remember_response(self.user.user_id, self.key, first)
-            if kept is not first:
-                return self._replay(kept, fingerprint, location)
+        if self.key is not None:
+            store.complete_key(user, self.key, status, body)
         return _command_response(body, status, result.case_id, result.version, location)
 
-    def _replay(self, kept: StoredResponse, fingerprint: str, location: bool) -> Response:
-        if kept.fingerprint != fingerprint:
-            raise IdempotencyKeyReused("this Idempotency-Key was first sent with another request")
+    def _replay(self, kept: StoredResponse, location: bool) -> Response:
         first = CommandOut.model_validate_json(kept.body)
         response = _command_response(kept.body, kept.status, first.case_id, first.version, location)
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
-    def _fingerprint(self, request: BaseModel | dict[str, Any]) -> str:
-        text = (request.model_dump_json() if isinstance(request, BaseModel)
-                else json.dumps(request, sort_keys=True, default=str))
-        return hashlib.sha256(f"{self.method} {self.path}\n{text}".encode()).hexdigest()
+
+def request_fingerprint(method: str, path: str, request: BaseModel | dict[str, Any]) -> str:
+    """What identifies a request for its Idempotency-Key: method, path and canonical body."""
+    text = (request.model_dump_json() if isinstance(request, BaseModel)
+            else json.dumps(request, sort_keys=True, default=str))
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
 def _command_response(body: bytes, status: int, case_id: UUID, version: int, location: bool) -> Response:

@@ -47,6 +47,14 @@ class IdempotencyKeyReused(ApiError):
     status = 422
 
 
+class IdempotencyKeyInFlight(ApiError):
+    """Raised when a request comes with a key whose first request is still running."""
+
+    code = "idempotency-key-in-flight"
+    status = 409
+    headers = {"Retry-After": "1"}  # noqa: RUF012 - constant
+
+
 class PositionUnknown(ApiError):
     """Raised when ``min_position`` lies beyond the end of the event log."""
 

@@ -60,6 +60,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "school-out-of-scope": ProblemType(403, "You are not attached to this school"),
     "purpose-required": ProblemType(422, "State the purpose of this read (X-Purpose or ?purpose=)"),
     "idempotency-key-reused": ProblemType(422, "This Idempotency-Key was used for another request"),
+    "idempotency-key-in-flight": ProblemType(409, "A request with this Idempotency-Key is still running"),
     "position-unknown": ProblemType(422, "min_position lies beyond the end of the event log"),
     "school-required": ProblemType(422, "Say which school (school_id)"),
     "views-behind": ProblemType(503, "The read models have not reached min_position yet"),

@@ -79,7 +79,7 @@ class AccessEntry(_Record):
 
 
 class StoredResponse(_Record):
-    """The first answer to a request sent with an ``Idempotency-Key``."""
+    """The first answer to a request sent with an ``Idempotency-Key`` (status 0: in flight)."""
 
     fingerprint: str
     status: int

@@ -204,15 +204,9 @@ class SQLiteAuthStore(AuthStore):
         return [_access(r) for r in rows]
 
     # ------------------------------------------------------------ idempotency
-    def recall_response(self, user_id: str, key: str) -> StoredResponse | None:
-        rows = self._query(
-            "SELECT fingerprint, status, body, created_at FROM idempotent_responses "
-            "WHERE user_id = ? AND key = ?",
-            (user_id, key),
-        )
-        return _response(rows[0]) if rows else None
-
-    def remember_response(self, user_id: str, key: str, response: StoredResponse) -> StoredResponse:
+    def claim_key(
+        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime
+    ) -> StoredResponse | None:
         with self._write() as cur:
             cur.execute(
                 "SELECT fingerprint, status, body, created_at FROM idempotent_responses "
@@ -220,15 +214,35 @@ class SQLiteAuthStore(AuthStore):
                 (user_id, key),
             )
             row = cur.fetchone()
-            if row is not None:
-                return _response(row)
+            if row is None:
+                cur.execute(
+                    "INSERT INTO idempotent_responses (user_id, key, fingerprint, status, body, "
+                    "created_at) VALUES (?, ?, ?, 0, ?, ?)",
+                    (user_id, key, fingerprint, b"", iso(at)),
+                )
+                return None
+            kept = _response(row)
+            if kept.status == 0 and kept.fingerprint == fingerprint and kept.created_at < stale_before:
+                cur.execute(
+                    "UPDATE idempotent_responses SET created_at = ? WHERE user_id = ? AND key = ?",
+                    (iso(at), user_id, key),
+                )
+                return None
+            return kept
+
+    def complete_key(self, user_id: str, key: str, status: int, body: bytes) -> None:
+        with self._write() as cur:
             cur.execute(
-                "INSERT INTO idempotent_responses (user_id, key, fingerprint, status, body, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (user_id, key, response.fingerprint, response.status, response.body,
-                 iso(response.created_at)),
+                "UPDATE idempotent_responses SET status = ?, body = ? WHERE user_id = ? AND key = ?",
+                (status, body, user_id, key),
             )
-        return response
+
+    def release_key(self, user_id: str, key: str) -> None:
+        with self._write() as cur:
+            cur.execute(
+                "DELETE FROM idempotent_responses WHERE user_id = ? AND key = ? AND status = 0",
+                (user_id, key),
+            )
 
     def close(self) -> None:
         with self._guard:

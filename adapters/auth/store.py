@@ -87,12 +87,23 @@ class AuthStore(ABC):
 
     # ------------------------------------------------------------ idempotency
     @abstractmethod
-    def recall_response(self, user_id: str, key: str) -> StoredResponse | None:
-        """The response first given to this user's request with this idempotency key."""
+    def claim_key(
+        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime
+    ) -> StoredResponse | None:
+        """Claim an idempotency key for a request about to run.
+
+        None: the key is now held by the caller (a new key, or an abandoned claim made
+        before ``stale_before``). Otherwise what the key holds: a finished response, or
+        a claim in flight (``status`` 0).
+        """
 
     @abstractmethod
-    def remember_response(self, user_id: str, key: str, response: StoredResponse) -> StoredResponse:
-        """Keep ``response`` unless one is already kept for the key; return the kept one."""
+    def complete_key(self, user_id: str, key: str, status: int, body: bytes) -> None:
+        """Keep the response of the request that holds the key."""
+
+    @abstractmethod
+    def release_key(self, user_id: str, key: str) -> None:
+        """Give up a claim whose request failed (a retry may run it again)."""
 
     def close(self) -> None:  # noqa: B027 - optional for drivers
         """Release connections."""

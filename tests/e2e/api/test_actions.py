@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.api.deps import CLAIM_TIMEOUT, request_fingerprint
+from adapters.api.schemas import Note
 from tests.e2e.api.conftest import Api
 
 
@@ -160,3 +162,20 @@ def test_a_body_that_is_not_json_is_a_problem_not_a_crash(api: Api) -> None:
                     headers={"Content-Type": "text/plain"})
     assert text.status_code in (415, 422)
     assert text.headers["content-type"] == "application/problem+json"
+
+
+
+def test_a_copy_arriving_while_the_first_request_runs_is_409_until_the_claim_is_stale(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    url = f"/cases/{case_id}/notes"
+    # A claim on the key, as a request still running (or a process that died) leaves it.
+    held = request_fingerprint("POST", f"/api/v1{url}", Note(text="x"))
+    api.accounts.store.claim_key("a-teacher", "k", held, api.clock(), stale_before=api.clock())
+    busy = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
+    assert busy.status_code == 409
+    assert busy.json()["type"] == "/api/v1/problems/idempotency-key-in-flight"
+    assert busy.headers["retry-after"] == "1"
+    api.clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 1)
+    taken = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
+    assert taken.status_code == 200
+    assert taken.json()["events"] == ["NoteAdded"]
