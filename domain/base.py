@@ -34,7 +34,29 @@ class DomainEvent(Frozen):
 
 
 class Aggregate(BaseAggregate[UUID]):
-    """Base of caretrail's aggregates: ids are always given, never random."""
+    """Base of caretrail's aggregates: ids are always given, never random.
+
+    An aggregate's attributes are immutable values (str, int, UUID, datetime, enums,
+    frozen pydantic models) or flat dicts, lists and sets of such values. That contract
+    lets :meth:`__deepcopy__` copy only the containers.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """An independent copy: containers are copied, the immutable values in them shared.
+
+        The application's aggregate cache deep-copies the aggregate on every read so a
+        command cannot corrupt the cached one; the generic deep copy also copied every
+        frozen model and UUID of every follow-up and command id, and cost more than the
+        rest of a command. Mutations reach an aggregate only through its attributes and
+        containers, which this copies.
+        """
+        clone = object.__new__(type(self))
+        for name, value in vars(self).items():
+            if isinstance(value, dict | list | set):
+                value = type(value)(value)
+            clone.__dict__[name] = value
+        memo[id(self)] = clone
+        return clone
 
     class Event(DomainEvent, CanMutateAggregate[UUID]):
         """Base event of an aggregate."""

@@ -1,0 +1,56 @@
+"""The aggregate cache hands out copies: a command on a copy never reaches the cached case."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from adapters.persistence import memory_env
+from domain.errors import MentorAtCapacity
+from domain.values import ContactChannel, ContactParty, FollowUpStatus
+from tests.conftest import SUPERVISOR
+from tests.fakes import FakeClock
+from tests.unit.domain.journeys import MENTOR, aggregate_state, case_in
+from workflows.registry import Registry
+from workflows.services import CaseService
+
+
+def test_a_copied_case_equals_the_original_and_mutating_it_leaves_the_original_alone(
+    service: CaseService, clock: FakeClock
+) -> None:
+    case = service.get_case(case_in(service, clock, "paired"))
+    original = copy.deepcopy(aggregate_state(case))
+    clone = copy.deepcopy(case)
+    assert clone is not case
+    assert aggregate_state(clone) == aggregate_state(case)
+    task = clone.open_follow_ups[0]
+    clone.follow_ups[task.follow_up_id] = task.model_copy(update={"status": FollowUpStatus.DONE})
+    clone.commands.clear()
+    clone.rule_counts["home_visit"] = 99
+    clone.state = "closed"
+    assert aggregate_state(case) == original
+
+
+def test_a_command_refused_half_way_leaves_the_cached_case_untouched(
+    clock: FakeClock, registry: Registry
+) -> None:
+    # The cache keeps the very object each save wrote (no fast-forward): the riskiest setup.
+    env = {**memory_env(), "AGGREGATE_CACHE_MAXSIZE": "10", "AGGREGATE_CACHE_FASTFORWARD": "n"}
+    app = CaseService(env, registry=registry, clock=clock, mentor_capacity=1)
+    try:
+        paired = case_in(app, clock, "paired")  # takes MENTOR's only place
+        other = case_in(app, clock, "visited", n=2)
+        app.pair_mentor(other, SUPERVISOR, occurred_at=clock(), teacher_id="t-other")
+        before = aggregate_state(app.get_case(other))
+        # The case releases t-other and pairs MENTOR in memory; then MENTOR's aggregate refuses.
+        with pytest.raises(MentorAtCapacity):
+            app.pair_mentor(other, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+        assert aggregate_state(app.get_case(other)) == before
+        assert app.get_case(paired).mentor_id == MENTOR
+        app.log_contact(other, SUPERVISOR, occurred_at=clock(), party=ContactParty.CHILD,
+                        channel=ContactChannel.PHONE)
+        assert app.get_case(other).mentor_id == "t-other"
+        assert app.get_mentor("t-other").children == [other]  # type: ignore[union-attr]
+    finally:
+        app.close()
