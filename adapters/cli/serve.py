@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -33,11 +34,20 @@ def serve(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=10,
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
+    # whoever handled it before: make that a clean exit (status 0) after our cleanup.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
     finally:
         accounts.close()
         ct.close()
+
+
+def _exit_cleanly(*_: object) -> None:
+    raise SystemExit(0)
 
 
 def background_work(ct: Caretrail) -> Callable[[FastAPI], Any]:

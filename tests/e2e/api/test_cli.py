@@ -1,0 +1,110 @@
+"""``caretrail users``, ``caretrail tokens`` and ``caretrail serve``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli.main import app
+
+runner = CliRunner()
+MAIN = "from adapters.cli.main import main; main()"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CARETRAIL_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _json(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_users_add_is_idempotent_with_if_missing_and_refuses_a_changed_role(data_dir: Path) -> None:
+    added = _json("users", "add", "--name", "school-001-t01", "--role", "teacher", "--school", "school-001")
+    assert (added["user_id"], added["role"], added["schools"], added["created"]) == (
+        "school-001-t01", "teacher", ["school-001"], True)
+    again = _json("users", "add", "--name", "school-001-t01", "--role", "teacher",
+                  "--school", "school-001", "--if-missing")
+    assert again["created"] is False
+    changed = runner.invoke(app, ["users", "add", "--name", "school-001-t01", "--role", "auditor",
+                                  "--school", "school-001", "--if-missing"])
+    assert changed.exit_code != 0
+
+
+def test_a_teacher_needs_a_school(data_dir: Path) -> None:
+    result = runner.invoke(app, ["users", "add", "--name", "lonely", "--role", "teacher"])
+    assert result.exit_code != 0
+
+
+def test_tokens_issue_list_and_revoke(data_dir: Path) -> None:
+    _json("users", "add", "--name", "sup", "--role", "supervisor", "--school", "s1")
+    issued = _json("tokens", "issue", "--user", "sup", "--days", "7", "--label", "laptop")
+    assert str(issued["token"]).startswith("ct_")
+    listed = _json("tokens", "list", "--user", "sup")
+    assert "token" not in json.dumps(listed).replace('"token_id"', "")
+    assert [t["token_id"] for t in listed] == [issued["token_id"]]  # type: ignore[index]
+    revoked = _json("tokens", "revoke", str(issued["token_id"]))
+    assert revoked == {"revoked": [issued["token_id"]]}
+    assert runner.invoke(app, ["tokens", "revoke", str(issued["token_id"])]).exit_code != 0
+
+
+def test_an_unknown_user_is_one_line_on_stderr_not_a_traceback(data_dir: Path) -> None:
+    env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-c", MAIN, "tokens", "issue", "--user", "ghost"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "caretrail: no user ghost"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_answers_with_a_token_logs_json_lines_and_stops_cleanly(data_dir: Path, stop: int) -> None:
+    _json("users", "add", "--name", "sup", "--role", "supervisor", "--school", "s1")
+    token = _json("tokens", "issue", "--user", "sup")["token"]
+    port = _free_port()
+    env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir), "CARETRAIL_LOG_FORMAT": "json"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MAIN, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # wait for the process to listen (start-up, not behaviour under test)
+            try:
+                me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me",
+                               headers={"Authorization": f"Bearer {token}"})
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        assert me.json()["user_id"] == "sup"
+        ready = httpx.get(f"http://127.0.0.1:{port}/api/v1/readyz")
+        assert ready.json()["ready"] is True
+    finally:
+        proc.send_signal(stop)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "http_request"]
+    assert [(r["route"], r["status"], r["user_id"]) for r in requests] == [
+        ("/api/v1/me", 200, "sup"), ("/api/v1/readyz", 200, None)]
+    assert str(token) not in output
