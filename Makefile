@@ -14,9 +14,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# make run: demo data (once), demo users of $(DEMO_SCHOOL) with fresh tokens, then the API.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_SCHOOL ?= school-001
+DEMO_USERS := $(DEMO_SCHOOL)-supervisor:supervisor $(DEMO_SCHOOL)-t01:teacher $(DEMO_SCHOOL)-auditor:auditor
+
 run: $(STAMP)
 	$(BIN)/caretrail demo --if-empty
-	$(BIN)/caretrail tasks --overdue --school school-001 --limit 20
+	@for entry in $(DEMO_USERS); do \
+	  $(BIN)/caretrail users add --name $${entry%%:*} --role $${entry##*:} --school $(DEMO_SCHOOL) --if-missing || exit 1; \
+	done
+	@echo
+	@echo "caretrail API: http://$(HOST):$(PORT)/api/v1   (OpenAPI docs: http://$(HOST):$(PORT)/docs)"
+	@echo "demo tokens (valid 30 days; each 'make run' replaces them):"
+	@for entry in $(DEMO_USERS); do \
+	  printf '  %-11s %-24s ' $${entry##*:} $${entry%%:*}; \
+	  $(BIN)/caretrail tokens issue --user $${entry%%:*} --label make-run --replace --days 30 --quiet || exit 1; \
+	done
+	@echo 'try: curl -H "Authorization: Bearer <teacher token>" http://$(HOST):$(PORT)/api/v1/me/tasks'
+	@echo
+	$(BIN)/caretrail serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
