@@ -19,7 +19,6 @@ from uuid import UUID, uuid5
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
 
@@ -51,17 +50,18 @@ IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, 
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-def _caretrail(request: Request) -> Caretrail:
+# Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``
+# dependency in the thread pool, a hop that costs more than most of these do.
+async def _caretrail(request: Request) -> Caretrail:
     return request.app.state.caretrail  # type: ignore[no-any-return]
 
 
-def _accounts(request: Request) -> Accounts:
+async def _accounts(request: Request) -> Accounts:
     return request.app.state.accounts  # type: ignore[no-any-return]
 
 
 App = Annotated[Caretrail, Depends(_caretrail)]
 Users = Annotated[Accounts, Depends(_accounts)]
-_bearer = HTTPBearer(auto_error=False, description="A token from `caretrail tokens issue`.")
 
 
 def note(request: Request, **fields: Any) -> None:
@@ -101,9 +101,9 @@ def _is_list(annotation: Any) -> bool:
     return False
 
 
-async def strict_query(request: Request) -> None:
+def check_query(request: Request) -> None:
     """Refuse unknown query parameters (a typo would silently widen a list) and scalars
-    given twice (which value was meant?)."""
+    given twice (which value was meant?). Called by every route's permission check."""
     if not request.query_params:
         return
     shape: QueryShape | None = request.app.state.query_shapes.get(id(request.scope.get("route")))
@@ -122,15 +122,13 @@ async def strict_query(request: Request) -> None:
 
 
 # --------------------------------------------------------------------------- who
-async def current_user(
-    request: Request,
-    accounts: Users,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+async def current_user(request: Request) -> Principal:
     """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
-    if credentials is None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    principal = accounts.authenticate(credentials.credentials)
+    accounts: Accounts = request.app.state.accounts
+    principal = accounts.authenticate(token.strip())
     if principal is None:
         raise Unauthenticated("the token is unknown, expired or revoked")
     note(request, user_id=principal.user_id, role=principal.role.value)
@@ -146,7 +144,8 @@ class Permit:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, user: CurrentUser) -> Principal:
+    async def __call__(self, request: Request, user: CurrentUser) -> Principal:
+        check_query(request)
         if not granted(user.role, self.permission):
             raise Forbidden(f"a {user.role} may not use this ({self.permission})")
         return user
@@ -158,8 +157,8 @@ class PublicAccess(Permit):
     def __init__(self) -> None:
         super().__init__(Permission.PUBLIC)
 
-    async def __call__(self) -> None:  # type: ignore[override]
-        return None
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        check_query(request)
 
 
 def allow(permission: Permission) -> Any:
@@ -289,12 +288,12 @@ class CaseAccess:
 # --------------------------------------------------------------------------- when
 async def views_caught_up(
     request: Request,
-    ct: App,
     min_position: Annotated[int | None, Query(
         ge=0, le=2**53, description="Wait (bounded) until the views reached this log position "
         "(the `position` a command returned): read your own writes.")] = None,
 ) -> None:
     """Wait until the read models reached ``min_position``; 503 after the bounded wait."""
+    ct: Caretrail = request.app.state.caretrail
     if min_position is None or ct.runner.wait_for(min_position, 0):
         return
     if min_position > ct.runner.head():

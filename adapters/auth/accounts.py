@@ -17,6 +17,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,11 @@ TOKEN_PREFIX = "ct_"  # noqa: S105 - a public prefix, not a secret
 #: The shape of a token we issue: checked before hashing, so junk costs nothing.
 TOKEN_SHAPE = re.compile(r"^ct_[A-Za-z0-9_-]{43}$")
 DEFAULT_TOKEN_DAYS = 90
+#: How long a process trusts what it read about a token. Revoking or disabling in this
+#: process takes effect at once; from another process (the CLI), within this many seconds.
+#: Expiry is checked on every request.
+CACHE_SECONDS = 5.0
+CACHE_ENTRIES = 10_000
 MAX_TOKEN_DAYS = 366
 
 
@@ -48,12 +54,24 @@ class IssuedToken:
 class Accounts:
     """Users and tokens over an :class:`AuthStore`, with the hashing key and the clock."""
 
-    def __init__(self, store: AuthStore, key: bytes, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: AuthStore,
+        key: bytes,
+        clock: Callable[[], datetime],
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         if len(key) < 16:
             raise ValueError("the token key must have at least 16 bytes")
         self.store = store
         self._key = key
         self.clock = clock
+        self.cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        # token hash -> (monotonic time read, principal); see CACHE_SECONDS.
+        self._cache: dict[str, tuple[float, Principal]] = {}
 
     def token_hash(self, token: str) -> str:
         """The keyed hash a token is stored under."""
@@ -104,6 +122,7 @@ class Accounts:
         """Disable a user and revoke their tokens; how many tokens were revoked."""
         self.user(user_id)
         now = self.clock()
+        self._cache.clear()
         self.store.disable_user(user_id, now)
         return self.store.revoke_tokens(user_id, now)
 
@@ -124,6 +143,7 @@ class Accounts:
             raise AccountError(f"a token lives 1 to {MAX_TOKEN_DAYS} days, not {days}")
         now = self.clock()
         if replace:
+            self._cache.clear()
             self.store.revoke_tokens(user_id, now, label=label)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = Token(
@@ -135,17 +155,41 @@ class Accounts:
 
     def revoke_token(self, token_id: str) -> bool:
         """Revoke one token by id; False if unknown or already revoked."""
+        self._cache.clear()
         return self.store.revoke_token(token_id, self.clock())
+
+    def revoke_tokens(self, user_id: str, label: str | None = None) -> int:
+        """Revoke a user's active tokens (of one label if given); how many."""
+        self.user(user_id)
+        self._cache.clear()
+        return self.store.revoke_tokens(user_id, self.clock(), label=label)
 
     def authenticate(self, token: str) -> Principal | None:
         """The caller a bearer token stands for, or None (unknown, expired, revoked, disabled)."""
         if not TOKEN_SHAPE.match(token):
             return None
-        found = self.store.find_token(self.token_hash(token))
+        token_hash = self.token_hash(token)
+        now = self._monotonic()
+        cached = self._cache.get(token_hash)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            principal = cached[1]
+        else:
+            principal = self._principal(token_hash)
+            if principal is None:
+                return None
+            if self.cache_seconds > 0:
+                if len(self._cache) >= CACHE_ENTRIES:
+                    self._cache.clear()
+                self._cache[token_hash] = (now, principal)
+        return principal if self.clock() < principal.expires_at else None
+
+    def _principal(self, token_hash: str) -> Principal | None:
+        """Who a stored token stands for, unless it is revoked or its user disabled."""
+        found = self.store.find_token(token_hash)
         if found is None:
             return None
         record, user = found
-        if not record.active_at(self.clock()) or user.disabled_at is not None:
+        if record.revoked_at is not None or user.disabled_at is not None:
             return None
         return Principal(
             user_id=user.user_id, role=user.role, schools=user.schools, token_id=record.token_id,

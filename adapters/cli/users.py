@@ -110,8 +110,7 @@ def revoke_token(
             emit({"revoked": [token_id]}, as_json, f"token {token_id} revoked")
         else:
             assert user is not None
-            acc.user(user)
-            count = acc.store.revoke_tokens(user, acc.clock())
+            count = acc.revoke_tokens(user)
             emit({"user_id": user, "revoked": count}, as_json, f"{count} token(s) of {user} revoked")
 
 

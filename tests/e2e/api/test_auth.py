@@ -71,3 +71,19 @@ def test_an_admin_manages_users_but_reads_no_case(api: Api) -> None:
     assert api.get(f"/cases/{case_id}", who="admin").status_code == 403
     assert api.get("/cases", who="admin").status_code == 403
     assert api.get("/me", who="admin").status_code == 200
+
+
+def test_a_revocation_from_another_process_takes_effect_when_the_cache_expires(api: Api) -> None:
+    from adapters.auth.accounts import Accounts, token_key
+
+    seconds = [1000.0]
+    served = Accounts(api.accounts.store, token_key(api.ct.settings), api.clock, cache_seconds=5,
+                      monotonic=lambda: seconds[0])
+    cli = Accounts(api.accounts.store, token_key(api.ct.settings), api.clock)  # another process
+    issued = cli.issue_token("a-teacher", label="elsewhere")
+    assert served.authenticate(issued.token) is not None
+    cli.revoke_token(issued.record.token_id)
+    seconds[0] += 4.9
+    assert served.authenticate(issued.token) is not None  # still trusted from the cache
+    seconds[0] += 0.2
+    assert served.authenticate(issued.token) is None

@@ -1,0 +1,299 @@
+"""HTTP API benchmark: one uvicorn worker, load from a second process on 127.0.0.1.
+
+Run by hand (not a test)::
+
+    python -m bench.api [--duration 10] [--connections 32] [--client auto|wrk|python]
+
+1. Loads the demo school year (one school, ~150 cases, ~25,000 events) into a temporary
+   data directory (or reuses ``--data-dir``), adds a teacher, a supervisor and their tokens.
+2. Serves, one at a time and each in its own process with one uvicorn worker
+   (uvloop + httptools, logging on as in production, to /dev/null):
+   - a bare FastAPI app with one trivial ``async`` endpoint (the baseline);
+   - caretrail (``create_app`` + the projection runner, as ``caretrail serve`` does).
+3. Loads each endpoint for ``--duration`` seconds from ``wrk`` (if installed) or a small
+   asyncio HTTP/1.1 client in this process: requests/s, p50 and p99 latency, non-2xx.
+   Endpoints: the trivial one; ``GET /healthz`` (trivial, through caretrail's
+   middleware); ``GET /me/tasks`` (teacher); ``GET /follow-ups?status=overdue&school_id=``
+   (supervisor); ``POST /cases/{id}/home-visits`` (teacher, cases in rotation).
+
+Target: the task list >= 0.5 x the trivial endpoint, compared within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+SCHOOL = "school-001"
+TEACHER = f"{SCHOOL}-t01"
+SUPERVISOR = f"{SCHOOL}-supervisor"
+
+
+@dataclass
+class Result:
+    """What one load run measured."""
+
+    name: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    requests: int
+
+
+# --------------------------------------------------------------------------- servers
+def serve(kind: str, data_dir: str, port: int) -> None:
+    """The server process: ``trivial`` (bare FastAPI) or ``caretrail``."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    if kind == "trivial":
+        app = FastAPI()
+
+        @app.get("/trivial")
+        async def trivial() -> dict[str, bool]:
+            return {"ok": True}
+
+        uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
+        return
+
+    from adapters.api.app import create_app
+    from adapters.auth.accounts import build_accounts
+    from adapters.bootstrap import build
+    from adapters.cli.serve import background_work
+    from adapters.logging import configure_logging
+    from adapters.settings import Settings
+
+    configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
+    settings = Settings(data_dir=Path(data_dir))
+    ct = build(settings)
+    accounts = build_accounts(settings, ct.clock)
+    app = create_app(ct, accounts=accounts, lifespan=background_work(ct))
+    uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
+
+
+def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start a server process and wait until it accepts connections."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.api", "--serve", kind, "--data-dir", str(data_dir),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{kind} server did not start") from None
+            time.sleep(0.1)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+# --------------------------------------------------------------------------- data
+def prepare(data_dir: Path) -> dict[str, Any]:
+    """Demo data (if the directory is empty), users, tokens, cases open for home visits."""
+    from adapters.auth.accounts import build_accounts
+    from adapters.auth.models import UserRole
+    from adapters.bootstrap import build
+    from adapters.clock import Clock
+    from adapters.settings import Settings
+
+    env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir)}
+    subprocess.run([sys.executable, "-c", "from adapters.cli.main import main; main()",
+                    "demo", "--if-empty"], env=env, check=True, stdout=subprocess.DEVNULL)
+    settings = Settings(data_dir=data_dir)
+    accounts = build_accounts(settings, Clock())
+    tokens = {}
+    for user, role in ((TEACHER, UserRole.TEACHER), (SUPERVISOR, UserRole.SUPERVISOR)):
+        accounts.add_user(user, role, [SCHOOL], if_missing=True)
+        tokens[user] = accounts.issue_token(user, label="bench", replace=True, days=1).token
+    accounts.close()
+    ct = build(settings)
+    try:
+        ct.runner.catch_up()
+        cases = [c.case_id for c in ct.read.cases(school_ids=[SCHOOL], limit=100).items
+                 if c.state not in ("closed", "identified")]
+        events = ct.cases.position()
+    finally:
+        ct.close()
+    return {"tokens": tokens, "cases": cases, "events": events}
+
+
+# --------------------------------------------------------------------------- load
+def wrk_load(name: str, url: str, token: str | None, duration: int, connections: int,
+             post_paths: list[str] | None = None, body: str | None = None) -> Result:
+    """Load with wrk (one thread; the server has the other core)."""
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    script = None
+    if token:
+        args += ["-H", f"Authorization: Bearer {token}"]
+    if post_paths is not None:
+        lines = [
+            'wrk.method = "POST"',
+            'wrk.headers["Content-Type"] = "application/json"',
+            f"wrk.body = {json.dumps(body)}",
+            "local paths = {" + ", ".join(json.dumps(p) for p in post_paths) + "}",
+            "request = function() return wrk.format(nil, paths[math.random(#paths)]) end",
+        ]
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        script.write("\n".join(lines) + "\n")
+        script.close()
+        args += ["-s", script.name]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    if script is not None:
+        os.unlink(script.name)
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Result(
+        name=name,
+        requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_wrk_ms(out, "50%"),
+        p99_ms=_wrk_ms(out, "99%"),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        requests=total,
+    )
+
+
+def _wrk_ms(out: str, pct: str) -> float:
+    value, unit = re.search(rf"^\s+{re.escape(pct)}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def python_load(name: str, port: int, requests: list[bytes], duration: int, connections: int) -> Result:
+    """Load with an asyncio HTTP/1.1 keep-alive client (when wrk is not installed)."""
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    async def one(stop: float) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            writer.write(random.choice(requests))
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            statuses.append(int(head[9:12]))
+        writer.close()
+
+    async def run() -> float:
+        started = time.perf_counter()
+        stop = started + duration
+        await asyncio.gather(*(one(stop) for _ in range(connections)))
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(run())
+    latencies.sort()
+    return Result(
+        name=name, requests_per_s=len(latencies) / elapsed,
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        non_2xx=sum(1 for s in statuses if not 200 <= s < 300), requests=len(latencies),
+    )
+
+
+def raw_request(method: str, path: str, token: str | None, body: str | None = None) -> bytes:
+    """One HTTP/1.1 request, ready to send."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    payload = (body or "").encode()
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+# --------------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", choices=["trivial", "caretrail"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help="Reuse (or create) this data directory.")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per endpoint.")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.data_dir, args.port)
+        return
+
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="caretrail-bench-"))
+    print(f"data: {data_dir}; preparing the demo school year...", flush=True)
+    data = prepare(data_dir)
+    teacher, supervisor = data["tokens"][TEACHER], data["tokens"][SUPERVISOR]
+    visit = '{"guardian_met": true}'
+    visits = [f"/api/v1/cases/{c}/home-visits" for c in data["cases"]]
+    plan: list[tuple[str, str, str, str | None, str | None]] = [
+        ("trivial FastAPI endpoint", "trivial", "/trivial", None, None),
+        ("GET /healthz (trivial, caretrail middleware)", "caretrail", "/api/v1/healthz", None, None),
+        ("GET /me/tasks (teacher)", "caretrail", "/api/v1/me/tasks", teacher, None),
+        ("GET /follow-ups?status=overdue&school_id=", "caretrail",
+         f"/api/v1/follow-ups?status=overdue&school_id={SCHOOL}", supervisor, None),
+        ("POST /cases/{id}/home-visits (teacher)", "caretrail", "", teacher, visit),
+    ]
+    results: list[Result] = []
+    for kind in ("trivial", "caretrail"):
+        proc, port = start_server(kind, data_dir)
+        try:
+            for name, server, path, token, body in plan:
+                if server != kind:
+                    continue
+                if client == "wrk":
+                    base = f"http://{HOST}:{port}"
+                    if body is None:
+                        result = wrk_load(name, base + path, token, args.duration, args.connections)
+                    else:
+                        result = wrk_load(name, base + "/", token, args.duration, args.connections,
+                                          post_paths=visits, body=body)
+                else:
+                    requests = ([raw_request("GET", path, token)] if body is None
+                                else [raw_request("POST", v, token, body) for v in visits])
+                    result = python_load(name, port, requests, args.duration, args.connections)
+                results.append(result)
+                print(f"  {result.name}: {result.requests_per_s:,.0f} req/s, "
+                      f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}", flush=True)
+        finally:
+            stop_server(proc)
+
+    base = results[0].requests_per_s
+    print(f"\nclient: {client}, {args.connections} connections, {args.duration} s per endpoint, "
+          f"one uvicorn worker; store: {data['events']:,} events before the run\n")
+    print("| endpoint | requests/s | p50 ms | p99 ms | non-2xx | x trivial |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r.name} | {r.requests_per_s:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+              f"{r.non_2xx} | {r.requests_per_s / base:.2f} |")
+    tasks = next(r for r in results if r.name.startswith("GET /me/tasks"))
+    verdict = "met" if tasks.requests_per_s >= 0.5 * base else "NOT met"
+    print(f"\ntarget: task list >= 0.5 x trivial: {tasks.requests_per_s / base:.2f} ({verdict})")
+
+
+if __name__ == "__main__":
+    main()
