@@ -147,7 +147,7 @@ class Permit:
     async def __call__(self, request: Request, user: CurrentUser) -> Principal:
         check_query(request)
         if not granted(user.role, self.permission):
-            raise Forbidden(f"a {user.role} may not use this ({self.permission})")
+            raise Forbidden(f"the {user.role} role may not use this ({self.permission})")
         return user
 
 
