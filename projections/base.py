@@ -16,7 +16,9 @@ class Projection(ABC):
     """A read model: its tables, and how a batch of events changes them.
 
     ``apply`` runs inside the store's transaction, together with the tracking update,
-    so a batch is applied completely and exactly once, or not at all.
+    so a batch is applied completely and exactly once, or not at all. A projection may
+    keep in-memory state between batches (caches of rows it wrote); the runner calls
+    :meth:`reset` whenever that state may no longer match the tables.
     """
 
     name: str
@@ -24,11 +26,15 @@ class Projection(ABC):
 
     @abstractmethod
     def schema(self) -> list[str]:
-        """DDL for the tables and indexes (idempotent: IF NOT EXISTS)."""
+        """DDL for the tables (idempotent: IF NOT EXISTS)."""
+
+    def indexes(self) -> list[str]:
+        """DDL for the secondary indexes (idempotent), built after the rows on a rebuild."""
+        return []
 
     @abstractmethod
     def apply(self, cur: Cursor, batch: Batch) -> None:
         """Apply a batch of events to the view's tables."""
 
     def reset(self) -> None:  # noqa: B027 - most projections keep no memory
-        """Forget in-memory caches (after a rebuild or a rolled-back batch)."""
+        """Forget in-memory state (after a rebuild, a rolled-back batch, another runner's write)."""

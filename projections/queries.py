@@ -481,8 +481,9 @@ def _task_filters(
             params.append(value)
     match status:
         case TaskStatus.DONE | TaskStatus.CANCELLED:
-            where.append("status = ?")
-            params.append(status.value)
+            # Literal status (a constant of the enum) and the closed-task index's own
+            # condition, so both databases can use that partial index.
+            where += [f"status = '{status.value}'", "closed_at IS NOT NULL"]
         case TaskStatus.OVERDUE:
             where += ["status = 'open'", "due_at < ?"]
             params.append(iso(now - timedelta(days=min_days_overdue)))

@@ -3,7 +3,8 @@
 SQLite cannot push notifications (eventsourcing 9.5.6), so the runner polls; a local
 save wakes it at once. Each view commits its rows and its new position together with a
 compare-and-set on the position, so a crash or a competing runner never applies a
-batch twice or skips one.
+batch twice or skips one. Notifications are read and decoded once per batch for all
+views; a rebuild loads the rows first and builds the secondary indexes at the end.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class ProjectionRunner:
         stores: Mapping[str, ViewStore],
         projections: Sequence[Projection],
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         poll_interval: float = 1.0,
     ) -> None:
         self.app = app
@@ -48,6 +49,12 @@ class ProjectionRunner:
         self.projections = list(projections)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        # One batch at a time per process: the projections' in-memory state is shared.
+        self._batch_lock = threading.RLock()
+        # Where this runner left each view: its projection's memory is valid only there.
+        self._left_at: dict[str, int] = {}
+        # Views rebuilt without their secondary indexes yet (built once caught up).
+        self._unindexed: set[str] = set()
         self._wake = threading.Event()
         self._advanced = threading.Condition()
         self._stop = threading.Event()
@@ -55,42 +62,59 @@ class ProjectionRunner:
 
     # ------------------------------------------------------------ setup
     def setup(self) -> None:
-        """Create the views' tables and tracking rows if missing."""
+        """Create the views' tables, indexes and tracking rows if missing."""
         for p in self.projections:
             store = self.stores[p.name]
             with store.transaction() as cur:
-                for ddl in p.schema():
-                    cur.execute(ddl)
+                for ddl in [*p.schema(), *p.indexes()]:
+                    cur.execute(store.adapt_ddl(ddl))
                 store.ensure_tracking(cur, p.name)
+            self._unindexed.discard(p.name)
 
     # ------------------------------------------------------------ catching up
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, *, batch_size: int | None = None
+    ) -> int:
         """Apply everything recorded so far; return how many notifications were read."""
         read = 0
         while True:
+            done = self._catch_up_batch(batch_size or self.batch_size)
+            if not done:
+                break
+            read += done
+            if progress is not None:
+                progress(done)
+            with self._advanced:
+                self._advanced.notify_all()
+        self._build_indexes()
+        return read
+
+    def _catch_up_batch(self, size: int) -> int:
+        """Read, decode and apply one batch to every view behind; 0 when all are caught up."""
+        with self._batch_lock:
             positions = {p.name: self.stores[p.name].position(p.name)[0] for p in self.projections}
             start = min(positions.values(), default=0)
             notifications = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
+                start=start, limit=size, inclusive_of_start=False
             )
             if not notifications:
-                return read
+                return 0
             to_event = self.app.mapper.to_domain_event
             batch = [(n.id, to_event(n)) for n in notifications]
             end = notifications[-1].id
             for p in self.projections:
                 position = positions[p.name]
+                if position >= end:
+                    continue
                 part = batch if position <= start else [b for b in batch if b[0] > position]
-                if part:
-                    self._apply(p, part, position, end)
-            read += len(notifications)
-            if progress is not None:
-                progress(len(notifications))
-            with self._advanced:
-                self._advanced.notify_all()
+                self._apply(p, part, position, end)
+            return len(notifications)
 
     def _apply(self, p: Projection, part: Sequence[tuple[int, Any]], start: int, end: int) -> None:
         store = self.stores[p.name]
+        if self._left_at.get(p.name) != start:
+            p.reset()  # someone else moved the view (or this runner never did): trust only tables
+        self._left_at.pop(p.name, None)
         try:
             with store.transaction() as cur:
                 store.claim(cur, p.name, start)
@@ -98,9 +122,22 @@ class ProjectionRunner:
                 store.advance(cur, p.name, start, end)
         except StaleTracking:
             p.reset()  # another runner got there first; its rows stand, ours rolled back
+            return
         except BaseException:
             p.reset()
             raise
+        self._left_at[p.name] = end
+
+    def _build_indexes(self) -> None:
+        """Create the secondary indexes of rebuilt views (sorted once, not row by row)."""
+        for p in self.projections:
+            if p.name not in self._unindexed:
+                continue
+            store = self.stores[p.name]
+            for ddl in p.indexes():
+                with store.transaction() as cur:
+                    cur.execute(store.adapt_ddl(ddl))
+            self._unindexed.discard(p.name)
 
     # ------------------------------------------------------------ following
     def wake(self, position: int | None = None) -> None:
@@ -167,23 +204,36 @@ class ProjectionRunner:
         return result
 
     def rebuild(
-        self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None
+        self,
+        names: Sequence[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        *,
+        batch_size: int | None = None,
     ) -> int:
-        """Drop the named views (default: all), recreate them, and replay the log from zero."""
+        """Drop the named views (default: all), recreate them, and replay the log from zero.
+
+        Rows are loaded into tables without secondary indexes, which are then built in
+        one sort each. If the rebuild is interrupted, the next :meth:`setup` (any start on
+        SQLite, ``caretrail migrate`` on PostgreSQL) or the next completed catch-up of
+        this runner builds them.
+        """
         unknown = set(names or ()) - {p.name for p in self.projections}
         if unknown:
             raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
-        for p in self.projections:
-            if names and p.name not in names:
-                continue
-            store = self.stores[p.name]
-            store.drop_tables(p.tables)
-            p.reset()
-            with store.transaction() as cur:
-                for ddl in p.schema():
-                    cur.execute(ddl)
-                store.reset_tracking(cur, p.name)
-        return self.catch_up(progress)
+        with self._batch_lock:
+            for p in self.projections:
+                if names and p.name not in names:
+                    continue
+                store = self.stores[p.name]
+                store.drop_tables(p.tables)
+                p.reset()
+                self._left_at.pop(p.name, None)
+                self._unindexed.add(p.name)
+                with store.transaction() as cur:
+                    for ddl in p.schema():
+                        cur.execute(store.adapt_ddl(ddl))
+                    store.reset_tracking(cur, p.name)
+        return self.catch_up(progress, batch_size=batch_size)
 
     def head(self) -> int:
         """The newest notification id in the log."""

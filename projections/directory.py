@@ -1,0 +1,78 @@
+"""Which school and class a case belongs to, as a view remembers it.
+
+Follow-up and audit rows carry the school of their case, but only the case's first
+event says which school that is. Each view keeps its own small table of it (views live
+in separate databases), written in the view's transaction and cached in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from projections.store import Cursor, chunks
+
+#: What a view knows of a case it never saw identified.
+UNKNOWN: tuple[str | None, str | None] = (None, None)
+
+
+class CaseDirectory:
+    """case id -> (school, class) in table ``table``, cached in memory.
+
+    The facts never change once written, so the cache can only be stale after a
+    rebuild, and :meth:`reset` is called then.
+    """
+
+    def __init__(self, table: str, maxsize: int = 500_000) -> None:
+        self.table = table
+        self.maxsize = maxsize
+        self._cache: dict[str, tuple[str | None, str | None]] = {}
+
+    def ddl(self) -> str:
+        """The table's DDL."""
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            "case_id TEXT PRIMARY KEY, school_id TEXT NOT NULL, class_name TEXT)"
+        )
+
+    def add(self, cur: Cursor, case_id: str, school_id: str, class_name: str | None) -> None:
+        """Remember a newly identified case."""
+        cur.execute(
+            f"INSERT INTO {self.table} (case_id, school_id, class_name) VALUES (?, ?, ?)",
+            (case_id, school_id, class_name),
+        )
+        self._remember(case_id, (school_id, class_name))
+
+    def prefetch(self, cur: Cursor, case_ids: Iterable[str]) -> None:
+        """Load the uncached cases of a batch with a few queries instead of one each."""
+        missing = [c for c in set(case_ids) if c not in self._cache]
+        for part in chunks(missing, 500):
+            cur.execute(
+                f"SELECT case_id, school_id, class_name FROM {self.table} "
+                f"WHERE case_id IN ({', '.join('?' for _ in part)})",
+                part,
+            )
+            for case_id, school_id, class_name in cur.fetchall():
+                self._remember(case_id, (school_id, class_name))
+
+    def get(self, cur: Cursor, case_id: str) -> tuple[str | None, str | None]:
+        """(school, class) of a case, or :data:`UNKNOWN`."""
+        found = self._cache.get(case_id)
+        if found is None:
+            cur.execute(
+                f"SELECT school_id, class_name FROM {self.table} WHERE case_id = ?", (case_id,)
+            )
+            row = cur.fetchone()
+            if row is None:
+                return UNKNOWN
+            found = (row[0], row[1])
+            self._remember(case_id, found)
+        return found
+
+    def _remember(self, case_id: str, value: tuple[str | None, str | None]) -> None:
+        if len(self._cache) >= self.maxsize:
+            self._cache.clear()  # simpler than LRU, and a county fits many times over
+        self._cache[case_id] = value
+
+    def reset(self) -> None:
+        """Forget the cache."""
+        self._cache.clear()

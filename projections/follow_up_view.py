@@ -1,0 +1,134 @@
+"""The ``follow_ups`` view: one row per task, indexed for the overdue and my-task lists.
+
+Most queries ask about open tasks, a small share of all tasks (most are done within
+weeks), so their indexes are partial (``WHERE status = 'open'``): small, cheap to keep
+up, and usable by both SQLite and PostgreSQL because the queries say ``status =
+'open'`` literally.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from domain.case import Case
+from projections.base import Batch, Projection
+from projections.directory import CaseDirectory
+from projections.store import Cursor, iso
+
+TASK_COLUMNS = (
+    "follow_up_id", "case_id", "school_id", "class_name", "kind", "rule_id", "assignee_role",
+    "assignee_id", "due_at", "status", "escalation_level", "scheduled_at", "closed_at",
+    "completed_by",
+)
+_INSERT = (
+    f"INSERT INTO follow_ups ({', '.join(TASK_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in TASK_COLUMNS)})"
+)
+_AT = {column: i for i, column in enumerate(TASK_COLUMNS)}
+
+
+class FollowUpsView(Projection):
+    """One row per follow-up task: inserted when scheduled, updated as it changes."""
+
+    name = "follow_ups"
+    tables = ("follow_ups", "follow_up_cases")
+
+    def __init__(self) -> None:
+        self.directory = CaseDirectory("follow_up_cases")
+
+    def schema(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS follow_ups ("
+            "follow_up_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, school_id TEXT NOT NULL, "
+            "class_name TEXT, kind TEXT NOT NULL, rule_id TEXT NOT NULL, "
+            "assignee_role TEXT NOT NULL, assignee_id TEXT, due_at TEXT NOT NULL, "
+            "status TEXT NOT NULL, escalation_level INTEGER NOT NULL, scheduled_at TEXT NOT NULL, "
+            "closed_at TEXT, completed_by TEXT)",
+            self.directory.ddl(),
+        ]
+
+    def indexes(self) -> list[str]:
+        open_ = "WHERE status = 'open'"
+        return [
+            # Overdue / due soon / open lists of a school, soonest due first (keyset order).
+            f"CREATE INDEX IF NOT EXISTS fu_open_school_due ON follow_ups "
+            f"(school_id, due_at, follow_up_id) {open_}",
+            # Overdue counts per assignee and kind at a school: answered from the index alone.
+            f"CREATE INDEX IF NOT EXISTS fu_open_school_assignee ON follow_ups "
+            f"(school_id, assignee_role, assignee_id, kind, due_at) {open_}",
+            # My tasks: overdue and due within N days for one assignee.
+            f"CREATE INDEX IF NOT EXISTS fu_open_assignee_due ON follow_ups "
+            f"(assignee_id, due_at, follow_up_id) {open_}",
+            # One kind across schools, and every open task by due date (the scheduler's sweep).
+            f"CREATE INDEX IF NOT EXISTS fu_open_kind_due ON follow_ups "
+            f"(kind, due_at, follow_up_id) {open_}",
+            f"CREATE INDEX IF NOT EXISTS fu_status_due ON follow_ups (due_at, follow_up_id) {open_}",
+            # Done and cancelled lists of a school; on-time completion over a period.
+            "CREATE INDEX IF NOT EXISTS fu_closed_school_due ON follow_ups "
+            "(school_id, status, due_at, follow_up_id) WHERE closed_at IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS fu_done_school_closed ON follow_ups "
+            "(school_id, closed_at, due_at) WHERE status = 'done'",
+            "CREATE INDEX IF NOT EXISTS fu_case ON follow_ups (case_id)",
+        ]
+
+    def apply(self, cur: Cursor, batch: Batch) -> None:
+        directory = self.directory
+        new: dict[str, list[Any]] = {}  # tasks scheduled in this batch, not yet in the table
+        changes: dict[str, dict[str, Any]] = {}  # changes to tasks already in the table
+        directory.prefetch(cur, (
+            str(e.originator_id) for _, e in batch if type(e) is Case.FollowUpScheduled
+        ))
+        for _, e in batch:
+            cls = type(e)
+            if cls is Case.FollowUpScheduled:
+                case_id = str(e.originator_id)
+                school_id, class_name = directory.get(cur, case_id)
+                new[str(e.follow_up_id)] = [
+                    str(e.follow_up_id), case_id, school_id or "", class_name, e.kind, e.rule_id,
+                    str(e.assignee_role), e.assignee_id, iso(e.due_at), "open", 0,
+                    iso(e.occurred_at), None, None,
+                ]
+                continue
+            if cls is Case.FollowUpCompleted:
+                values: dict[str, Any] = {
+                    "status": "done", "closed_at": iso(e.occurred_at), "completed_by": e.completed_by,
+                }
+            elif cls is Case.FollowUpCancelled:
+                values = {"status": "cancelled", "closed_at": iso(e.occurred_at)}
+            elif cls is Case.FollowUpReassigned:
+                values = {"assignee_id": e.assignee_id}
+            elif cls is Case.FollowUpEscalated:
+                values = {"escalation_level": e.level}
+            elif cls is Case.Identified:
+                directory.add(cur, str(e.originator_id), e.school_id, e.child.class_name)
+                continue
+            else:
+                continue
+            key = str(e.follow_up_id)
+            row = new.get(key)
+            if row is not None:
+                for column, value in values.items():
+                    row[_AT[column]] = value
+            else:
+                changes.setdefault(key, {}).update(values)
+        if new:
+            cur.executemany(_INSERT, list(new.values()))
+        _update(cur, changes)
+
+    def reset(self) -> None:
+        self.directory.reset()
+
+
+def _update(cur: Cursor, changes: dict[str, dict[str, Any]]) -> None:
+    """One statement per set of changed columns (a task's changes are merged first).
+
+    Changes to different columns commute, and one task's changes to one column were
+    merged in log order, so grouping keeps the outcome of applying them one by one.
+    """
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for key, values in changes.items():
+        groups[tuple(values)].append((*values.values(), key))
+    for columns, rows in groups.items():
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        cur.executemany(f"UPDATE follow_ups SET {sets} WHERE follow_up_id = ?", rows)

@@ -1,0 +1,135 @@
+"""Drives the case service through every kind of step, for the view tests.
+
+A step is (command, case number, choice): the same steps always make the same history.
+Steps the case refuses (an illegal step, a task no longer open) are skipped, as a user
+would be told and move on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from domain.errors import DomainError
+from domain.values import (
+    Actor,
+    ClosureReason,
+    ContactChannel,
+    ContactParty,
+    ReviewOutcome,
+    RiskLevel,
+    Role,
+)
+from tests.conftest import identify
+from tests.fakes import FakeClock
+from workflows.services import CaseService
+
+HEAD = Actor(user_id="t-head", role=Role.TEACHER)
+SUPERVISOR = Actor(user_id="sup-1", role=Role.SUPERVISOR)
+COUNSELLOR = Actor(user_id="t-counsel", role=Role.TEACHER)
+MENTORS = ("t-m1", "t-m2", "t-m3")
+SCHOOLS = ("s1", "s2")
+
+COMMANDS = (
+    "identify", "home_visit", "pair", "release", "counsel", "review", "close", "reopen",
+    "contact", "note", "head_teacher", "risk", "complete", "escalate", "advance",
+)
+
+Step = tuple[str, int, int]
+
+
+def run(service: CaseService, clock: FakeClock, steps: Iterable[Step]) -> int:
+    """Apply the steps; return the newest log position reached."""
+    position = 0
+    for command, n, choice in steps:
+        try:
+            result = _step(service, clock, command, n, choice)
+        except DomainError:
+            continue
+        if result is not None:
+            position = max(position, result.position)
+    return position
+
+
+def case_id(service: CaseService, n: int) -> UUID:
+    """The id of the ``n``-th child's case."""
+    return service.case_id_for(SCHOOLS[n % 2], f"2026{n:04d}")
+
+
+def _step(service: CaseService, clock: FakeClock, command: str, n: int, choice: int) -> Any:
+    at = clock()
+    cid = case_id(service, n)
+    match command:
+        case "identify":
+            return identify(service, clock, n, school_id=SCHOOLS[n % 2],
+                            risk_level=RiskLevel.HIGH if choice % 5 == 0 else RiskLevel.NORMAL)
+        case "home_visit":
+            return service.record_home_visit(cid, HEAD, occurred_at=at, guardian_met=choice % 2 == 0)
+        case "pair":
+            return service.pair_mentor(cid, SUPERVISOR, occurred_at=at,
+                                       teacher_id=MENTORS[choice % len(MENTORS)])
+        case "release":
+            return service.release_mentor(cid, SUPERVISOR, occurred_at=at, reason="teacher left")
+        case "counsel":
+            level = (None, RiskLevel.HIGH, RiskLevel.NORMAL)[choice % 3]
+            return service.record_counselling(cid, COUNSELLOR, occurred_at=at, risk_level=level)
+        case "review":
+            outcome = list(ReviewOutcome)[choice % len(ReviewOutcome)]
+            return service.review_case(cid, SUPERVISOR, occurred_at=at, outcome=outcome)
+        case "close":
+            return service.close_case(cid, SUPERVISOR, occurred_at=at,
+                                      reason=ClosureReason.PARENTS_RETURNED)
+        case "reopen":
+            return service.reopen_case(cid, SUPERVISOR, occurred_at=at, reason="parents left again")
+        case "contact":
+            party = list(ContactParty)[choice % len(ContactParty)]
+            return service.log_contact(cid, HEAD, occurred_at=at, party=party,
+                                       channel=ContactChannel.PHONE)
+        case "note":
+            return service.add_note(cid, HEAD, occurred_at=at, text="学习有进步")
+        case "head_teacher":
+            return service.assign_head_teacher(cid, SUPERVISOR, occurred_at=at,
+                                               teacher_id=f"t-head{choice % 3}")
+        case "risk":
+            level = RiskLevel.HIGH if choice % 2 else RiskLevel.NORMAL
+            return service.change_risk_level(cid, SUPERVISOR, occurred_at=at, level=level)
+        case "complete" | "escalate":
+            tasks = service.get_case(cid).open_follow_ups
+            if not tasks:
+                return None
+            if command == "complete":
+                task = tasks[choice % len(tasks)]
+                return service.complete_follow_up(cid, HEAD, occurred_at=at,
+                                                  follow_up_id=task.follow_up_id)
+            # The most overdue task, to the highest rung it has earned (a no-op if none).
+            service.escalate_follow_up(cid, tasks[0].follow_up_id, 1)
+            return service.escalate_follow_up(cid, tasks[0].follow_up_id, 2)
+        case "advance":
+            clock.advance(hours=1 + 7 * choice)
+            return None
+    raise ValueError(command)
+
+
+#: A case's life in the rich history: the usual path, detours, closing and reopening.
+STORY = (
+    "escalate", "home_visit", "contact", "pair", "counsel", "escalate", "complete", "review",
+    "note", "head_teacher", "risk", "contact", "release", "pair", "escalate", "counsel",
+    "review", "close", "reopen", "home_visit", "complete",
+)
+
+
+def rich_history(cases: int = 6) -> list[Step]:
+    """A fixed history touching every event type over a few simulated months.
+
+    Case ``n`` starts its story ``n`` days late and skips every fourth step after the
+    ``n``-th, so cases are at different stages and some tasks go overdue.
+    """
+    steps: list[Step] = [("identify", n, n) for n in range(cases)]
+    for day, command in enumerate(STORY * 2):
+        for n in range(cases):
+            if (day + n) % 4 == 3:
+                continue
+            steps.append((command, n, day + n))
+        steps.append(("advance", 0, 5 + day % 7))  # 1.5 to 3.5 days later
+    return steps

@@ -1,0 +1,218 @@
+"""Every view equals an independent fold of the log, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from adapters.bootstrap import Caretrail
+from projections.runner import ProjectionRunner
+from projections.views import CasesView, all_views
+from tests.fakes import FakeClock
+from tests.integration.projections import scenario
+from tests.integration.projections.conftest import close_gap, leave_gap, positions
+from tests.integration.projections.oracle import all_tables, fold, read_log, views_as_rows
+
+NAMES = ("王小明", "李奶奶")  # the child's and guardian's names in every test case
+
+
+def expected(ct: Caretrail) -> dict[str, Any]:
+    return fold(read_log(ct.cases))
+
+
+def tables(ct: Caretrail) -> dict[str, Any]:
+    return all_tables(ct.runner.stores, {p.name: p.tables for p in ct.runner.projections})
+
+
+@pytest.fixture
+def history(backend: Caretrail, clock: FakeClock) -> Caretrail:
+    """The backend after a few months of every kind of step, views not yet caught up."""
+    scenario.run(backend.cases, clock, scenario.rich_history(cases=4))
+    return backend
+
+
+def test_the_history_covers_every_event_type(history: Caretrail) -> None:
+    types = {type(e).__name__ for _, e in read_log(history.cases)}
+    assert types >= {
+        "Identified", "HomeVisited", "MentorPaired", "MentorReleased", "CounsellingHeld",
+        "Reviewed", "Closed", "Reopened", "ContactLogged", "NoteAdded", "HeadTeacherAssigned",
+        "RiskLevelChanged", "FollowUpScheduled", "FollowUpCompleted", "FollowUpCancelled",
+        "FollowUpReassigned", "FollowUpEscalated", "Registered", "ChildAssigned", "ChildReleased",
+    }
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 2000])
+def test_every_view_equals_an_independent_fold_of_the_log(
+    history: Caretrail, batch_size: int
+) -> None:
+    history.runner.batch_size = batch_size
+    history.runner.catch_up()
+    assert views_as_rows(history.runner.stores) == expected(history)
+
+
+def test_views_built_bit_by_bit_while_commands_run_equal_the_fold(
+    backend: Caretrail, clock: FakeClock
+) -> None:
+    backend.runner.batch_size = 5
+    steps = scenario.rich_history(cases=4)
+    for i in range(0, len(steps), 3):
+        scenario.run(backend.cases, clock, steps[i : i + 3])
+        backend.runner.catch_up()
+    assert views_as_rows(backend.runner.stores) == expected(backend)
+
+
+def test_a_rebuild_from_zero_reproduces_every_table_row_by_row(history: Caretrail) -> None:
+    history.runner.batch_size = 3
+    history.runner.catch_up()
+    before = tables(history)
+    assert len(before["audit_log"]) == history.runner.head() > 200
+    read = history.runner.rebuild()
+    assert read == history.runner.head()
+    assert tables(history) == before
+
+
+def test_rebuilding_one_view_leaves_the_others_alone(history: Caretrail) -> None:
+    history.runner.catch_up()
+    before = tables(history)
+    history.runner.rebuild(["follow_ups"])
+    assert tables(history) == before
+    assert set(positions(history).values()) == {history.runner.head()}
+
+
+def test_rebuilding_an_unknown_view_is_refused_before_anything_is_dropped(history: Caretrail) -> None:
+    history.runner.catch_up()
+    before = tables(history)
+    with pytest.raises(LookupError, match="tasks"):
+        history.runner.rebuild(["cases", "tasks"])
+    assert tables(history) == before
+
+
+def test_summaries_name_no_child_and_no_guardian(history: Caretrail) -> None:
+    history.runner.catch_up()
+    page = history.read.audit_events(limit=100)
+    summaries = []
+    while True:
+        summaries += [row.summary for row in page.items]
+        if page.next_cursor is None:
+            break
+        page = history.read.audit_events(after=page.next_cursor, limit=100)
+    assert len(summaries) == history.runner.head()
+    assert all(summaries)
+    assert not [s for s in summaries if any(name in s for name in NAMES)]
+
+
+def test_the_views_agree_with_the_cases_as_replayed(history: Caretrail) -> None:
+    history.runner.catch_up()
+    for n in range(4):
+        case = history.cases.get_case(scenario.case_id(history.cases, n))
+        row = history.read.case(str(case.id))
+        assert row is not None
+        assert (row.state, row.version, row.mentor_id, row.risk_level, row.head_teacher_id) == (
+            case.state, case.version, case.mentor_id, str(case.risk_level), case.head_teacher_id
+        )
+        open_ids = {str(t.follow_up_id) for t in case.open_follow_ups}
+        tasks = history.read.tasks(now=history.clock(), case_id=str(case.id), limit=100).items
+        assert {t.follow_up_id for t in tasks} == open_ids
+        soonest = case.open_follow_ups[0] if case.open_follow_ups else None
+        assert row.next_due_at == (soonest.due_at if soonest else None)
+
+
+def test_views_read_across_gaps_in_notification_ids(backend: Caretrail, clock: FakeClock) -> None:
+    backend.runner.batch_size = 4
+    steps = scenario.rich_history(cases=3)
+    scenario.run(backend.cases, clock, steps[:20])
+    backend.runner.catch_up()
+    expected_id = leave_gap(backend, 50)
+    position = scenario.run(backend.cases, clock, steps[20:])
+    close_gap(backend)
+    backend.runner.catch_up()
+    assert any(n.id == expected_id for n in backend.cases.recorder.select_notifications(
+        start=expected_id, limit=1))
+    assert set(positions(backend).values()) == {position}
+    assert views_as_rows(backend.runner.stores) == expected(backend)
+
+
+def test_a_runner_whose_view_moved_on_applies_nothing_twice(history: Caretrail) -> None:
+    """Runner A read its positions, then B applied the same events first: A's batch is stale."""
+    ct = history
+    other = ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=50)
+    raced: list[str] = []
+
+    class Racing(ProjectionRunner):
+        def _apply(self, p: Any, part: Any, start: int, end: int) -> None:
+            if p.name not in raced:  # just before A writes, B catches the whole view up
+                raced.append(p.name)
+                other.catch_up()
+            super()._apply(p, part, start, end)
+
+    racing = Racing(ct.cases, ct.runner.stores, all_views(), batch_size=50)
+    racing.catch_up()
+    assert raced == ["cases", "follow_ups", "audit_log"]
+    assert set(positions(ct).values()) == {ct.runner.head()}
+    assert views_as_rows(ct.runner.stores) == expected(ct)
+
+
+def test_two_runners_catching_up_at_once_apply_every_event_once(history: Caretrail) -> None:
+    ct = history
+    runners = [ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=20) for _ in "ab"]
+    threads = [threading.Thread(target=r.catch_up) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert set(positions(ct).values()) == {ct.runner.head()}
+    assert views_as_rows(ct.runner.stores) == expected(ct)
+
+
+def test_a_runner_sees_rows_written_by_another_runner_before_its_next_batch(
+    backend: Caretrail, clock: FakeClock
+) -> None:
+    """Cached rows of runner A must not survive B moving the view on (A would undo B's work)."""
+    ct = backend
+    a = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
+    b = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
+    steps = scenario.rich_history(cases=2)
+    third = len(steps) // 3
+    scenario.run(ct.cases, clock, steps[:third])
+    a.catch_up()
+    scenario.run(ct.cases, clock, steps[third : 2 * third])
+    b.catch_up()
+    scenario.run(ct.cases, clock, steps[2 * third :])
+    a.catch_up()
+    assert views_as_rows(ct.runner.stores) == expected(ct)
+
+
+def test_wait_for_returns_once_the_views_reach_a_commands_position(
+    backend: Caretrail, clock: FakeClock
+) -> None:
+    ct = backend
+    ct.runner.poll_interval = 3600  # only the save's wake-up can bring the views along
+    ct.runner.start()
+    try:
+        result = scenario.run(ct.cases, clock, [("identify", 1, 1)])
+        assert ct.runner.wait_for(result, timeout=30)
+        assert ct.read.case(str(scenario.case_id(ct.cases, 1))) is not None
+    finally:
+        ct.runner.stop()
+
+
+def test_wait_for_gives_up_after_its_timeout_when_the_position_is_not_reached(
+    backend: Caretrail,
+) -> None:
+    assert backend.runner.wait_for(backend.runner.head() + 1, timeout=0.05) is False
+    assert backend.runner.wait_for(0, timeout=0) is True
+
+
+def test_status_shows_each_views_position_lag_and_last_update(history: Caretrail) -> None:
+    ct = history
+    head = ct.runner.head()
+    assert {(s.name, s.position, s.lag) for s in ct.runner.status()} == {
+        (name, 0, head) for name in ("cases", "follow_ups", "audit_log")
+    }
+    ProjectionRunner(ct.cases, ct.runner.stores, [CasesView()]).catch_up()
+    status = {s.name: s for s in ct.runner.status()}
+    assert (status["cases"].position, status["cases"].lag) == (head, 0)
+    assert status["cases"].updated_at is not None
+    assert (status["audit_log"].position, status["audit_log"].lag) == (0, head)
