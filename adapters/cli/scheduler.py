@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import structlog
 import typer
 
 from adapters.bootstrap import build
@@ -23,6 +24,8 @@ from adapters.scheduler.service import SchedulerService
 from adapters.settings import Settings
 from domain.errors import InvalidCommand
 from domain.values import valid_id
+
+log = structlog.get_logger()
 
 FixedNowOpt = Annotated[
     str | None,
@@ -59,6 +62,8 @@ def scheduler(
             raise CliError(str(e)) from None
         # With --once, stdout is the report (maybe JSON): the log goes to stderr.
         configure_logging(settings.log_format, settings.log_level, sys.stderr if once else None)
+        if clock is not None:
+            log.warning("scheduler_fixed_clock", now=clock().isoformat())  # tests only
         try:
             if once:
                 _once(sched, as_json)

@@ -88,6 +88,7 @@ class Outbox:
         max_attempts: int = 8,
         max_backoff_seconds: float = 3600.0,
         batch_size: int = 15,
+        messages_per_run: int = 20,
         page_size: int = 500,
     ) -> None:
         self.store = store
@@ -96,6 +97,7 @@ class Outbox:
         self.max_attempts = max_attempts
         self.max_backoff_seconds = max_backoff_seconds
         self.batch_size = batch_size
+        self.messages_per_run = messages_per_run
         self.page_size = page_size
 
     # ------------------------------------------------------------ set-up
@@ -168,18 +170,24 @@ class Outbox:
 
     # ------------------------------------------------------------ delivering
     def deliver(self, notifier: Notifier, *, max_consecutive_failures: int = 3) -> DeliveryReport:
-        """Send what is due, escalations in batches; stop early while the notifier keeps failing."""
+        """Send what is due, escalations in batches, at most ``messages_per_run`` messages.
+
+        Stops early (the rest is deferred, not charged an attempt) after
+        ``max_consecutive_failures`` failures in a row: a dead endpoint does not stall it.
+        """
         report = DeliveryReport()
         failures = 0
         now = self.app.clock()
         with self.store.reader() as cur:
             cur.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM notification_outbox "
-                "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, message_key",
-                (iso(now),),
+                "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, message_key "
+                "LIMIT ?",
+                # Group robots take ~20 messages a minute: the rest waits for the next run.
+                (iso(now), self.messages_per_run * self.batch_size),
             )
             due = [_entry(r) for r in cur.fetchall()]
-        for group in self._groups(due):
+        for group in self._groups(due)[: self.messages_per_run]:
             if failures >= max_consecutive_failures:
                 report.deferred += len(group)
                 continue

@@ -80,6 +80,7 @@ class SchedulerService:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._leading = threading.Event()
+        self._resigning = threading.Event()
         self._swept = threading.Condition()
         self._sweeping = threading.Lock()
         self._delivering = threading.Lock()
@@ -133,7 +134,7 @@ class SchedulerService:
             if not self.lock.keep_alive():
                 self._lost()
                 return None
-            report = self.sweeper.run(should_stop=self._stop.is_set)
+            report = self.sweeper.run(should_stop=self._should_stop)
             self.outbox.collect()
         with self._swept:
             self.sweeps += 1
@@ -169,17 +170,17 @@ class SchedulerService:
             if not self.lock.acquire(timeout=self.lock_poll_seconds):
                 continue
             try:
+                self._wake.clear()
+                self._resigning.clear()
                 self.outbox.setup()
                 self._start_jobs()
                 self._leading.set()
                 log.info("scheduler_leading", lock=self.lock.describe())
-                self._wake.clear()
-                while not self._stop.is_set():
+                while not self._stop.is_set() and not self._resigning.is_set():
                     if self._wake.wait(self.heartbeat_seconds):
                         self._wake.clear()
                     if not self._stop.is_set() and not self.lock.keep_alive():
-                        log.error("scheduler_lock_lost", lock=self.lock.describe())
-                        break
+                        self._lost()
             except Exception:
                 log.exception("scheduler_failed")
                 self._stop.wait(self.lock_poll_seconds)
@@ -189,8 +190,14 @@ class SchedulerService:
                 self.lock.release()
 
     def _lost(self) -> None:
-        log.error("scheduler_lock_lost", lock=self.lock.describe())
+        """The lock is gone: a running sweep stops between tasks, the jobs stop, we wait again."""
+        if not self._resigning.is_set():
+            log.error("scheduler_lock_lost", lock=self.lock.describe())
+        self._resigning.set()
         self._wake.set()
+
+    def _should_stop(self) -> bool:
+        return self._stop.is_set() or self._resigning.is_set()
 
     def _start_jobs(self) -> None:
         scheduler = BackgroundScheduler(timezone=self.tz, job_defaults=dict(JOB_DEFAULTS))

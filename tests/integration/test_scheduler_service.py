@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from structlog.testing import capture_logs
 
 from adapters.bootstrap import Caretrail, build
 from adapters.scheduler.lock import FileLeaderLock
@@ -195,3 +196,73 @@ def test_unworkable_settings_are_refused_when_the_service_is_made(
     caretrail.settings = caretrail.settings.model_copy(update=changes)
     with pytest.raises(SchedulerConfigError, match=problem):
         SchedulerService(caretrail)
+
+
+class FlakyLock(FileLeaderLock):
+    """A lock the backend takes away once when told to (a PostgreSQL session dropped, say)."""
+
+    lose = False
+
+    def keep_alive(self) -> bool:
+        if self.lose:
+            self.lose = False
+            return False
+        return super().keep_alive()
+
+
+def test_a_scheduler_that_loses_its_lock_steps_down_and_leads_again_once_it_holds_it(
+    caretrail: Caretrail, tmp_path: Path
+) -> None:
+    lock = FlakyLock(tmp_path / "lock", poll_interval=0.02)
+    sched = SchedulerService(caretrail, notifier=RecordingNotifier(), lock=lock,
+                             lock_poll_seconds=0.05, heartbeat_seconds=0.02)
+    with capture_logs() as logs:
+        sched.start()
+        try:
+            assert sched.wait_until_leader(10)
+            lock.lose = True
+            assert poll(lambda: [e["event"] for e in logs].count("scheduler_leading") == 2)
+            assert poll(lambda: sched.is_leader)
+        finally:
+            sched.shutdown()
+    events = [e["event"] for e in logs if e["event"].startswith("scheduler_")]
+    assert events[:3] == ["scheduler_leading", "scheduler_lock_lost", "scheduler_leading"]
+    assert not lock.is_held()
+
+
+def test_a_delivery_run_sends_at_most_its_share_of_messages_and_leaves_the_rest(
+    caretrail: Caretrail, clock: FakeClock
+) -> None:
+    opened = clock()
+    outbox = Outbox(_outbox_store(caretrail), caretrail, batch_size=15, messages_per_run=2)
+    outbox.setup()
+    seed(caretrail, clock, 40, at=opened)
+    clock.set(home_visit_due(opened) + timedelta(days=3))
+    Sweeper(caretrail).run()
+    assert outbox.collect() == 40
+    notifier = RecordingNotifier()
+    first = outbox.deliver(notifier)
+    assert (first.sent, len(notifier.messages)) == (30, 2)
+    second = outbox.deliver(notifier)
+    assert second.sent == 10
+    assert outbox.counts() == {"sent": 40}
+    outbox.store.close()
+
+
+def test_a_failing_notifier_is_not_hammered_within_one_delivery_run(
+    caretrail: Caretrail, clock: FakeClock
+) -> None:
+    opened = clock()
+    outbox = Outbox(_outbox_store(caretrail), caretrail, batch_size=1)
+    outbox.setup()
+    seed(caretrail, clock, 6, at=opened)
+    clock.set(home_visit_due(opened) + timedelta(days=3))
+    Sweeper(caretrail).run()
+    outbox.collect()
+    notifier = RecordingNotifier()
+    notifier.failing = True
+    report = outbox.deliver(notifier)
+    assert notifier.attempts == 3
+    assert (report.failed, report.deferred) == (3, 3)
+    assert sorted(e.attempts for e in outbox.entries()) == [0, 0, 0, 1, 1, 1]  # deferred: not charged
+    outbox.store.close()
