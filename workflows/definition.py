@@ -61,7 +61,7 @@ class EventMatch(BaseModel):
         """True if ``event`` is of the named type and every field condition holds."""
         if type(event).__name__ != self.event:
             return False
-        for name, wanted in self.where.items():
+        for name, wanted in (self.model_extra or {}).items():
             value = getattr(event, name)
             value = getattr(value, "value", value)
             if isinstance(wanted, list):

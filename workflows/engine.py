@@ -19,8 +19,8 @@ from domain.policy import (
     Reassign,
     Schedule,
 )
-from domain.values import Action, AssigneeRole, FollowUp, RiskLevel, WorkflowRef
-from workflows.definition import Definition, FollowUpRule
+from domain.values import Action, AssigneeRole, FollowUp, FollowUpStatus, RiskLevel, WorkflowRef
+from workflows.definition import Definition, EventMatch, FollowUpRule
 
 
 class Workflow:
@@ -87,17 +87,17 @@ class Workflow:
         new tasks, at most one open task per kind.
         """
         decisions: list[FollowUpDecision] = []
+        names = {type(e).__name__ for e in events}
         completed = [
             case.follow_ups[e.follow_up_id]  # type: ignore[attr-defined]
             for e in events
             if type(e).__name__ == "FollowUpCompleted"
         ]
         open_kinds: set[str] = set()
-        for task in sorted(case.follow_ups.values(), key=_order):
-            if not task.is_open:
-                continue
+        # Only open tasks, then sort: a case keeps every closed task it ever had.
+        for task in sorted((t for t in case.follow_ups.values() if t.status is _OPEN), key=_order):
             rule = self._rules[task.rule_id]
-            by = next((e for e in events if any(m.matches(e) for m in rule.completed_by)), None)
+            by = _first_match(rule.completed_by, events, names)
             if by is not None:
                 decisions.append(Complete(follow_up_id=task.follow_up_id,
                                           completed_by=type(by).__name__))
@@ -119,8 +119,8 @@ class Workflow:
                 open_kinds.add(rule.kind)
 
         for rule in self.definition.follow_ups:
-            triggered = (entered is not None and entered in rule.on_enter) or any(
-                m.matches(e) for m in rule.on_event for e in events
+            triggered = (entered is not None and entered in rule.on_enter) or (
+                _first_match(rule.on_event, events, names) is not None
             )
             if triggered and rule.kind not in open_kinds and self._applies(rule, case):
                 decisions.append(self._schedule(rule, case, at, rule.due_days))
@@ -168,6 +168,19 @@ class Workflow:
         )
         first = next(d for d in starts if d > today)
         return datetime.combine(first, time(), tzinfo=tz)
+
+
+_OPEN = FollowUpStatus.OPEN
+
+
+def _first_match(
+    matches: Sequence[EventMatch], events: Sequence[BaseModel], names: set[str]
+) -> BaseModel | None:
+    """The first of ``events`` that one of ``matches`` matches (``names``: the events' type
+    names, so the common case, no matcher naming any of them, costs one set lookup each)."""
+    if not any(m.event in names for m in matches):
+        return None
+    return next((e for e in events if any(m.matches(e) for m in matches)), None)
 
 
 def _order(task: FollowUp) -> tuple[datetime, int]:

@@ -107,15 +107,23 @@ class CaseService(Application[UUID]):
                 listener(position)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save atomically; then snapshot each aggregate whose save crossed a multiple of the
-        snapshot interval, as it is in memory (the snapshot lands at the save's last version)."""
+        """Save atomically, then put the saved aggregates in the cache and snapshot those
+        whose save crossed a multiple of the snapshot interval (at the save's last version).
+
+        Both use the aggregate in memory: the cache would otherwise read back and re-apply
+        the events just written, and eventsourcing's snapshotting rebuilds the aggregate
+        from the store. An aggregate must not be changed after it was given to ``save``.
+        """
+        saved = [o for o in objs if isinstance(o, Case | Mentor)]
         interval = self.snapshot_interval
         crossing = [
-            o for o in objs
-            if interval and isinstance(o, Case | Mentor)
-            and (o.version - len(o.pending_events)) // interval < o.version // interval
+            o for o in saved
+            if interval and (o.version - len(o.pending_events)) // interval < o.version // interval
         ]
         recordings = super().save(*objs, **kwargs)
+        if self.repository.cache is not None:
+            for aggregate in saved:  # fast-forward still catches other writers' events
+                self.repository.cache.put(aggregate.id, aggregate)
         if crossing and self.snapshots is not None:
             self.snapshots.put([o.Snapshot.take(o) for o in crossing])
         return recordings
