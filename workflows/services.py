@@ -10,6 +10,7 @@ knows them (``MAPPER_TOPIC``; ``adapters.persistence`` does this).
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -112,7 +113,7 @@ class CaseService(Application[UUID]):
 
         Both use the aggregate in memory: the cache would otherwise read back and re-apply
         the events just written, and eventsourcing's snapshotting rebuilds the aggregate
-        from the store. An aggregate must not be changed after it was given to ``save``.
+        from the store.
         """
         saved = [o for o in objs if isinstance(o, Case | Mentor)]
         interval = self.snapshot_interval
@@ -122,8 +123,10 @@ class CaseService(Application[UUID]):
         ]
         recordings = super().save(*objs, **kwargs)
         if self.repository.cache is not None:
-            for aggregate in saved:  # fast-forward still catches other writers' events
-                self.repository.cache.put(aggregate.id, aggregate)
+            # A copy: another thread's read may fast-forward the cached object in place while
+            # this one still reads its own. Fast-forward also catches other writers' events.
+            for aggregate in saved:
+                self.repository.cache.put(aggregate.id, copy.deepcopy(aggregate))
         if crossing and self.snapshots is not None:
             self.snapshots.put([o.Snapshot.take(o) for o in crossing])
         return recordings
