@@ -69,6 +69,13 @@ class SchoolRequired(ApiError):
     status = 422
 
 
+class VersionNotFound(ApiError):
+    """Raised when a case is asked for at a version it has not reached."""
+
+    code = "version-not-found"
+    status = 404
+
+
 class ViewsBehind(ApiError):
     """Raised when the read models did not reach ``min_position`` within the wait allowed."""
 

@@ -43,6 +43,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "illegal-step": ProblemType(409, "This step is not allowed in the case's current state"),
     "case-exists": ProblemType(409, "This child already has a case"),
     "case-not-found": ProblemType(404, "No such case"),
+    "version-not-found": ProblemType(404, "The case has not reached this version"),
     "mentor-at-capacity": ProblemType(409, "The mentor already has the maximum number of children"),
     "concurrent-update": ProblemType(409, "The case kept changing under this command; try again"),
     "version-conflict": ProblemType(412, "The case is no longer at the version in If-Match"),

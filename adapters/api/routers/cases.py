@@ -18,6 +18,7 @@ from adapters.api.deps import (
     allow,
     require_school,
 )
+from adapters.api.errors import VersionNotFound
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import CaseDetail, CommandOut, IdentifyChild
@@ -85,5 +86,7 @@ def get_case(
             found = ct.cases.get_case(case.case_id, version=version)
     else:
         found = ct.cases.get_case(case.case_id, version=version)
+    if version is not None and found.version < version:
+        raise VersionNotFound(f"case {case.case_id} is at version {found.version}, not yet {version}")
     response.headers["ETag"] = f'"{found.version}"'
     return CaseDetail.of(found)

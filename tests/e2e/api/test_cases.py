@@ -93,6 +93,14 @@ def test_a_case_reads_as_of_an_earlier_version_and_an_earlier_time(api: Api) -> 
     assert then["version"] == as_of["version"] == created["version"]
 
 
+def test_a_version_the_case_has_not_reached_is_404(api: Api) -> None:
+    created = api.identify()
+    later = {"version": created["version"] + 1}
+    response = api.get(f"/cases/{created['case_id']}", who="teacher", params=later)
+    assert response.status_code == 404
+    assert response.json()["type"] == "/api/v1/problems/version-not-found"
+
+
 def test_a_case_as_of_a_time_before_it_existed_is_404(api: Api) -> None:
     case_id = api.identify()["case_id"]
     before = (api.clock() - timedelta(days=1)).isoformat()
