@@ -111,7 +111,7 @@ def _openapi(app: FastAPI) -> None:
                     common |= {401, 403}
                 if route.body_field is not None:
                     common |= {400, 413, 415}
-                for method in route.methods:
+                for method in route.methods or ():
                     operation = schema["paths"][path][method.lower()]
                     declared = {int(c) for c in operation["responses"] if c.isdigit() and int(c) >= 400}
                     operation["responses"].update(problems.problem_responses(*(common | declared)))

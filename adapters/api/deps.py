@@ -410,7 +410,7 @@ async def case_commands(
     if_match: IfMatchHeader = None,
 ) -> Commands:
     """Commands on an existing case, optionally conditional on its version."""
-    expected = None if if_match in (None, "*") else int(if_match.strip('"'))  # type: ignore[union-attr]
+    expected = None if if_match is None or if_match == "*" else int(if_match.strip('"'))
     note(request, idempotent=key is not None)
     return Commands(ct, accounts, user, request.method, request.url.path, key, expected)
 

@@ -171,6 +171,7 @@ class Accounts:
         token_hash = self.token_hash(token)
         now = self._monotonic()
         cached = self._cache.get(token_hash)
+        principal: Principal | None
         if cached is not None and now - cached[0] < self.cache_seconds:
             principal = cached[1]
         else:

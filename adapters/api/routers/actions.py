@@ -6,7 +6,7 @@ Every route: permission declared, case scoped (404 outside your schools), option
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
@@ -32,7 +32,7 @@ from adapters.api.schemas import (
 from domain.values import ShortText
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["case steps"])
-_STEP = {
+_STEP: dict[str, Any] = {
     "response_model": CommandOut,
     "dependencies": [allow(Permission.CASE_ACT)],
     "responses": problem_responses(403, 404, 409, 412, 422),
