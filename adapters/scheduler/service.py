@@ -81,6 +81,8 @@ class SchedulerService:
         self._wake = threading.Event()
         self._leading = threading.Event()
         self._resigning = threading.Event()
+        self._kicks: set[str] = set()
+        self._kick_guard = threading.Lock()
         self._swept = threading.Condition()
         self._sweeping = threading.Lock()
         self._delivering = threading.Lock()
@@ -179,6 +181,7 @@ class SchedulerService:
                 while not self._stop.is_set() and not self._resigning.is_set():
                     if self._wake.wait(self.heartbeat_seconds):
                         self._wake.clear()
+                    self._run_kicked()
                     if not self._stop.is_set() and not self.lock.keep_alive():
                         self._lost()
             except Exception:
@@ -225,8 +228,24 @@ class SchedulerService:
             scheduler.shutdown(wait=True)
 
     def _kick(self, job_id: str) -> None:
+        """Ask the leader thread to run a job now.
+
+        Jobs never touch the scheduler themselves: APScheduler's ``shutdown(wait=True)``
+        holds the job store lock while it waits for running jobs, so a job reaching for
+        that lock during shutdown would deadlock. The leader thread alone starts, kicks
+        and stops the scheduler.
+        """
+        with self._kick_guard:
+            self._kicks.add(job_id)
+        self._wake.set()
+
+    def _run_kicked(self) -> None:
+        with self._kick_guard:
+            kicks, self._kicks = self._kicks, set()
         scheduler = self._scheduler
-        if scheduler is not None and scheduler.running:
+        if scheduler is None or not scheduler.running:
+            return
+        for job_id in kicks:
             job = scheduler.get_job(job_id)
             if job is not None:
                 job.modify(next_run_time=datetime.now(self.tz))
