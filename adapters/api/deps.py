@@ -1,5 +1,6 @@
 """Dependencies written once: who calls, what their role allows, which schools and cases
-they may touch, the access log of personal-data reads, read-your-writes, and commands.
+they may touch, the access log of personal-data reads, and read-your-writes (commands:
+``adapters.api.commands``).
 
 Routes never check a role or a school themselves: they declare ``allow(permission)``
 and take ``ScopedCase`` / ``Schools`` parameters, and these do the checking.
@@ -7,25 +8,19 @@ and take ``ScopedCase`` / ``Schools`` parameters, and these do the checking.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, StringConstraints
-from starlette.responses import Response
+from pydantic import StringConstraints
 
 from adapters.api.errors import (
     Forbidden,
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
     PositionUnknown,
     PurposeRequired,
     SchoolOutOfScope,
@@ -34,19 +29,12 @@ from adapters.api.errors import (
     ViewsBehind,
 )
 from adapters.api.permissions import Permission, granted
-from adapters.api.schemas import CommandOut
 from adapters.auth.accounts import Accounts
-from adapters.auth.models import Principal, StoredResponse
+from adapters.auth.models import Principal
 from adapters.bootstrap import Caretrail
 from domain.errors import CaseNotFound
-from domain.values import Actor, Ident
-from workflows.services import CommandResult
+from domain.values import Ident
 
-#: Namespace of the command ids derived from (user, Idempotency-Key).
-IDEMPOTENCY_NAMESPACE = UUID("5d0f7a52-6f1e-4c8a-9a43-0e6f1c2b7d10")
-#: A claim on a key older than this is taken to be abandoned (its process died).
-CLAIM_TIMEOUT = timedelta(minutes=2)
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -304,116 +292,3 @@ async def views_caught_up(
 
 
 ReadYourWrites = Depends(views_caught_up)
-
-
-# --------------------------------------------------------------------------- commands
-@dataclass
-class Commands:
-    """Runs one command for the caller: idempotency key, If-Match, the first answer kept."""
-
-    ct: Caretrail
-    accounts: Accounts
-    user: Principal
-    method: str
-    path: str
-    key: str | None
-    expected_version: int | None = None
-
-    @property
-    def actor(self) -> Actor:
-        """The acting user, as events record them."""
-        return Actor(user_id=self.user.user_id, role=self.user.role.domain_role)
-
-    def run(
-        self,
-        request: BaseModel | dict[str, Any],
-        call: Callable[[dict[str, Any]], CommandResult],
-        *,
-        status: int = 200,
-        location: bool = False,
-    ) -> Response:
-        """Run ``call(opts)`` (``opts``: command id, expected version) and answer it.
-
-        A request repeated with the same ``Idempotency-Key`` gets the first answer byte
-        for byte and records nothing; a copy arriving while the first still runs gets
-        409 (retry later). The key is also the command id, so the case itself refuses
-        to record the command twice, whatever happens to the stored answer.
-        """
-        fingerprint = request_fingerprint(self.method, self.path, request)
-        store, user, now = self.accounts.store, self.user.user_id, self.ct.clock()
-        opts: dict[str, Any] = {}
-        if self.key is not None:
-            kept = store.claim_key(user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT)
-            if kept is not None:
-                if kept.fingerprint != fingerprint:
-                    raise IdempotencyKeyReused("this Idempotency-Key was first sent with another request")
-                if kept.status == 0:
-                    raise IdempotencyKeyInFlight("the first request with this key is still running")
-                return self._replay(kept, location)
-            opts["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{user}\x1f{self.key}")
-        if self.expected_version is not None:
-            opts["expected_version"] = self.expected_version
-        try:
-            result = call(opts)
-        except BaseException:
-            if self.key is not None:
-                store.release_key(user, self.key)
-            raise
-        body = CommandOut.of(result).model_dump_json().encode()
-        if self.key is not None:
-            store.complete_key(user, self.key, status, body)
-        return _command_response(body, status, result.case_id, result.version, location)
-
-    def _replay(self, kept: StoredResponse, location: bool) -> Response:
-        first = CommandOut.model_validate_json(kept.body)
-        response = _command_response(kept.body, kept.status, first.case_id, first.version, location)
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
-
-
-def request_fingerprint(method: str, path: str, request: BaseModel | dict[str, Any]) -> str:
-    """What identifies a request for its Idempotency-Key: method, path and canonical body."""
-    text = (request.model_dump_json() if isinstance(request, BaseModel)
-            else json.dumps(request, sort_keys=True, default=str))
-    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
-
-
-def _command_response(body: bytes, status: int, case_id: UUID, version: int, location: bool) -> Response:
-    headers = {"ETag": f'"{version}"'}
-    if location:
-        headers["Location"] = f"/api/v1/cases/{case_id}"
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-IdempotencyHeader = Annotated[IdempotencyKey | None, Header(
-    alias="Idempotency-Key",
-    description="Your id for this request: a retry with the same key returns the first "
-    "answer and records nothing.")]
-IfMatchHeader = Annotated[str | None, Header(
-    alias="If-Match", pattern=r'^(\*|"?[0-9]{1,9}"?)$',
-    description='The case version you saw (its ETag, e.g. "7"): 412 if the case moved on.')]
-
-
-async def new_case_commands(
-    request: Request, ct: App, accounts: Users, user: CurrentUser, key: IdempotencyHeader = None
-) -> Commands:
-    """Commands that open a case (no version to match yet)."""
-    return Commands(ct, accounts, user, request.method, request.url.path, key)
-
-
-async def case_commands(
-    request: Request,
-    ct: App,
-    accounts: Users,
-    user: CurrentUser,
-    key: IdempotencyHeader = None,
-    if_match: IfMatchHeader = None,
-) -> Commands:
-    """Commands on an existing case, optionally conditional on its version."""
-    expected = None if if_match is None or if_match == "*" else int(if_match.strip('"'))
-    note(request, idempotent=key is not None)
-    return Commands(ct, accounts, user, request.method, request.url.path, key, expected)
-
-
-NewCaseCommands = Annotated[Commands, Depends(new_case_commands)]
-CaseCommands = Annotated[Commands, Depends(case_commands)]

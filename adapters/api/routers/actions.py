@@ -12,7 +12,8 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
 
-from adapters.api.deps import App, CaseCommands, ScopedCase, allow
+from adapters.api.commands import CaseCommands
+from adapters.api.deps import App, ScopedCase, allow
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import (

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
+from adapters.api.commands import NewCaseCommands
 from adapters.api.deps import (
     App,
     CaseAccess,
     CaseRef,
     CurrentUser,
-    NewCaseCommands,
     ReadYourWrites,
     Schools,
     allow,

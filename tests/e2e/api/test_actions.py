@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.api.deps import CLAIM_TIMEOUT, request_fingerprint
+from adapters.api.commands import CLAIM_TIMEOUT, request_fingerprint
 from adapters.api.schemas import Note
 from tests.e2e.api.conftest import Api
 
