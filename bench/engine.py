@@ -230,7 +230,7 @@ def rebuild_times(directory: Path, events: int, repeat: int = 50) -> tuple[int, 
     assert app.snapshots is not None
     # Then half an interval more, one event at a time: the average distance from a snapshot.
     while (after_snapshot := app.get_case(case_id).version
-           - list(app.snapshots.get(case_id))[-1].originator_version) < app.snapshot_interval // 2:
+           - list(app.snapshots.get(case_id))[-1].originator_version) < Settings().snapshot_interval // 2:
         clock.advance(hours=6)
         app.add_note(case_id, head, occurred_at=clock(), text="按时完成作业，情绪稳定。")
     version = app.get_case(case_id).version
