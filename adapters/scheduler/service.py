@@ -102,6 +102,8 @@ class SchedulerService:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("scheduler_shutdown_timeout", seconds=timeout)
             self._thread = None
         self.notifier.close()
         if self._own_outbox:

@@ -266,3 +266,14 @@ def test_a_failing_notifier_is_not_hammered_within_one_delivery_run(
     assert (report.failed, report.deferred) == (3, 3)
     assert sorted(e.attempts for e in outbox.entries()) == [0, 0, 0, 1, 1, 1]  # deferred: not charged
     outbox.store.close()
+
+
+def test_shutting_down_right_after_a_sweep_never_hangs(caretrail: Caretrail, tmp_path: Path) -> None:
+    for _ in range(8):  # the sweep job still finishing (and kicking delivery) as shutdown begins
+        sched = service(caretrail, tmp_path / "lock")
+        sched.start()
+        assert sched.wait_for_sweeps(1, 10)
+        with capture_logs() as logs:
+            sched.shutdown(timeout=5)
+        assert "scheduler_shutdown_timeout" not in [e["event"] for e in logs]
+        assert not sched.lock.is_held()
