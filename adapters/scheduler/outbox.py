@@ -131,7 +131,10 @@ class Outbox:
                 inclusive_of_start=False,
             )
             end = found[-1].id if len(found) == self.page_size else head
-            notices = [self._notice(self.app.cases.mapper.to_domain_event(n)) for n in found]
+            events: list[Case.FollowUpEscalated] = [
+                self.app.cases.mapper.to_domain_event(n) for n in found  # type: ignore[misc]
+            ]
+            notices = [self._notice(e) for e in events]
             now = iso(self.app.clock())
             try:
                 with self.store.transaction() as cur:
