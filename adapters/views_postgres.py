@@ -26,8 +26,8 @@ def to_psycopg(statement: str) -> str:
     return _PLACEHOLDER.sub("%s", statement.replace("%", "%%"))
 
 
-class _PgCursor:
-    """A psycopg cursor that speaks the ``?`` dialect of the views."""
+class QmarkCursor:
+    """A psycopg cursor taking ``?`` placeholders (the views' and the auth store's dialect)."""
 
     def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
@@ -85,14 +85,14 @@ class PostgresViewStore(ViewStore):
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            yield _PgCursor(cur)
+            yield QmarkCursor(cur)
 
     @contextmanager
     def reader(self) -> Iterator[Cursor]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             # One snapshot for every statement of the read, and nothing written by accident.
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield _PgCursor(cur)
+            yield QmarkCursor(cur)
 
     def drop_tables(self, tables: Sequence[str]) -> None:
         with self.transaction() as cur:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.bootstrap import Caretrail, build
@@ -101,3 +103,15 @@ def pg_url() -> str:
             pytest.fail("CARETRAIL_REQUIRE_POSTGRES is set but PostgreSQL is not reachable")
         pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (CI sets CARETRAIL_REQUIRE_POSTGRES=1)")
     return url
+
+
+@pytest.fixture
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of its own, dropped afterwards (with its ``_r`` rebuild twin)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_r" CASCADE')

@@ -243,10 +243,29 @@ def token_key(settings: Settings) -> bytes:
     return path.read_text().strip().encode()
 
 
-def build_accounts(settings: Settings, clock: Callable[[], datetime]) -> Accounts:
-    """The accounts of this deployment (SQLite file ``auth.sqlite`` in the data directory)."""
-    from adapters.auth.sqlite import SQLiteAuthStore
+def build_accounts(
+    settings: Settings, clock: Callable[[], datetime], *, create_tables: bool | None = None
+) -> Accounts:
+    """The accounts of this deployment: ``auth.sqlite`` in the data directory, or PostgreSQL.
 
-    store = SQLiteAuthStore(settings.sqlite_dir / "auth.sqlite", lock_timeout=settings.sqlite_lock_timeout)
-    store.setup()
+    As with the event store, tables are created at start on SQLite and only by
+    ``caretrail migrate`` on PostgreSQL (``create_tables=True``).
+    """
+    store: AuthStore
+    if settings.is_postgres:
+        from adapters.auth.postgres import PostgresAuthStore
+
+        assert settings.database_url is not None
+        store = PostgresAuthStore(
+            settings.database_url, schema=settings.postgres_schema or "public",
+            pool_size=settings.postgres_pool_size, lock_timeout=settings.postgres_lock_timeout,
+        )
+    else:
+        from adapters.auth.sqlite import SQLiteAuthStore
+
+        store = SQLiteAuthStore(
+            settings.sqlite_dir / "auth.sqlite", lock_timeout=settings.sqlite_lock_timeout
+        )
+    if create_tables if create_tables is not None else not settings.is_postgres:
+        store.setup()
     return Accounts(store, token_key(settings), clock)

@@ -18,9 +18,15 @@ DRIVERS: dict[str, Callable[[Path], AuthStore]] = {
 }
 
 
-@pytest.fixture(params=sorted(DRIVERS))
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuthStore]:
-    found = DRIVERS[request.param](tmp_path)
+    if request.param == "postgres":
+        schema = request.getfixturevalue("pg_schema")
+        from adapters.auth.postgres import PostgresAuthStore
+
+        found: AuthStore = PostgresAuthStore(request.getfixturevalue("pg_url"), schema=schema)
+    else:
+        found = DRIVERS[request.param](tmp_path)
     found.setup()
     found.setup()  # idempotent
     yield found
