@@ -200,7 +200,7 @@ def run(store: Caretrail, *args: str, **env: str) -> subprocess.CompletedProcess
 def test_scheduler_once_refuses_to_run_while_another_scheduler_leads(store: Caretrail) -> None:
     lock = FileLeaderLock(store.settings.sqlite_dir / "scheduler.lock")
     with lock:
-        done = run(store, "scheduler", "--once")
+        done = run(store, "scheduler", "--once", CARETRAIL_TEST_FIXED_NOW="")  # the real clock
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         f"caretrail: another scheduler holds file lock {lock.path} (pid {os.getpid()})"
