@@ -39,6 +39,10 @@ class Workflow:
             EscalationStep(level=e.level, after_days=e.after_days, to=e.to)
             for e in definition.escalation
         )
+        # Per rule, the event names its matchers name: most events match no rule, and a set
+        # test says so without looking at the matchers (this runs on every command).
+        self._done_by = {r.id: frozenset(m.event for m in r.completed_by) for r in definition.follow_ups}
+        self._trigger = {r.id: frozenset(m.event for m in r.on_event) for r in definition.follow_ups}
 
     # ------------------------------------------------------------ state machine
     @property
@@ -94,10 +98,12 @@ class Workflow:
             if type(e).__name__ == "FollowUpCompleted"
         ]
         open_kinds: set[str] = set()
+        holders = _holders(case)
         # Only open tasks, then sort: a case keeps every closed task it ever had.
-        for task in sorted((t for t in case.follow_ups.values() if t.status is _OPEN), key=_order):
+        for task in sorted([t for t in case.follow_ups.values() if t.status is _OPEN], key=_order):
             rule = self._rules[task.rule_id]
-            by = _first_match(rule.completed_by, events, names)
+            by = None if names.isdisjoint(self._done_by[rule.id]) else _first_match(
+                rule.completed_by, events)
             if by is not None:
                 decisions.append(Complete(follow_up_id=task.follow_up_id,
                                           completed_by=type(by).__name__))
@@ -107,7 +113,7 @@ class Workflow:
                                         reason=self._why_not(rule, case)))
             else:
                 open_kinds.add(rule.kind)
-                assignee = _assignee_id(rule.assignee, case)
+                assignee = holders.get(rule.assignee)
                 if assignee != task.assignee_id:
                     decisions.append(Reassign(follow_up_id=task.follow_up_id,
                                               assignee_id=assignee))
@@ -120,7 +126,8 @@ class Workflow:
 
         for rule in self.definition.follow_ups:
             triggered = (entered is not None and entered in rule.on_enter) or (
-                _first_match(rule.on_event, events, names) is not None
+                not names.isdisjoint(self._trigger[rule.id])
+                and _first_match(rule.on_event, events) is not None
             )
             if triggered and rule.kind not in open_kinds and self._applies(rule, case):
                 decisions.append(self._schedule(rule, case, at, rule.due_days))
@@ -173,14 +180,18 @@ class Workflow:
 _OPEN = FollowUpStatus.OPEN
 
 
-def _first_match(
-    matches: Sequence[EventMatch], events: Sequence[BaseModel], names: set[str]
-) -> BaseModel | None:
-    """The first of ``events`` that one of ``matches`` matches (``names``: the events' type
-    names, so the common case, no matcher naming any of them, costs one set lookup each)."""
-    if not any(m.event in names for m in matches):
-        return None
+def _first_match(matches: Sequence[EventMatch], events: Sequence[BaseModel]) -> BaseModel | None:
+    """The first of ``events`` that one of ``matches`` matches."""
     return next((e for e in events if any(m.matches(e) for m in matches)), None)
+
+
+def _holders(case: CaseFacts) -> dict[AssigneeRole, str | None]:
+    """Who holds each case-specific role now (the others are anyone with the role)."""
+    return {
+        AssigneeRole.HEAD_TEACHER: case.head_teacher_id,
+        AssigneeRole.MENTOR: case.mentor_id,
+        AssigneeRole.COUNSELLING_TEACHER: case.counselling_teacher_id,
+    }
 
 
 def _order(task: FollowUp) -> tuple[datetime, int]:
