@@ -8,7 +8,7 @@ from domain.case import Case
 from domain.mentor import Mentor
 from projections.base import Batch, Projection
 from projections.directory import CaseDirectory
-from projections.store import Cursor, chunks, iso
+from projections.store import Cursor, chunks, iso, uuid_text
 from projections.summaries import summarise
 
 AUDIT_COLUMNS = (
@@ -56,13 +56,14 @@ class AuditLogView(Projection):
         rows = []
         for (position, e), case_id in zip(batch, case_ids, strict=True):
             if type(e) is Case.Identified:
-                directory.add(cur, case_id, e.school_id, e.child.class_name)
+                directory.add(case_id, e.school_id, e.child.class_name)
             actor = e.actor
             rows.append((
                 position, case_id, directory.get(cur, case_id)[0] if case_id else None,
                 e.originator_version, type(e).__name__, actor.user_id, str(actor.role),
-                iso(e.occurred_at), iso(e.timestamp), str(e.command_id), summarise(e),
+                iso(e.occurred_at), iso(e.timestamp), uuid_text(e.command_id), summarise(e),
             ))
+        directory.flush(cur)
         for part in chunks(rows, 5000):
             cur.executemany(_INSERT, part)
 
@@ -73,7 +74,7 @@ class AuditLogView(Projection):
 def _case_of(event: Any) -> str | None:
     """The case an event is about: its own aggregate, or the case a mentor took on or let go."""
     if isinstance(event, Case.Event):
-        return str(event.originator_id)
+        return uuid_text(event.originator_id)
     if isinstance(event, Mentor.ChildAssigned | Mentor.ChildReleased):
-        return str(event.case_id)
+        return uuid_text(event.case_id)
     return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.case import Case
 from projections.base import Batch, Projection
-from projections.store import Cursor, chunks, iso
+from projections.store import Cursor, chunks, iso, uuid_text
 
 CASE_COLUMNS = (
     "case_id", "school_id", "class_name", "state", "risk_level", "head_teacher_id",
@@ -70,7 +70,7 @@ class CasesView(Projection):
             fold = _fold_for(type(event))
             if fold is None:
                 continue
-            case_id = str(event.originator_id)
+            case_id = uuid_text(event.originator_id)
             if fold is _identified:
                 row = _new_row(case_id, event)
                 rows[case_id] = row
@@ -93,7 +93,7 @@ class CasesView(Projection):
     def _prefetch(self, cur: Cursor, batch: Batch) -> None:
         """Read the uncached rows this batch changes, a few hundred per query."""
         wanted = {
-            str(e.originator_id) for _, e in batch
+            uuid_text(e.originator_id) for _, e in batch
             if _fold_for(type(e)) not in (None, _identified)
         }
         self._fetch(cur, [c for c in wanted if c not in self._rows])
@@ -181,11 +181,11 @@ def _risk(row: Row, e: Case.RiskLevelChanged) -> None:
 
 
 def _scheduled(row: Row, e: Case.FollowUpScheduled) -> None:
-    row["open_tasks"][str(e.follow_up_id)] = (e.kind, iso(e.due_at))
+    row["open_tasks"][uuid_text(e.follow_up_id)] = (e.kind, iso(e.due_at))
 
 
 def _closed_task(row: Row, e: Case.FollowUpCompleted | Case.FollowUpCancelled) -> None:
-    row["open_tasks"].pop(str(e.follow_up_id), None)
+    row["open_tasks"].pop(uuid_text(e.follow_up_id), None)
 
 
 def _nothing(row: Row, e: Any) -> None:

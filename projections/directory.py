@@ -26,6 +26,7 @@ class CaseDirectory:
         self.table = table
         self.maxsize = maxsize
         self._cache: dict[str, tuple[str | None, str | None]] = {}
+        self._pending: list[tuple[str, str, str | None]] = []
 
     def ddl(self) -> str:
         """The table's DDL."""
@@ -34,13 +35,19 @@ class CaseDirectory:
             "case_id TEXT PRIMARY KEY, school_id TEXT NOT NULL, class_name TEXT)"
         )
 
-    def add(self, cur: Cursor, case_id: str, school_id: str, class_name: str | None) -> None:
-        """Remember a newly identified case."""
-        cur.execute(
-            f"INSERT INTO {self.table} (case_id, school_id, class_name) VALUES (?, ?, ?)",
-            (case_id, school_id, class_name),
-        )
+    def add(self, case_id: str, school_id: str, class_name: str | None) -> None:
+        """Remember a newly identified case (written by :meth:`flush`)."""
+        self._pending.append((case_id, school_id, class_name))
         self._remember(case_id, (school_id, class_name))
+
+    def flush(self, cur: Cursor) -> None:
+        """Write the cases added since the last flush (call it at the end of every batch)."""
+        if self._pending:
+            cur.executemany(
+                f"INSERT INTO {self.table} (case_id, school_id, class_name) VALUES (?, ?, ?)",
+                self._pending,
+            )
+            self._pending = []
 
     def prefetch(self, cur: Cursor, case_ids: Iterable[str]) -> None:
         """Load the uncached cases of a batch with a few queries instead of one each."""
@@ -74,5 +81,6 @@ class CaseDirectory:
         self._cache[case_id] = value
 
     def reset(self) -> None:
-        """Forget the cache."""
+        """Forget the cache and anything not yet written."""
         self._cache.clear()
+        self._pending = []

@@ -14,7 +14,7 @@ from typing import Any
 from domain.case import Case
 from projections.base import Batch, Projection
 from projections.directory import CaseDirectory
-from projections.store import Cursor, iso
+from projections.store import Cursor, iso, uuid_text
 
 TASK_COLUMNS = (
     "follow_up_id", "case_id", "school_id", "class_name", "kind", "rule_id", "assignee_role",
@@ -77,15 +77,16 @@ class FollowUpsView(Projection):
         new: dict[str, list[Any]] = {}  # tasks scheduled in this batch, not yet in the table
         changes: dict[str, dict[str, Any]] = {}  # changes to tasks already in the table
         directory.prefetch(cur, (
-            str(e.originator_id) for _, e in batch if type(e) is Case.FollowUpScheduled
+            uuid_text(e.originator_id) for _, e in batch if type(e) is Case.FollowUpScheduled
         ))
         for _, e in batch:
             cls = type(e)
             if cls is Case.FollowUpScheduled:
-                case_id = str(e.originator_id)
+                case_id = uuid_text(e.originator_id)
+                key = uuid_text(e.follow_up_id)
                 school_id, class_name = directory.get(cur, case_id)
-                new[str(e.follow_up_id)] = [
-                    str(e.follow_up_id), case_id, school_id or "", class_name, e.kind, e.rule_id,
+                new[key] = [
+                    key, case_id, school_id or "", class_name, e.kind, e.rule_id,
                     str(e.assignee_role), e.assignee_id, iso(e.due_at), "open", 0,
                     iso(e.occurred_at), None, None,
                 ]
@@ -101,17 +102,18 @@ class FollowUpsView(Projection):
             elif cls is Case.FollowUpEscalated:
                 values = {"escalation_level": e.level}
             elif cls is Case.Identified:
-                directory.add(cur, str(e.originator_id), e.school_id, e.child.class_name)
+                directory.add(uuid_text(e.originator_id), e.school_id, e.child.class_name)
                 continue
             else:
                 continue
-            key = str(e.follow_up_id)
+            key = uuid_text(e.follow_up_id)
             row = new.get(key)
             if row is not None:
                 for column, value in values.items():
                     row[_AT[column]] = value
             else:
                 changes.setdefault(key, {}).update(values)
+        directory.flush(cur)
         if new:
             cur.executemany(_INSERT, list(new.values()))
         _update(cur, changes)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
+from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid5
+
+import pytest
+from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import Caretrail
+from adapters.persistence import event_store_env
+from adapters.settings import Settings
+from tests.fakes import FakeClock
 
 
 def leave_gap(ct: Caretrail, size: int) -> int:
@@ -50,3 +60,78 @@ def close_gap(ct: Caretrail) -> None:
 def positions(ct: Caretrail) -> dict[str, int]:
     """Each view's tracking position."""
     return {s.name: s.position for s in ct.runner.status()}
+
+
+# --------------------------------------------------------------------------- crash store
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _remap(value: Any, copy: int) -> Any:
+    """The same value in the ``copy``-th school: other ids, other school and staff ids."""
+    if isinstance(value, str):
+        if _UUID.match(value):
+            return str(uuid5(UUID(int=copy), value))
+        return value.replace("school-001", f"school-{copy:03d}")
+    if isinstance(value, dict):
+        return {k: _remap(v, copy) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_remap(v, copy) for v in value]
+    return value
+
+
+def clone_schools(source: Any, target: Any, copies: int) -> int:
+    """Write ``copies`` schools' worth of ``source``'s one-school log into ``target``.
+
+    Each copy gets its own ids and school, and the copies' commands interleave, as
+    schools of one county would. Returns the number of events written.
+    """
+    notes = []
+    start = 0
+    while page := source.recorder.select_notifications(start=start, limit=5000,
+                                                       inclusive_of_start=False):
+        notes += page
+        start = page[-1].id
+    commands: list[list[Any]] = []
+    last = None
+    for n in notes:  # consecutive events of one command were saved together
+        body = json.loads(n.state)
+        if body["command_id"] != last:
+            commands.append([])
+            last = body["command_id"]
+        commands[-1].append((n, body))
+    out: list[StoredEvent] = []
+    for command in commands:
+        for copy in range(1, copies + 1):
+            for n, body in command:
+                if copy == 1:
+                    out.append(StoredEvent(originator_id=n.originator_id, topic=n.topic,
+                                           originator_version=n.originator_version, state=n.state))
+                    continue
+                mapped = _remap(body, copy)
+                out.append(StoredEvent(
+                    originator_id=UUID(mapped["originator_id"]), topic=n.topic,
+                    originator_version=n.originator_version,
+                    state=json.dumps(mapped, ensure_ascii=False).encode(),
+                ))
+    for i in range(0, len(out), 5000):
+        target.recorder.insert_events(out[i : i + 5000])
+    return len(out)
+
+
+@pytest.fixture(scope="session")
+def crash_events(demo_events: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An events file of two interleaved demo schools (>= 50,000 events), made once."""
+    from workflows.registry import Registry
+    from workflows.services import CaseService
+
+    directory = tmp_path_factory.mktemp("crash-events")
+    clock = FakeClock()
+    source = CaseService(event_store_env(demo_events), registry=Registry.load(), clock=clock)
+    target_settings = Settings(data_dir=directory)
+    target = CaseService(event_store_env(target_settings), registry=Registry.load(), clock=clock)
+    try:
+        clone_schools(source, target, 2)
+    finally:
+        source.close()
+        target.close()
+    return directory / "events.sqlite"
