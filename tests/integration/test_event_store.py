@@ -181,3 +181,18 @@ def _fold_until(app: Caretrail, case_id: UUID, version: int) -> Case:
         case = event.mutate(case)  # type: ignore[attr-defined]
     assert isinstance(case, Case)
     return case
+
+
+def test_a_process_sees_what_another_process_wrote_after_its_own_save(
+    backend_settings: Settings, clock: FakeClock
+) -> None:
+    # Two services on one store, as an API worker and the scheduler worker are: each keeps
+    # the aggregate it saved in its cache, and must still see the other's later events.
+    with opened(backend_settings, clock) as first, opened(backend_settings, clock) as second:
+        case_id = case_in(first.cases, clock, "visited")
+        first.cases.add_note(case_id, TEACHER, occurred_at=clock(), text="first writes")
+        second.cases.pair_mentor(case_id, TEACHER, occurred_at=clock(), teacher_id=MENTOR)
+        seen = first.cases.get_case(case_id)
+        assert (seen.state, seen.mentor_id) == ("paired", MENTOR)
+        result = first.cases.add_note(case_id, TEACHER, occurred_at=clock(), text="and goes on")
+        assert result.version == second.cases.get_case(case_id).version == seen.version + 1
