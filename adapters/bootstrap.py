@@ -38,11 +38,15 @@ class Caretrail:
         if self.listener is not None:
             self.listener.start()
 
-    def close(self) -> None:
-        """Stop background work and close connections."""
+    def stop(self) -> None:
+        """Stop background work (the stores stay open)."""
         if self.listener is not None:
             self.listener.stop()
         self.runner.stop()
+
+    def close(self) -> None:
+        """Stop background work and close connections."""
+        self.stop()
         for store in {id(s): s for s in self.runner.stores.values()}.values():
             store.close()
         self.cases.close()

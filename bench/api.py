@@ -74,6 +74,7 @@ def serve(kind: str, data_dir: str, port: int) -> None:
 
     from adapters.api.app import create_app
     from adapters.auth.accounts import build_accounts
+    from adapters.background import Background
     from adapters.bootstrap import build
     from adapters.cli.serve import background_work
     from adapters.logging import configure_logging
@@ -83,7 +84,8 @@ def serve(kind: str, data_dir: str, port: int) -> None:
     settings = Settings(data_dir=Path(data_dir))
     ct = build(settings)
     accounts = build_accounts(settings, ct.clock)
-    app = create_app(ct, accounts=accounts, lifespan=background_work(ct))
+    background = Background.for_process(ct, scheduler=False)
+    app = create_app(ct, accounts=accounts, lifespan=background_work(background))
     uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
 
 

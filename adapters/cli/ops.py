@@ -5,14 +5,21 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import structlog
 import typer
 
+from adapters.auth.accounts import build_accounts
+from adapters.background import Background
 from adapters.bootstrap import build
 from adapters.cli.common import CliError, JsonOpt, emit
 from adapters.copy_store import CopyError, copy_events, verify_copy
+from adapters.logging import configure_logging
+from adapters.scheduler.outbox import Outbox
 from adapters.settings import Settings
+
+log = structlog.get_logger()
 
 
 def migrate(
@@ -26,6 +33,7 @@ def migrate(
     settings = Settings()
     target = build(settings, create_tables=True)
     try:
+        _create_side_tables(target)
         report: dict[str, object] = {"store": _describe(settings), "created": True}
         if from_url is not None:
             if not from_url.startswith("sqlite:///"):
@@ -54,18 +62,37 @@ def migrate(
         target.close()
 
 
-def worker() -> None:
-    """Run the projection runner (and the scheduler) until stopped: the non-HTTP half."""
+def worker(
+    scheduler: Annotated[bool, typer.Option(
+        "--scheduler/--no-scheduler", help="Also run the scheduler (it waits for the leader lock).")] = True,
+) -> None:
+    """Keep the views current and run the scheduler until stopped: the non-HTTP half."""
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    app = build(Settings())
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    app = build(settings)
+    background = Background.for_process(app, scheduler=scheduler)
     try:
-        app.start()
-        typer.echo(f"caretrail worker: following {_describe(app.settings)}")
+        background.start()
+        log.info("worker_started", store=_describe(app.settings), scheduler=scheduler)
         stopping.wait()
     finally:
+        background.stop()
         app.close()
+
+
+def _create_side_tables(app: Any) -> None:
+    """The tables besides events and views: users and tokens, the notification outbox."""
+    build_accounts(app.settings, app.clock, create_tables=True).close()
+    from adapters.bootstrap import view_stores
+
+    store = view_stores(app.settings, ["outbox"])["outbox"]
+    try:
+        Outbox(store, app).setup()
+    finally:
+        store.close()
 
 
 def _describe(settings: Settings) -> str:

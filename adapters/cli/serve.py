@@ -1,4 +1,4 @@
-"""``caretrail serve``: the HTTP API, the projection runner (and the scheduler) in one process."""
+"""``caretrail serve``: the HTTP API, with the views and the scheduler in the background."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi import FastAPI
 
 from adapters.api.app import create_app
 from adapters.auth.accounts import build_accounts
-from adapters.bootstrap import Caretrail, build
+from adapters.background import Background
+from adapters.bootstrap import build
 from adapters.logging import LogFormat, configure_logging
 from adapters.settings import Settings
 
@@ -21,6 +22,11 @@ from adapters.settings import Settings
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="API worker processes (more than 1: views and scheduler run here).")] = 1,
+    scheduler: Annotated[bool, typer.Option(
+        "--scheduler/--no-scheduler",
+        help="Run the scheduler here (off when a separate `caretrail worker` runs it).")] = True,
     log_format: Annotated[LogFormat | None, typer.Option(
         help="json, console or auto (default: CARETRAIL_LOG_FORMAT).")] = None,
 ) -> None:
@@ -28,45 +34,53 @@ def serve(
     settings = Settings()
     configure_logging(log_format or settings.log_format, settings.log_level)
     ct = build(settings)
-    accounts = build_accounts(settings, ct.clock)
-    app = create_app(ct, accounts=accounts, lifespan=background_work(ct))
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    background = Background.for_process(ct, scheduler=scheduler)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
     # whoever handled it before: make that a clean exit (status 0) after our cleanup.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        uvicorn.Server(config).run()
+        if workers == 1:
+            _serve_here(ct, background, host, port)
+        else:
+            background.start()
+            uvicorn.run(
+                "adapters.api.asgi:create_worker_app", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=10,
+            )
     except KeyboardInterrupt:
         pass
     finally:
-        accounts.close()
+        background.stop()
         ct.close()
+
+
+def _serve_here(ct: Any, background: Background, host: str, port: int) -> None:
+    accounts = build_accounts(ct.settings, ct.clock)
+    app = create_app(ct, accounts=accounts, lifespan=background_work(background))
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        accounts.close()
 
 
 def _exit_cleanly(*_: object) -> None:
     raise SystemExit(0)
 
 
-def background_work(ct: Caretrail) -> Callable[[FastAPI], Any]:
-    """Start the process's background workers with the server, stop them when it stops."""
-    # Each worker has start() and stop(); started in order, stopped in reverse.
-    # The scheduler (adapters.scheduler) joins this list when it is wired in: after
-    # the runner, so that its first sweep reads views that are catching up already.
-    workers: list[Any] = [ct.runner]
+def background_work(background: Background) -> Callable[[FastAPI], Any]:
+    """Start the process's background work with the server, stop it when it stops."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        started: list[Any] = []
+        background.start()
         try:
-            for worker in workers:
-                worker.start()
-                started.append(worker)
             yield
         finally:
-            for worker in reversed(started):
-                worker.stop()
+            background.stop()
 
     return lifespan
