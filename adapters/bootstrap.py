@@ -69,6 +69,8 @@ def build(
     settings = settings or Settings()
     if create_tables is None:
         create_tables = not settings.is_postgres
+    if settings.is_postgres and not create_tables and not memory:
+        check_migrated(settings)
     clock = clock or Clock()
     registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
@@ -118,3 +120,24 @@ def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
         name: SQLiteViewStore(directory / f"{name}.sqlite", lock_timeout=settings.sqlite_lock_timeout)
         for name in names
     }
+
+
+class StoreNotMigrated(Exception):
+    """Raised when a PostgreSQL store has no tables yet: ``caretrail migrate`` creates them."""
+
+
+def check_migrated(settings: Settings) -> None:
+    """Refuse to start on a PostgreSQL schema that ``caretrail migrate`` has not prepared."""
+    import psycopg
+
+    assert settings.database_url is not None
+    schema = settings.postgres_schema or "public"
+    with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+        row = conn.execute(
+            "SELECT to_regclass(%s), to_regclass(%s)",
+            (f'"{schema}".cases_events', f'"{schema}".view_tracking'),
+        ).fetchone()
+    if row is None or None in row:
+        raise StoreNotMigrated(
+            f"the PostgreSQL schema {schema} has no caretrail tables: run `caretrail migrate` once"
+        )

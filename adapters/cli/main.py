@@ -11,6 +11,7 @@ import click
 import typer
 from pydantic import ValidationError
 
+from adapters.bootstrap import StoreNotMigrated
 from adapters.cli import case, ops, views
 from adapters.cli import scheduler as scheduler_cli
 from adapters.cli import serve as serve_cli
@@ -103,7 +104,7 @@ def main() -> None:
     except click.exceptions.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow) as e:
+    except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow, StoreNotMigrated) as e:
         _fail(str(e), 1)
     except ValidationError as e:
         _fail("; ".join(_problem(err) for err in e.errors()), 1)

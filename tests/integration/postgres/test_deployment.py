@@ -87,3 +87,14 @@ def test_two_api_workers_and_one_background_worker_serve_one_store(
     worker_output = outputs[1][0] + outputs[1][1]
     log_lines = [json.loads(line) for line in worker_output.splitlines() if line.startswith("{")]
     assert any(line.get("event") == "worker_started" for line in log_lines)
+
+
+def test_a_process_started_before_migrate_refuses_with_a_clear_line(pg_env: dict[str, str]) -> None:
+    before = _caretrail(pg_env, "tasks")
+    assert before.returncode == 1
+    assert before.stderr.strip().splitlines() == [
+        f"caretrail: the PostgreSQL schema {pg_env['CARETRAIL_POSTGRES_SCHEMA']} has no caretrail "
+        "tables: run `caretrail migrate` once"
+    ]
+    assert _caretrail(pg_env, "migrate").returncode == 0
+    assert _caretrail(pg_env, "tasks").returncode == 0
