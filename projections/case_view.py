@@ -58,8 +58,9 @@ class CasesView(Projection):
             # Case lists by school (and state), oldest first, keyset on (opened_at, case_id).
             "CREATE INDEX IF NOT EXISTS cases_school_state ON cases (school_id, state, opened_at, case_id)",
             "CREATE INDEX IF NOT EXISTS cases_school_opened ON cases (school_id, opened_at, case_id)",
-            "CREATE INDEX IF NOT EXISTS cases_mentor ON cases (mentor_id)",
-            "CREATE INDEX IF NOT EXISTS cases_head_teacher ON cases (head_teacher_id)",
+            "CREATE INDEX IF NOT EXISTS cases_mentor ON cases (mentor_id, opened_at, case_id)",
+            "CREATE INDEX IF NOT EXISTS cases_head_teacher ON cases "
+            "(head_teacher_id, opened_at, case_id)",
         ]
 
     def apply(self, cur: Cursor, batch: Batch) -> None:

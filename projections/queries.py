@@ -485,7 +485,9 @@ def _task_filters(
             # condition, so both databases can use that partial index.
             where += [f"status = '{status.value}'", "closed_at IS NOT NULL"]
         case TaskStatus.OVERDUE:
-            where += ["status = 'open'", "due_at < ?"]
+            # Overdue: due before now. N whole days overdue: due at least N days before
+            # now (inclusive, as days_overdue counts them).
+            where += ["status = 'open'", "due_at < ?" if min_days_overdue == 0 else "due_at <= ?"]
             params.append(iso(now - timedelta(days=min_days_overdue)))
         case TaskStatus.DUE_SOON:
             where += ["status = 'open'", "due_at >= ?", "due_at <= ?"]
