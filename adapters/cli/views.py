@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -47,7 +48,7 @@ def tasks(
 
 @projections_app.command("status")
 def status(as_json: JsonOpt = False) -> None:
-    """Each view: position, lag in events, last update."""
+    """Each view: position, lag (newest log id minus position), last update."""
     with service() as ct:
         rows = ct.runner.status()
         emit(rows, as_json, "\n".join(
@@ -61,12 +62,14 @@ def rebuild(
     name: Annotated[str | None, typer.Argument(help="One view (default: all).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Drop a view and replay the whole log into it."""
+    """Drop a view (default: all) and replay the whole log into it, then build its indexes."""
     with service() as ct:
+        known = [p.name for p in ct.runner.projections]
+        if name is not None and name not in known:
+            raise CliError(f"no view named '{name}': choose one of {', '.join(known)}")
+        names = [name] if name else known
         total = ct.runner.head()
-        names = [name] if name else None
-        with typer.progressbar(length=total, label="rebuilding", file=None) as bar:
+        with typer.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
             read = ct.runner.rebuild(names, progress=bar.update)
-        emit({"rebuilt": names or [p.name for p in ct.runner.projections], "events": read},
-             as_json, f"rebuilt {', '.join(names or [p.name for p in ct.runner.projections])}"
-                      f" from {read} events")
+        emit({"rebuilt": names, "events": read}, as_json,
+             f"rebuilt {', '.join(names)} from {read} events")
