@@ -13,10 +13,12 @@ def event_store_env(settings: Settings, *, create_tables: bool = True) -> dict[s
     """The eventsourcing environment of the case application for these settings."""
     env = {
         "MAPPER_TOPIC": MAPPER_TOPIC,
-        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
         "IS_SNAPSHOTTING_ENABLED": "y" if settings.snapshot_interval else "n",
         "CREATE_TABLE": "y" if create_tables else "n",
     }
+    if settings.aggregate_cache_size > 0:
+        # eventsourcing reads "0" as an unbounded cache: leave the key out for no cache.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     if settings.compress_events:
         env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
     if settings.cipher_key is not None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import click
 import typer
+from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import StoreNotMigrated
@@ -106,6 +107,11 @@ def main() -> None:
         sys.exit(130)
     except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow, StoreNotMigrated) as e:
         _fail(str(e), 1)
+    except MapperDeserialisationError as e:
+        _fail(
+            "cannot read the stored events with this configuration (check CARETRAIL_CIPHER_KEY "
+            f"and CARETRAIL_COMPRESS_EVENTS): {str(e).splitlines()[0]}", 1,
+        )
     except ValidationError as e:
         _fail("; ".join(_problem(err) for err in e.errors()), 1)
     except Exception as e:  # the last line of defence: no traceback to users

@@ -134,3 +134,22 @@ def test_bad_input_prints_one_line_exits_non_zero_and_changes_nothing(
     assert lines[0].startswith("caretrail: ")
     assert expected in lines[0]
     assert store(data, case_id) == before
+
+
+def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path) -> None:
+    from eventsourcing.cryptography import AESCipher
+
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_CIPHER_KEY": AESCipher.create_key(32)}
+    made = subprocess.run([CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "7", *CHILD],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+    env["CARETRAIL_CIPHER_KEY"] = AESCipher.create_key(32)
+    read = subprocess.run([CARETRAIL, "tasks"], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert read.returncode == 1
+    lines = read.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "CARETRAIL_CIPHER_KEY" in lines[0]
+    assert "Traceback" not in read.stderr
