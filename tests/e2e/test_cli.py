@@ -142,12 +142,14 @@ def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
     env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_CIPHER_KEY": AESCipher.create_key(32)}
-    made = subprocess.run([CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "7", *CHILD],
-                          capture_output=True, text=True, env=env, timeout=60, check=False)
+    made = subprocess.run(
+        [CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "7", *CHILD, "--json"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
     assert made.returncode == 0, made.stderr
     env["CARETRAIL_CIPHER_KEY"] = AESCipher.create_key(32)
-    read = subprocess.run([CARETRAIL, "tasks"], capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+    read = subprocess.run([CARETRAIL, "case", "history", json.loads(made.stdout)["case_id"]],
+                          capture_output=True, text=True, env=env, timeout=60, check=False)
     assert read.returncode == 1
     lines = read.stderr.strip().splitlines()
     assert len(lines) == 1
