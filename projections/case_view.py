@@ -65,16 +65,16 @@ class CasesView(Projection):
 
     def apply(self, cur: Cursor, batch: Batch) -> None:
         rows = self._rows
+        mine = [
+            (fold, uuid_text(e.originator_id), e) for _, e in batch
+            if (fold := _fold_for(type(e))) is not None
+        ]
+        # Rows this batch changes and this runner has not cached: a few queries, not one each.
+        self._fetch(cur, list({c for f, c, _ in mine if f is not _identified and c not in rows}))
         touched: dict[str, Row] = {}
-        self._prefetch(cur, batch)
-        for _, event in batch:
-            fold = _fold_for(type(event))
-            if fold is None:
-                continue
-            case_id = uuid_text(event.originator_id)
+        for fold, case_id, event in mine:
             if fold is _identified:
-                row = _new_row(case_id, event)
-                rows[case_id] = row
+                row = rows[case_id] = _new_row(case_id, event)
             else:
                 row = rows.get(case_id) or self._load(cur, case_id)
                 fold(row, event)
@@ -90,14 +90,6 @@ class CasesView(Projection):
 
     def reset(self) -> None:
         self._rows.clear()
-
-    def _prefetch(self, cur: Cursor, batch: Batch) -> None:
-        """Read the uncached rows this batch changes, a few hundred per query."""
-        wanted = {
-            uuid_text(e.originator_id) for _, e in batch
-            if _fold_for(type(e)) not in (None, _identified)
-        }
-        self._fetch(cur, [c for c in wanted if c not in self._rows])
 
     def _fetch(self, cur: Cursor, case_ids: list[str]) -> None:
         for part in chunks(case_ids, 500):
