@@ -46,6 +46,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.catch_up
+	$(BIN)/python -m bench.overdue
 
 clean:
 	rm -rf $(VENV) caretrail-data .pytest_cache .mypy_cache .ruff_cache
