@@ -120,7 +120,7 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
 
 @pytest.fixture(scope="session")
 def crash_events(demo_events: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An events file of two interleaved demo schools (>= 50,000 events), made once."""
+    """An events file of interleaved demo schools, at least 50,000 events, made once."""
     from workflows.registry import Registry
     from workflows.services import CaseService
 
@@ -130,7 +130,8 @@ def crash_events(demo_events: Settings, tmp_path_factory: pytest.TempPathFactory
     target_settings = Settings(data_dir=directory)
     target = CaseService(event_store_env(target_settings), registry=Registry.load(), clock=clock)
     try:
-        clone_schools(source, target, 2)
+        copies = max(2, -(-50_000 // source.recorder.max_notification_id()))
+        clone_schools(source, target, copies)
     finally:
         source.close()
         target.close()

@@ -1,6 +1,6 @@
 """Exactly once under crashes: the projector is SIGKILLed at random points, again and again.
 
-A subprocess catches the views up over two demo schools (>= 50,000 events) and is
+A subprocess catches the views up over interleaved demo schools (>= 50,000 events) and is
 killed with SIGKILL more than twenty times, at random moments in its batches. After it
 is finally let finish, every view must equal, row by row, a rebuild from zero and an
 independent fold of the events computed here.
