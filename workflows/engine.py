@@ -43,6 +43,11 @@ class Workflow:
         # test says so without looking at the matchers (this runs on every command).
         self._done_by = {r.id: frozenset(m.event for m in r.completed_by) for r in definition.follow_ups}
         self._trigger = {r.id: frozenset(m.event for m in r.on_event) for r in definition.follow_ups}
+        # Per kind, its recurring rules in file order: they carry on the kind's chain.
+        self._recurring: dict[str, list[FollowUpRule]] = {}
+        for r in definition.follow_ups:
+            if r.recur_every_days:
+                self._recurring.setdefault(r.kind, []).append(r)
 
     # ------------------------------------------------------------ state machine
     @property
@@ -85,10 +90,11 @@ class Workflow:
     ) -> list[FollowUpDecision]:
         """Complete, reschedule, cancel, reassign and schedule tasks after one command.
 
-        Order: tasks fulfilled by the command's events are completed (and recurring ones
-        get their successor); open tasks that no longer apply are cancelled, or follow
-        their assignee; then rules triggered by the entered state or by the events open
-        new tasks, at most one open task per kind.
+        Order: tasks fulfilled by the command's events are completed (and the first
+        recurring rule of their kind that applies, their own first, schedules the next
+        one); open tasks that no longer apply are cancelled, or follow their assignee;
+        then rules triggered by the entered state or by the events open new tasks, at
+        most one open task per kind.
         """
         decisions: list[FollowUpDecision] = []
         names = {type(e).__name__ for e in events}
@@ -120,8 +126,9 @@ class Workflow:
 
         for task in completed:
             rule = self._rules[task.rule_id]
-            if rule.recur_every_days and self._applies(rule, case) and rule.kind not in open_kinds:
-                decisions.append(self._schedule(rule, case, at, rule.recur_every_days))
+            successor = None if rule.kind in open_kinds else self._successor(rule, case)
+            if successor is not None:
+                decisions.append(self._schedule(successor, case, at, successor.recur_every_days))
                 open_kinds.add(rule.kind)
 
         for rule in self.definition.follow_ups:
@@ -133,6 +140,18 @@ class Workflow:
                 decisions.append(self._schedule(rule, case, at, rule.due_days))
                 open_kinds.add(rule.kind)
         return decisions
+
+    def _successor(self, done: FollowUpRule, case: CaseFacts) -> FollowUpRule | None:
+        """The recurring rule that carries on a done task's kind, if one applies now.
+
+        Its own rule first; otherwise the first recurring rule of the same kind. A one-off
+        counselling task done for a high-risk child is followed by the 14-day high-risk
+        counselling, even when it was marked done by hand (no session event to trigger it).
+        """
+        candidates: list[FollowUpRule] = [done, *self._recurring.get(done.kind, [])]
+        return next(
+            (r for r in candidates if r.recur_every_days and self._applies(r, case)), None
+        )
 
     def _applies(self, rule: FollowUpRule, case: CaseFacts) -> bool:
         return case.state in rule.active_in and all(_holds(c, case) for c in rule.when)

@@ -8,7 +8,8 @@ or before the case, and retries of earlier command ids. After every step it chec
 - a retried command recorded nothing and answered with its first version;
 - each aggregate rebuilt from the store, with and without snapshots, equals the live one;
 - open follow-ups have due dates; no task is both open and closed; one open task per kind;
-- recurring chains have no gaps; no mentor is over capacity, and mentors and cases agree.
+- recurring chains have no gaps: while a recurring rule applies, a task of its kind is open;
+- no mentor is over capacity, and mentors and cases agree.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ ACTIONS = st.sampled_from([
 FORWARD = {
     "identified": [Action.RECORD_HOME_VISIT],
     "visited": [Action.PAIR_MENTOR],
-    "paired": [Action.RECORD_COUNSELLING, Action.LOG_CONTACT],
+    "paired": [Action.RECORD_COUNSELLING, Action.LOG_CONTACT, Action.CHANGE_RISK_LEVEL,
+               Action.COMPLETE_FOLLOW_UP],
     "counselled": [Action.REVIEW_CASE, Action.LOG_CONTACT, Action.RECORD_COUNSELLING],
     "reviewed": [Action.RECORD_HOME_VISIT, Action.REVIEW_CASE, Action.LOG_CONTACT],
     "closed": [Action.REOPEN_CASE],
@@ -246,6 +248,19 @@ class CaseMachine(RuleBasedStateMachine):
                 assert sequences == list(range(1, count + 1)), f"{rule_id}: {sequences}"
 
     @invariant()
+    def a_recurring_rule_that_applies_has_a_task_of_its_kind_open(self) -> None:
+        """No gap in a chain, whatever closed the last task (a step, a hand, a risk change)."""
+        for case_id in self.case_ids:
+            case = self.service.get_case(case_id)
+            open_kinds = {t.kind for t in case.open_follow_ups}
+            for recurring in WORKFLOW.definition.follow_ups:
+                if recurring.recur_every_days and _applies(recurring, case):
+                    assert recurring.kind in open_kinds, (
+                        f"{recurring.id} applies to a {case.state} case ({case.risk_level} risk) "
+                        f"but no {recurring.kind} task is open"
+                    )
+
+    @invariant()
     def no_mentor_is_over_capacity(self) -> None:
         mentor_of = {c: self.service.get_case(c).mentor_id for c in self.case_ids}
         for teacher_id in MENTORS:
@@ -351,7 +366,9 @@ class CaseMachine(RuleBasedStateMachine):
                                                             command_id=i)
             case Action.COMPLETE_FOLLOW_UP:
                 known = sorted(case.follow_ups, key=str)
-                task = draw(st.sampled_from([*known, uuid4()]))  # done, cancelled, unknown: refused
+                still_open = sorted((t.follow_up_id for t in case.open_follow_ups), key=str)
+                # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
+                task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
                 return lambda c, at, i: s.complete_follow_up(c, ACTOR, occurred_at=at,
                                                              follow_up_id=task, command_id=i)
         raise AssertionError(action)
