@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: str = "INFO"
 
+    @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `CARETRAIL_CIPHER_KEY=` in an env file means "no key", not "an empty key".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            import base64
+            import binascii
+
+            try:
+                size = len(base64.b64decode(value.get_secret_value(), validate=True))
+            except (binascii.Error, ValueError):
+                raise ValueError("must be base64 (create one: see docs/operations.md)") from None
+            if size not in (16, 24, 32):
+                raise ValueError(f"must decode to 16, 24 or 32 bytes, not {size}")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:
