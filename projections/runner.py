@@ -81,7 +81,7 @@ class ProjectionRunner:
         self.app = app
         self.stores = dict(stores)
         self.projections = list(projections)
-        self.batch_size = batch_size
+        self._batch_size = batch_size
         #: Far behind (a rebuild, a restart), batches double up to this size: fewer
         #: transactions, and a busy case's row is written once per batch, not per event.
         self.max_batch_size = max(batch_size, max_batch_size)
@@ -96,6 +96,16 @@ class ProjectionRunner:
         self._advanced = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def batch_size(self) -> int:
+        """The first batch of a catch-up; later ones double up to :attr:`max_batch_size`."""
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        """Setting it fixes the size of every batch (as before batches could grow)."""
+        self._batch_size = self.max_batch_size = value
 
     # ------------------------------------------------------------ setup
     def setup(self) -> None:

@@ -216,3 +216,20 @@ def test_status_shows_each_views_position_lag_and_last_update(history: Caretrail
     assert (status["cases"].position, status["cases"].lag) == (head, 0)
     assert status["cases"].updated_at is not None
     assert (status["audit_log"].position, status["audit_log"].lag) == (0, head)
+
+
+def test_batches_double_while_behind_unless_the_batch_size_is_set(history: Caretrail) -> None:
+    ct = history
+    head = ct.runner.head()
+    growing = ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=10,
+                               max_batch_size=40)
+    sizes: list[int] = []
+    assert growing.rebuild(progress=sizes.append) == head
+    assert sizes[:4] == [10, 20, 40, 40]
+    assert sum(sizes) == head
+    fixed = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
+    fixed.batch_size = 25
+    sizes.clear()
+    fixed.rebuild(progress=sizes.append)
+    assert set(sizes[:-1]) == {25}
+    assert views_as_rows(ct.runner.stores) == expected(ct)
