@@ -103,7 +103,7 @@ CATCH_UP = """
 from adapters.bootstrap import build
 app = build()
 print("started", flush=True)
-app.runner.batch_size = 200
+app.runner.batch_size = 100
 app.runner.catch_up()
 print("caught up")
 app.close()
@@ -127,20 +127,22 @@ def test_projection_worker_killed_ten_times_leaves_views_equal_to_a_rebuild(
         proc = python(CATCH_UP, pg_env)
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "started"
-        time.sleep(rng.uniform(0.05, 0.8))  # picks a random moment of the catch-up to kill
+        time.sleep(rng.uniform(0.02, 0.3))  # picks a random moment of the catch-up to kill
         if proc.poll() is not None:
             break  # finished before this kill: the rest of the log was short
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills += 1
         positions.append(min(s.position for s in target.runner.status()))
+        if positions[-1] >= copied.events:
+            break  # caught up before the kill landed
     final = python(CATCH_UP, pg_env)
     _out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err
-    assert kills >= 5, f"only {kills} kills landed mid-catch-up"
+    mid_catch_up = [p for p in positions if p < copied.events]
+    assert len(mid_catch_up) >= 10, f"only {len(mid_catch_up)} kills landed mid-catch-up"
     assert positions == sorted(positions)
-    assert positions[0] > 0
-    assert positions[-1] < copied.events <= target.runner.head()
+    assert copied.events <= target.runner.head()
 
     rebuilt = PostgresViewStore(pg_settings.database_url or "", schema=_rebuild_schema(pg_settings))
     views = all_views()
