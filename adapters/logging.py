@@ -74,3 +74,5 @@ def configure_logging(
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # APScheduler logs two INFO lines per job run; the scheduler logs what matters itself.
+    logging.getLogger("apscheduler").setLevel(max(numeric, logging.WARNING))
