@@ -29,7 +29,7 @@ def event_store_env(settings: Settings, *, create_tables: bool = True) -> dict[s
     else:
         directory = settings.sqlite_dir
         directory.mkdir(parents=True, exist_ok=True)
-        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+        env["PERSISTENCE_MODULE"] = "adapters.sqlite_events:Factory"
         env["SQLITE_DBNAME"] = str(directory / "events.sqlite")
         env["SQLITE_LOCK_TIMEOUT"] = str(settings.sqlite_lock_timeout)
     return env

@@ -251,7 +251,7 @@ class Case(Aggregate):
 
         def apply(self, case: Case) -> None:
             case.rule_counts[self.rule_id] = self.sequence
-            case.follow_ups[self.follow_up_id] = FollowUp(
+            case._put_task(FollowUp(
                 follow_up_id=self.follow_up_id,
                 rule_id=self.rule_id,
                 sequence=self.sequence,
@@ -260,7 +260,7 @@ class Case(Aggregate):
                 assignee_role=self.assignee_role,
                 assignee_id=self.assignee_id,
                 scheduled_at=self.occurred_at,
-            )
+            ))
 
     class FollowUpCompleted(Event):
         """A follow-up task was done (by an event, or marked done by its assignee)."""
@@ -289,9 +289,7 @@ class Case(Aggregate):
 
         def apply(self, case: Case) -> None:
             task = case.follow_ups[self.follow_up_id]
-            case.follow_ups[self.follow_up_id] = task.model_copy(
-                update={"assignee_id": self.assignee_id}
-            )
+            case._put_task(task.model_copy(update={"assignee_id": self.assignee_id}))
 
     class FollowUpEscalated(Event):
         """An overdue task was escalated up the ladder."""
@@ -303,9 +301,7 @@ class Case(Aggregate):
 
         def apply(self, case: Case) -> None:
             task = case.follow_ups[self.follow_up_id]
-            case.follow_ups[self.follow_up_id] = task.model_copy(
-                update={"escalation_level": self.level}
-            )
+            case._put_task(task.model_copy(update={"escalation_level": self.level}))
 
     class Snapshot(AggregateSnapshot):
         """A case as of one version."""
@@ -574,7 +570,20 @@ class Case(Aggregate):
     @property
     def open_follow_ups(self) -> list[FollowUp]:
         """Open tasks, soonest due first."""
-        return sorted((t for t in self.follow_ups.values() if t.is_open), key=_due)
+        return sorted(self.open_tasks.values(), key=_due)
+
+    @property
+    def open_tasks(self) -> dict[UUID, FollowUp]:
+        """Open tasks by id: an index over ``follow_ups``, which keeps every task ever opened.
+
+        Derived, not stored: built on first use (after a replay or a snapshot) and kept
+        current by the events from then on.
+        """
+        index: dict[UUID, FollowUp] | None = self.__dict__.get("_open")
+        if index is None:
+            index = {k: t for k, t in self.follow_ups.items() if t.is_open}
+            self.__dict__["_open"] = index
+        return index
 
     # ------------------------------------------------------------- internals
     def _begin(self, policy: WorkflowPolicy, ctx: CommandContext, action: Action) -> tuple[int, str]:
@@ -650,7 +659,27 @@ class Case(Aggregate):
 
     def _close_follow_up(self, follow_up_id: UUID, status: FollowUpStatus, at: Any) -> None:
         task = self.follow_ups[follow_up_id]
-        self.follow_ups[follow_up_id] = task.model_copy(update={"status": status, "closed_at": at})
+        self._put_task(task.model_copy(update={"status": status, "closed_at": at}))
+
+    def __eq__(self, other: object) -> bool:
+        # The open-task index is derived: two cases are equal whether or not it was built.
+        if type(other) is not type(self):
+            return False
+        mine = {k: v for k, v in vars(self).items() if k != "_open"}
+        theirs = {k: v for k, v in vars(other).items() if k != "_open"}
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: equality, no hashing
+
+    def _put_task(self, task: FollowUp) -> None:
+        """Record a task's new state, keeping the index of open tasks current if built."""
+        self.follow_ups[task.follow_up_id] = task
+        index: dict[UUID, FollowUp] | None = self.__dict__.get("_open")
+        if index is not None:
+            if task.is_open:
+                index[task.follow_up_id] = task
+            else:
+                index.pop(task.follow_up_id, None)
 
 
 def _check_not_future(ctx: CommandContext) -> None:

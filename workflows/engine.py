@@ -19,7 +19,7 @@ from domain.policy import (
     Reassign,
     Schedule,
 )
-from domain.values import Action, AssigneeRole, FollowUp, FollowUpStatus, RiskLevel, WorkflowRef
+from domain.values import Action, AssigneeRole, FollowUp, RiskLevel, WorkflowRef
 from workflows.definition import Definition, EventMatch, FollowUpRule
 
 
@@ -106,7 +106,7 @@ class Workflow:
         open_kinds: set[str] = set()
         holders = _holders(case)
         # Only open tasks, then sort: a case keeps every closed task it ever had.
-        for task in sorted([t for t in case.follow_ups.values() if t.status is _OPEN], key=_order):
+        for task in sorted(case.open_tasks.values(), key=_order):
             rule = self._rules[task.rule_id]
             by = None if names.isdisjoint(self._done_by[rule.id]) else _first_match(
                 rule.completed_by, events)
@@ -196,7 +196,6 @@ class Workflow:
         return datetime.combine(first, time(), tzinfo=tz)
 
 
-_OPEN = FollowUpStatus.OPEN
 
 
 def _first_match(matches: Sequence[EventMatch], events: Sequence[BaseModel]) -> BaseModel | None:

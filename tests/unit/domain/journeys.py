@@ -130,7 +130,8 @@ def _some_follow_up(case: Case) -> UUID:
 
 def aggregate_state(aggregate: Any) -> dict[str, Any]:
     """Everything an aggregate holds except events not yet saved: comparable with ``==``."""
-    return {k: v for k, v in vars(aggregate).items() if k != "_pending_events"}
+    # The open-task index is derived (built on first use), not state.
+    return {k: v for k, v in vars(aggregate).items() if k not in ("_pending_events", "_open")}
 
 
 def open_of_kind(case: Case, kind: str) -> list[Any]:

@@ -221,6 +221,8 @@ class CaseMachine(RuleBasedStateMachine):
     def follow_ups_are_consistent(self) -> None:
         for case_id in self.case_ids:
             case = self.service.get_case(case_id)
+            # The open-task index, kept current event by event, matches a fresh derivation.
+            assert case.open_tasks == {k: t for k, t in case.follow_ups.items() if t.is_open}
             closings: dict[UUID, list[str]] = {}
             for event in self.service.history(case_id):
                 if isinstance(event, Case.FollowUpCompleted | Case.FollowUpCancelled):
