@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from psycopg import Connection, sql
+from psycopg import Connection, IsolationLevel, sql
 from psycopg_pool import ConnectionPool
 
 from projections.store import Cursor, ViewStore
@@ -89,10 +89,17 @@ class PostgresViewStore(ViewStore):
 
     @contextmanager
     def reader(self) -> Iterator[Cursor]:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            # One snapshot for every statement of the read, and nothing written by accident.
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield QmarkCursor(cur)
+        with self.pool.connection() as conn:
+            # One snapshot for every statement of the read, and nothing written by accident;
+            # set on the connection, psycopg puts both in its BEGIN (no extra round trip).
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield QmarkCursor(cur)
+            finally:
+                conn.isolation_level = None
+                conn.read_only = None
 
     def drop_tables(self, tables: Sequence[str]) -> None:
         with self.transaction() as cur:
