@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
-from adapters.api.deps import QueryShape, route_permission
+from adapters.api.deps import QueryShape, Service, route_permission
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
@@ -59,6 +59,7 @@ def create_app(
     app.state.caretrail = caretrail
     app.state.accounts = accounts or build_accounts(caretrail.settings, caretrail.clock)
     app.state.config = config or ApiConfig()
+    app.state.service = Service(caretrail, app.state.accounts, app.state.config)
     app.state.query_shapes = {}
     # Routes are matched in order: the busiest lists first (it is measurable).
     for module in (follow_ups, ops, cases, actions, history, audit):

@@ -16,7 +16,7 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel, StringConstraints
 from starlette.responses import Response
 
-from adapters.api.deps import App, CurrentUser, Users, note
+from adapters.api.deps import authenticated, note
 from adapters.api.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from adapters.api.schemas import CommandOut
 from adapters.auth.accounts import Accounts
@@ -119,25 +119,24 @@ IfMatchHeader = Annotated[str | None, Header(
     description='The case version you saw (its ETag, e.g. "7"): 412 if the case moved on.')]
 
 
-async def new_case_commands(
-    request: Request, ct: App, accounts: Users, user: CurrentUser, key: IdempotencyHeader = None
-) -> Commands:
+async def new_case_commands(request: Request, key: IdempotencyHeader = None) -> Commands:
     """Commands that open a case (no version to match yet)."""
-    return Commands(ct, accounts, user, request.method, request.url.path, key)
+    state = request.app.state
+    return Commands(state.caretrail, state.accounts, authenticated(request), request.method,
+                    request.url.path, key)
 
 
 async def case_commands(
     request: Request,
-    ct: App,
-    accounts: Users,
-    user: CurrentUser,
     key: IdempotencyHeader = None,
     if_match: IfMatchHeader = None,
 ) -> Commands:
     """Commands on an existing case, optionally conditional on its version."""
     expected = None if if_match is None or if_match == "*" else int(if_match.strip('"'))
     note(request, idempotent=key is not None)
-    return Commands(ct, accounts, user, request.method, request.url.path, key, expected)
+    state = request.app.state
+    return Commands(state.caretrail, state.accounts, authenticated(request), request.method,
+                    request.url.path, key, expected)
 
 
 NewCaseCommands = Annotated[Commands, Depends(new_case_commands)]

@@ -3,15 +3,22 @@ they may touch, the access log of personal-data reads, and read-your-writes (com
 ``adapters.api.commands``).
 
 Routes never check a role or a school themselves: they declare ``allow(permission)``
-and take ``ScopedCase`` / ``Schools`` parameters, and these do the checking.
+(most take its :class:`Caller` as a parameter) and take ``ScopedCase`` / ``Schools``
+parameters, and these do the checking.
+
+Every dependency node costs FastAPI several microseconds per request, so a route's tree
+is kept small: the permission check hands back the caller and the service in one object,
+and the other dependencies read the caller through :func:`authenticated` (once per
+request) instead of depending on further nodes.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -35,26 +42,34 @@ from adapters.bootstrap import Caretrail
 from domain.errors import CaseNotFound
 from domain.values import Ident
 
+if TYPE_CHECKING:
+    from adapters.api.app import ApiConfig
+
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-# Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``
-# dependency in the thread pool, a hop that costs more than most of these do.
-async def _caretrail(request: Request) -> Caretrail:
-    return request.app.state.caretrail  # type: ignore[no-any-return]
-
-
-async def _accounts(request: Request) -> Accounts:
-    return request.app.state.accounts  # type: ignore[no-any-return]
-
-
-App = Annotated[Caretrail, Depends(_caretrail)]
-Users = Annotated[Accounts, Depends(_accounts)]
+PRINCIPAL = "caretrail.principal"
+"""Where :func:`authenticated` keeps the caller for the rest of the request (scope key)."""
 
 
 def note(request: Request, **fields: Any) -> None:
     """Add ids to this request's log line (never names)."""
     request.scope.setdefault("caretrail.log", {}).update(fields)
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """What a public route gets from its declared permission: the service and its limits."""
+
+    ct: Caretrail
+    accounts: Accounts
+    config: ApiConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Caller(Service):
+    """What a route gets from its declared permission: the caller (authenticated and
+    authorized for the route) and the service."""
+
+    user: Principal
 
 
 # --------------------------------------------------------------------------- what
@@ -110,8 +125,13 @@ def check_query(request: Request) -> None:
 
 
 # --------------------------------------------------------------------------- who
-async def current_user(request: Request) -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise."""
+def authenticated(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise. Checked once per
+    request: whichever dependency asks first authenticates, the others get the same caller."""
+    scope = request.scope
+    principal: Principal | None = scope.get(PRINCIPAL)
+    if principal is not None:
+        return principal
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send Authorization: Bearer <token>")
@@ -120,23 +140,36 @@ async def current_user(request: Request) -> Principal:
     if principal is None:
         raise Unauthenticated("the token is unknown, expired or revoked")
     note(request, user_id=principal.user_id, role=principal.role.value)
+    scope[PRINCIPAL] = principal
     return principal
+
+
+# Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``
+# dependency in the thread pool, a hop that costs more than most of these do.
+async def current_user(request: Request) -> Principal:
+    """The caller (for a dependency that needs no permission of its own)."""
+    return authenticated(request)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
 class Permit:
-    """The permission a route declares: checked on every call, and findable on the route."""
+    """The permission a route declares: checked on every call, and findable on the route.
+
+    Hands back the :class:`Caller` (authentication, then the query's shape, then the role:
+    401 before 422 before 403)."""
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, request: Request, user: CurrentUser) -> Principal:
+    async def __call__(self, request: Request) -> Caller:
+        user = authenticated(request)
         check_query(request)
         if not granted(user.role, self.permission):
             raise Forbidden(f"the {user.role} role may not use this ({self.permission})")
-        return user
+        state = request.app.state
+        return Caller(state.caretrail, state.accounts, state.config, user)
 
 
 class PublicAccess(Permit):
@@ -145,21 +178,60 @@ class PublicAccess(Permit):
     def __init__(self) -> None:
         super().__init__(Permission.PUBLIC)
 
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+    async def __call__(self, request: Request) -> Service:  # type: ignore[override]
         check_query(request)
+        return request.app.state.service  # type: ignore[no-any-return]
 
 
-def allow(permission: Permission) -> Any:
-    """Declare a route's permission: ``dependencies=[allow(Permission.CASE_READ)]``."""
-    return Depends(PublicAccess() if permission is Permission.PUBLIC else Permit(permission))
+MinPosition = Annotated[int | None, Query(
+    ge=0, le=2**53, description="Wait (bounded) until the views reached this log position "
+    "(the `position` a command returned): read your own writes.")]
+
+
+class ReadYourWrites:
+    """A read that first waits (bounded) for the views to reach ``min_position``.
+
+    The permit is its sub-dependency, so FastAPI checks it (401, 403) before it even
+    validates ``min_position``, and nobody waits who may not read.
+    """
+
+    def __init__(self, permit: Permit) -> None:
+        self.permit = permit
+        # The permit differs per route: the signature FastAPI reads is built here.
+        self.__signature__ = inspect.Signature([
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+            inspect.Parameter("caller", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              annotation=Annotated[Caller, Depends(permit)]),
+            inspect.Parameter("min_position", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=None, annotation=MinPosition),
+        ], return_annotation=Caller)
+
+    async def __call__(self, request: Request, caller: Caller, min_position: int | None = None) -> Caller:
+        if min_position is not None:
+            await views_caught_up(caller.ct, caller.config.wait_seconds, min_position)
+        return caller
+
+
+def allow(permission: Permission, *, read_your_writes: bool = False) -> Any:
+    """Declare a route's permission, as ``dependencies=[allow(...)]`` or as the parameter
+    that receives the :class:`Caller` (:class:`Service` for ``PUBLIC``):
+    ``caller: Annotated[Caller, allow(Permission.CASE_READ, read_your_writes=True)]``.
+    ``read_your_writes`` adds ``min_position`` (see :class:`ReadYourWrites`)."""
+    if permission is Permission.PUBLIC:
+        if read_your_writes:
+            raise ValueError("public routes read no views")
+        return Depends(PublicAccess())
+    permit = Permit(permission)
+    return Depends(ReadYourWrites(permit) if read_your_writes else permit)
 
 
 def route_permission(route: Any) -> Permission | None:
     """The permission a route declared with :func:`allow` (None if it declared none)."""
     dependant = getattr(route, "dependant", None)
     for dep in getattr(dependant, "dependencies", ()):
-        if isinstance(dep.call, Permit):
-            return dep.call.permission
+        call = dep.call.permit if isinstance(dep.call, ReadYourWrites) else dep.call
+        if isinstance(call, Permit):
+            return call.permission
     return None
 
 
@@ -169,8 +241,9 @@ SchoolIds = Annotated[list[Ident] | None, Query(
 )]
 
 
-async def school_scope(user: CurrentUser, school_id: SchoolIds = None) -> tuple[str, ...]:
+async def school_scope(request: Request, school_id: SchoolIds = None) -> tuple[str, ...]:
     """The schools a list covers: the requested ones, all inside the caller's; default all."""
+    user = authenticated(request)
     if not school_id:
         return user.schools
     outside = sorted(set(school_id) - set(user.schools))
@@ -183,10 +256,11 @@ Schools = Annotated[tuple[str, ...], Depends(school_scope)]
 
 
 async def one_school(
-    user: CurrentUser,
+    request: Request,
     school_id: Annotated[Ident | None, Query(description="Default: your only school.")] = None,
 ) -> str:
     """Exactly one of the caller's schools (per-school reports)."""
+    user = authenticated(request)
     if school_id is None:
         if len(user.schools) == 1:
             return user.schools[0]
@@ -223,14 +297,14 @@ def _school_in_store(ct: Caretrail, case_id: UUID) -> str | None:
 async def case_in_scope(
     request: Request,
     case_id: Annotated[UUID, Path(description="The case id.")],
-    user: CurrentUser,
-    ct: App,
 ) -> CaseRef:
     """The case named in the path if it is in one of the caller's schools; else 404.
 
     Outside the caller's schools the answer is the very 404 a missing case gets, so
     nobody learns that a case exists elsewhere.
     """
+    user = authenticated(request)
+    ct: Caretrail = request.app.state.caretrail
     note(request, case_id=str(case_id))
     row = ct.read.case(str(case_id))
     # A case's school never changes: the view is authoritative once it has the case;
@@ -255,8 +329,6 @@ class CaseAccess:
         self,
         request: Request,
         case: ScopedCase,
-        user: CurrentUser,
-        accounts: Users,
         x_purpose: Annotated[Purpose | None, Header(
             alias="X-Purpose", description="Why you read this (kept in the access log).")] = None,
         purpose: Annotated[Purpose | None, Query(
@@ -265,30 +337,21 @@ class CaseAccess:
         stated = x_purpose or purpose
         if not stated and self.purpose_required:
             raise PurposeRequired("an export needs a purpose: X-Purpose header or ?purpose=")
+        accounts: Accounts = request.app.state.accounts
         await run_in_threadpool(
-            accounts.record_access, user, case_id=str(case.case_id), school_id=case.school_id,
-            resource=self.resource, purpose=stated or "unstated",
+            accounts.record_access, authenticated(request), case_id=str(case.case_id),
+            school_id=case.school_id, resource=self.resource, purpose=stated or "unstated",
             request_id=request.scope.get("caretrail.request_id"),
         )
         return case
 
 
 # --------------------------------------------------------------------------- when
-async def views_caught_up(
-    request: Request,
-    min_position: Annotated[int | None, Query(
-        ge=0, le=2**53, description="Wait (bounded) until the views reached this log position "
-        "(the `position` a command returned): read your own writes.")] = None,
-) -> None:
+async def views_caught_up(ct: Caretrail, wait: float, min_position: int) -> None:
     """Wait until the read models reached ``min_position``; 503 after the bounded wait."""
-    ct: Caretrail = request.app.state.caretrail
-    if min_position is None or ct.runner.wait_for(min_position, 0):
+    if ct.runner.wait_for(min_position, 0):
         return
     if min_position > ct.runner.head():
         raise PositionUnknown(f"the event log ends before position {min_position}")
-    wait = request.app.state.config.wait_seconds
     if not await run_in_threadpool(ct.runner.wait_for, min_position, wait):
         raise ViewsBehind(f"views did not reach position {min_position} within {wait:g} s")
-
-
-ReadYourWrites = Depends(views_caught_up)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime
 
-from adapters.api.deps import App, ReadYourWrites, Schools, Users, allow
+from adapters.api.deps import Caller, Schools, allow
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import AccessEntryOut, AccessLogPage
@@ -23,12 +23,10 @@ Until = Annotated[AwareDatetime | None, Query(alias="to", description="Recorded 
 
 
 @router.get(
-    "/events", response_model=Page[AuditRow],
-    dependencies=[allow(Permission.AUDIT_READ), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "/events", response_model=Page[AuditRow], responses=problem_responses(403, 422, 503),
 )
 async def audit_events(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.AUDIT_READ, read_your_writes=True)],
     schools: Schools,
     case_id: Annotated[Ident | None, Query()] = None,
     actor_id: Annotated[Ident | None, Query()] = None,
@@ -38,19 +36,17 @@ async def audit_events(
     limit: Limit = 50,
 ) -> Page[AuditRow]:
     """Every event of your schools' cases in log order: who, what, when, which case."""
-    return ct.read.audit_events(
+    return caller.ct.read.audit_events(
         case_id=case_id, actor_id=actor_id, school_ids=schools, since=since, until=until,
         after=after, limit=limit,
     )
 
 
 @router.get(
-    "/access-log", response_model=AccessLogPage,
-    dependencies=[allow(Permission.ACCESS_LOG_READ)],
-    responses=problem_responses(403, 422),
+    "/access-log", response_model=AccessLogPage, responses=problem_responses(403, 422),
 )
 async def access_log(
-    accounts: Users,
+    caller: Annotated[Caller, allow(Permission.ACCESS_LOG_READ)],
     schools: Schools,
     case_id: Annotated[Ident | None, Query()] = None,
     user_id: Annotated[Ident | None, Query()] = None,
@@ -62,7 +58,7 @@ async def access_log(
     """Who read which case's personal data, when, in which role, and why."""
     start = _entry_id(after) if after else None
     entries = await run_in_threadpool(
-        accounts.store.access_log, school_ids=schools, case_id=case_id, user_id=user_id,
+        caller.accounts.store.access_log, school_ids=schools, case_id=case_id, user_id=user_id,
         since=since, until=until, after=start, limit=limit + 1,
     )
     items = [AccessEntryOut.model_validate(e.model_dump()) for e in entries[:limit]]

@@ -9,11 +9,9 @@ from pydantic import AwareDatetime
 
 from adapters.api.commands import NewCaseCommands
 from adapters.api.deps import (
-    App,
+    Caller,
     CaseAccess,
     CaseRef,
-    CurrentUser,
-    ReadYourWrites,
     Schools,
     allow,
     require_school,
@@ -31,12 +29,14 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.post(
-    "", status_code=201, response_model=CommandOut, dependencies=[allow(Permission.CASE_CREATE)],
-    responses=problem_responses(403, 409, 422),
+    "", status_code=201, response_model=CommandOut, responses=problem_responses(403, 409, 422),
 )
-def identify_child(body: IdentifyChild, user: CurrentUser, cmd: NewCaseCommands, ct: App) -> object:
+def identify_child(
+    caller: Annotated[Caller, allow(Permission.CASE_CREATE)], body: IdentifyChild, cmd: NewCaseCommands,
+) -> object:
     """Identify a left-behind child: opens the case and schedules its first follow-ups."""
-    require_school(user, body.school_id)
+    ct = caller.ct
+    require_school(caller.user, body.school_id)
     return cmd.run(body, lambda opts: ct.cases.identify_child(
         cmd.actor, school_id=body.school_id, student_no=body.student_no, child=body.child,
         guardian=body.guardian, parents=body.parents, head_teacher_id=body.head_teacher_id,
@@ -46,12 +46,10 @@ def identify_child(body: IdentifyChild, user: CurrentUser, cmd: NewCaseCommands,
 
 
 @router.get(
-    "", response_model=Page[CaseRow],
-    dependencies=[allow(Permission.CASE_READ), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "", response_model=Page[CaseRow], responses=problem_responses(403, 422, 503),
 )
 async def list_cases(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.CASE_READ, read_your_writes=True)],
     schools: Schools,
     state: Annotated[Ident | None, Query()] = None,
     mentor_id: Annotated[Ident | None, Query()] = None,
@@ -61,18 +59,17 @@ async def list_cases(
     limit: Limit = 50,
 ) -> Page[CaseRow]:
     """Cases of your schools, oldest first (no personal data: ids, states, dates)."""
-    return ct.read.cases(
+    return caller.ct.read.cases(
         school_ids=schools, state=state, mentor_id=mentor_id, head_teacher_id=head_teacher_id,
         risk_level=risk_level, after=after, limit=limit,
     )
 
 
 @router.get(
-    "/{case_id}", response_model=CaseDetail, dependencies=[allow(Permission.CASE_READ)],
-    responses=problem_responses(404, 422),
+    "/{case_id}", response_model=CaseDetail, responses=problem_responses(404, 422),
 )
 def get_case(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.CASE_READ)],
     response: Response,
     case: Annotated[CaseRef, Depends(CaseAccess("case"))],
     version: Annotated[int | None, Query(ge=1, le=10**9, description="The case as of this version.")] = None,
@@ -80,6 +77,7 @@ def get_case(
         description="The case as the system knew it at this time (recorded time).")] = None,
 ) -> CaseDetail:
     """One case with its personal data, now, at ``version``, or as of a time (logged)."""
+    ct = caller.ct
     if as_of is not None:
         found = ct.cases.case_as_of(case.case_id, as_of)
         if version is not None and found.version > version:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from adapters.api.deps import App, CurrentUser, ReadYourWrites, Schools, allow
+from adapters.api.deps import Caller, Schools, allow
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import Me, OverdueSummary
@@ -20,12 +20,10 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get(
-    "/follow-ups", response_model=Page[TaskRow],
-    dependencies=[allow(Permission.TASKS_ALL), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "/follow-ups", response_model=Page[TaskRow], responses=problem_responses(403, 422, 503),
 )
 async def list_follow_ups(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.TASKS_ALL, read_your_writes=True)],
     schools: Schools,
     status: TaskStatus = TaskStatus.OPEN,
     assignee_id: Annotated[Ident | None, Query()] = None,
@@ -38,6 +36,7 @@ async def list_follow_ups(
     limit: Limit = 50,
 ) -> Page[TaskRow]:
     """Tasks of your schools by status (overdue: most overdue first), filtered."""
+    ct = caller.ct
     return ct.read.tasks(
         now=ct.clock(), status=status, school_ids=schools, assignee_id=assignee_id,
         assignee_role=assignee_role.value if assignee_role else None, kind=kind, case_id=case_id,
@@ -46,12 +45,13 @@ async def list_follow_ups(
 
 
 @router.get(
-    "/follow-ups/summary", response_model=OverdueSummary,
-    dependencies=[allow(Permission.TASKS_ALL), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "/follow-ups/summary", response_model=OverdueSummary, responses=problem_responses(403, 422, 503),
 )
-async def overdue_summary(ct: App, schools: Schools) -> OverdueSummary:
+async def overdue_summary(
+    caller: Annotated[Caller, allow(Permission.TASKS_ALL, read_your_writes=True)], schools: Schools,
+) -> OverdueSummary:
     """Overdue counts per assignee and task kind at your schools (an aggregate: one page)."""
+    ct = caller.ct
     now = ct.clock()
     return OverdueSummary(
         school_ids=list(schools), as_of=now,
@@ -60,19 +60,17 @@ async def overdue_summary(ct: App, schools: Schools) -> OverdueSummary:
 
 
 @router.get(
-    "/me/tasks", response_model=Page[TaskRow],
-    dependencies=[allow(Permission.TASKS_OWN), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "/me/tasks", response_model=Page[TaskRow], responses=problem_responses(403, 422, 503),
 )
 async def my_tasks(
-    ct: App,
-    user: CurrentUser,
+    caller: Annotated[Caller, allow(Permission.TASKS_OWN, read_your_writes=True)],
     within_days: Annotated[int, Query(ge=0, le=366, description="Due within this many days.")] = 7,
     after: Cursor = None,
     limit: Limit = 50,
 ) -> Page[TaskRow]:
     """Your open tasks, overdue or due soon, soonest first (supervisors: also your schools'
     unassigned supervisor tasks, such as mentor pairings)."""
+    ct, user = caller.ct, caller.user
     role_tasks = ("supervisor", user.schools) if user.role is UserRole.SUPERVISOR else None
     return ct.read.my_tasks(
         user_id=user.user_id, now=ct.clock(), within_days=within_days, role_tasks=role_tasks,
@@ -80,10 +78,10 @@ async def my_tasks(
     )
 
 
-@router.get("/me", response_model=Me, dependencies=[allow(Permission.SELF)],
-            responses=problem_responses(403))
-async def me(user: CurrentUser) -> Me:
+@router.get("/me", response_model=Me, responses=problem_responses(403))
+async def me(caller: Annotated[Caller, allow(Permission.SELF)]) -> Me:
     """Who you are: id, role, schools, what your role allows, when your token expires."""
+    user = caller.user
     return Me(
         user_id=user.user_id, role=user.role.value, schools=list(user.schools),
         permissions=sorted(p.value for p in GRANTS[user.role]), token_expires_at=user.expires_at,

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import StreamingResponse
 
-from adapters.api.deps import App, CaseAccess, CaseRef, allow
+from adapters.api.deps import Caller, CaseAccess, CaseRef, allow
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import EventOut, HistoryPage
@@ -23,18 +23,17 @@ CSV_COLUMNS = ["version", "type", "actor_id", "role", "occurred_at", "recorded_a
 
 
 @router.get(
-    "", response_model=HistoryPage, dependencies=[allow(Permission.HISTORY_READ)],
-    responses=problem_responses(404, 422),
+    "", response_model=HistoryPage, responses=problem_responses(404, 422),
 )
 def case_history(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.HISTORY_READ)],
     case: Annotated[CaseRef, Depends(CaseAccess("history"))],
     after: Annotated[str | None, Query(max_length=100, description="next_cursor of a previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> HistoryPage:
     """Every event of the case in order: type, actor, role, occurred and recorded times, data."""
     start = _version(after) if after else 0
-    events = [e for e in ct.cases.history(case.case_id) if e.originator_version > start]
+    events = [e for e in caller.ct.cases.history(case.case_id) if e.originator_version > start]
     page = [EventOut.of(e) for e in events[:limit]]
     cursor = encode_cursor(page[-1].version) if len(events) > limit else None
     return HistoryPage(case_id=case.case_id, items=page, next_cursor=cursor)
@@ -42,7 +41,6 @@ def case_history(
 
 @router.get(
     "/export",
-    dependencies=[allow(Permission.HISTORY_EXPORT)],
     response_class=StreamingResponse,
     responses={
         200: {"description": "The whole history, one event per line (JSON Lines) or row (CSV)",
@@ -52,12 +50,12 @@ def case_history(
     },
 )
 def export_history(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.HISTORY_EXPORT)],
     case: Annotated[CaseRef, Depends(CaseAccess("history-export", purpose_required=True))],
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
     """The whole history as a file; needs a purpose (``X-Purpose`` or ``?purpose=``)."""
-    events = [EventOut.of(e) for e in ct.cases.history(case.case_id)]
+    events = [EventOut.of(e) for e in caller.ct.cases.history(case.case_id)]
     name = f"case-{case.case_id}-history.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 from starlette.exceptions import HTTPException
 
-from adapters.api.deps import App, OneSchool, ReadYourWrites, Users, allow
+from adapters.api.deps import Caller, OneSchool, Service, allow
 from adapters.api.errors import NotReady
 from adapters.api.permissions import Permission
 from adapters.api.problems import CATALOGUE, problem_responses, problem_type
@@ -20,16 +20,15 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get(
-    "/stats", response_model=SchoolStats,
-    dependencies=[allow(Permission.STATS_READ), ReadYourWrites],
-    responses=problem_responses(403, 422, 503),
+    "/stats", response_model=SchoolStats, responses=problem_responses(403, 422, 503),
 )
 async def stats(
-    ct: App,
+    caller: Annotated[Caller, allow(Permission.STATS_READ, read_your_writes=True)],
     school_id: OneSchool,
     since: Annotated[AwareDatetime | None, Query(description="Default: a year ago.")] = None,
 ) -> SchoolStats:
     """Cases per state, open and overdue tasks per kind, on-time completion rate."""
+    ct = caller.ct
     return ct.read.stats(school_id=school_id, now=ct.clock(), since=since)
 
 
@@ -40,12 +39,11 @@ async def healthz() -> Health:
 
 
 @router.get(
-    "/readyz", response_model=Readiness, dependencies=[allow(Permission.PUBLIC)],
-    responses=problem_responses(503),
+    "/readyz", response_model=Readiness, responses=problem_responses(503),
 )
-async def readyz(request: Request, ct: App, accounts: Users) -> Readiness:
+async def readyz(service: Annotated[Service, allow(Permission.PUBLIC)]) -> Readiness:
     """Readiness: the stores answer and every view is within the allowed lag of the log."""
-    max_lag: int = request.app.state.config.max_view_lag
+    ct, accounts, max_lag = service.ct, service.accounts, service.config.max_view_lag
     try:
         views = await run_in_threadpool(ct.runner.status)
         await run_in_threadpool(accounts.store.get_user, "readyz-probe")
