@@ -72,21 +72,18 @@ def serve(kind: str, data_dir: str, port: int) -> None:
         uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
         return
 
-    from adapters.api.app import create_app
-    from adapters.auth.accounts import build_accounts
     from adapters.background import Background
     from adapters.bootstrap import build
-    from adapters.cli.serve import background_work
+    from adapters.cli.serve import _serve_here
     from adapters.logging import configure_logging
     from adapters.settings import Settings
 
     configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
     settings = Settings(data_dir=Path(data_dir))
     ct = build(settings)
-    accounts = build_accounts(settings, ct.clock)
     background = Background.for_process(ct, scheduler=False)
-    app = create_app(ct, accounts=accounts, lifespan=background_work(background))
-    uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
+    # The very app and uvicorn options of ``caretrail serve`` (one worker).
+    _serve_here(ct, background, HOST, port)
 
 
 def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
