@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import queue
 import random
 import statistics
 import time
@@ -59,7 +60,7 @@ def _engine_worker(schema: str, worker: int, cases: int, start: Any, out: Any) -
             r,
             cases_.record_home_visit(cid, teacher, occurred_at=at, guardian_met=True,
                                      observations="学习习惯有待加强。"),
-            cases_.pair_mentor(cid, teacher, occurred_at=at, teacher_id=f"w{worker}-m{n % 60}"),
+            cases_.pair_mentor(cid, teacher, occurred_at=at, teacher_id=f"w{worker}-m{n // 3}"),
             cases_.record_counselling(cid, teacher, occurred_at=at, summary="情绪稳定。"),
             cases_.review_case(cid, teacher, occurred_at=at, outcome=ReviewOutcome.CONTINUE),
         ]
@@ -113,10 +114,19 @@ def _run(target: Any, args: list[tuple[Any, ...]]) -> tuple[int, int, float]:
     for p in procs:
         p.start()
     time.sleep(3)  # let every process import and connect before the common start
-    began = time.perf_counter()
     start.set()
-    results = [out.get(timeout=900) for _ in procs]
-    wall = time.perf_counter() - began
+    results: list[tuple[int, int, float]] = []
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=1))
+        except queue.Empty:
+            # A worker that died (a refused command, a lost connection) never reports: stop.
+            failed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if failed:
+                for p in procs:
+                    p.kill()
+                raise SystemExit(f"a benchmark process failed (exit codes {failed}); see above") from None
+    wall = max(r[2] for r in results)  # each worker times itself from the common start
     for p in procs:
         p.join()
     return sum(r[0] for r in results), sum(r[1] for r in results), wall
