@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
 from adapters.api.deps import QueryShape, Service, route_permission
+from adapters.api.lean import LeanRoute
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
@@ -34,6 +35,9 @@ class ApiConfig:
     wait_seconds: float = 5.0
     #: Readiness fails when a view is further behind the log than this.
     max_view_lag: int = 10_000
+    #: Answer the simple routes with :class:`adapters.api.lean.LeanRoute` (False: FastAPI's
+    #: own handler everywhere; the tests compare both).
+    lean_routes: bool = True
 
 
 def create_app(
@@ -64,7 +68,7 @@ def create_app(
     app.state.query_shapes = {}
     # Routes are matched in order: the busiest lists first (it is measurable).
     for module in (follow_ups, ops, cases, actions, history, audit):
-        _add_routes(app, module.router)
+        _add_routes(app, module.router, LeanRoute if app.state.config.lean_routes else APIRoute)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
@@ -81,7 +85,7 @@ _ROUTE_FIELDS = tuple(
 )
 
 
-def _add_routes(app: FastAPI, router: APIRouter) -> None:
+def _add_routes(app: FastAPI, router: APIRouter, route_class: type[APIRoute]) -> None:
     """Add a router's routes to the app itself under :data:`PREFIX`.
 
     Not ``include_router``: FastAPI 0.165 matches an included router's routes through a
@@ -92,7 +96,8 @@ def _add_routes(app: FastAPI, router: APIRouter) -> None:
         if not isinstance(route, APIRoute):
             raise TypeError(f"{route!r} is not an API route")
         app.router.add_api_route(
-            PREFIX + route.path, route.endpoint, **{name: getattr(route, name) for name in _ROUTE_FIELDS}
+            PREFIX + route.path, route.endpoint, route_class_override=route_class,
+            **{name: getattr(route, name) for name in _ROUTE_FIELDS},
         )
 
 
