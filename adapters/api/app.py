@@ -13,7 +13,6 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from adapters.api import problems
 from adapters.api.deps import QueryShape, Service, route_permission
-from adapters.api.lean import LeanRoute
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
 from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
@@ -67,8 +66,9 @@ def create_app(
     app.state.service = Service(caretrail, app.state.accounts, app.state.config)
     app.state.query_shapes = {}
     # Routes are matched in order: the busiest lists first (it is measurable).
+    route_class = _route_class(app.state.config)
     for module in (follow_ups, ops, cases, actions, history, audit):
-        _add_routes(app, module.router, LeanRoute if app.state.config.lean_routes else APIRoute)
+        _add_routes(app, module.router, route_class)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
@@ -83,6 +83,17 @@ _ROUTE_FIELDS = tuple(
     name for name in inspect.signature(APIRoute.__init__).parameters
     if name not in ("self", "path", "endpoint", "dependency_overrides_provider")
 )
+
+
+def _route_class(config: ApiConfig) -> type[APIRoute]:
+    """The lean route class when configured and importable, else FastAPI's own."""
+    if not config.lean_routes:
+        return APIRoute
+    try:
+        from adapters.api.lean import LeanRoute  # reads FastAPI internals
+    except ImportError:  # another FastAPI moved them: its own handler serves every route
+        return APIRoute
+    return LeanRoute
 
 
 def _add_routes(app: FastAPI, router: APIRouter, route_class: type[APIRoute]) -> None:
