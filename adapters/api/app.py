@@ -69,6 +69,10 @@ def create_app(
     route_class = _route_class(app.state.config)
     for module in (follow_ups, ops, cases, actions, history, audit):
         _add_routes(app, module.router, route_class)
+    # FastAPI puts its documentation routes (/openapi.json, /docs...) first; matched after
+    # the API's own, they no longer cost every API request four path matches (~4 µs).
+    # Their paths overlap none of the API's, so what a path matches does not change.
+    app.router.routes.sort(key=lambda route: not isinstance(route, APIRoute))
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
