@@ -40,6 +40,13 @@ class ViewStore(ABC):
     def reader(self) -> AbstractContextManager[Cursor]:
         """A cursor for queries (read-only use)."""
 
+    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """The rows of one read-only statement (one statement reads one snapshot by itself;
+        a read of several statements that must agree uses :meth:`reader`)."""
+        with self.reader() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
     @abstractmethod
     def drop_tables(self, tables: Sequence[str]) -> None:
         """Drop the given tables (rebuild)."""
