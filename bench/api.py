@@ -9,7 +9,8 @@ Run by hand (not a test)::
 2. Serves, one at a time and each in its own process with one uvicorn worker
    (uvloop + httptools, logging on as in production, to /dev/null):
    - a bare FastAPI app with one trivial ``async`` endpoint (the baseline);
-   - caretrail (``create_app`` + the projection runner, as ``caretrail serve`` does).
+   - caretrail through ``caretrail serve``'s own code (same app, uvicorn options, projection
+     runner and scheduler), once its start-up work (the first sweep) is done.
 3. Loads each endpoint for ``--duration`` seconds from ``wrk`` (if installed) or a small
    asyncio HTTP/1.1 client in this process: requests/s, p50 and p99 latency, non-2xx.
    Endpoints: the trivial one; ``GET /healthz`` (trivial, through caretrail's
@@ -81,7 +82,8 @@ def serve(kind: str, data_dir: str, port: int) -> None:
     configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
     settings = Settings(data_dir=Path(data_dir))
     ct = build(settings)
-    background = Background.for_process(ct, scheduler=False)
+    # As ``caretrail serve`` runs by default: the projection runner and the scheduler.
+    background = Background.for_process(ct, scheduler=True)
     # The very app and uvicorn options of ``caretrail serve`` (one worker).
     _serve_here(ct, background, HOST, port)
 
@@ -105,6 +107,28 @@ def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], in
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"{kind} server did not start") from None
             time.sleep(0.1)
+
+
+def settle(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Wait until the server's start-up work (the scheduler's first sweep) is done: its
+    CPU time stops growing for half a second."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    if not Path(f"/proc/{proc.pid}/stat").exists():
+        time.sleep(2)  # no /proc: a fixed pause
+        return
+    deadline = time.monotonic() + timeout
+    before = cpu()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu()
+        if now - before < 0.025:
+            return
+        before = now
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -260,6 +284,7 @@ def main() -> None:
     results: list[Result] = []
     for kind in ("trivial", "caretrail"):
         proc, port = start_server(kind, data_dir)
+        settle(proc)
         try:
             for name, server, path, token, body in plan:
                 if server != kind:
