@@ -27,7 +27,7 @@ from projections.rows import (
     decode_cursor,
     encode_cursor,
 )
-from projections.store import ViewStore, from_iso, iso
+from projections.store import ViewStore, from_iso, iso_once
 from projections.views import AUDIT_COLUMNS, CASE_COLUMNS, TASK_COLUMNS
 
 #: The page type of the task lists (parametrized once: ``Page[TaskRow]`` looks it up on
@@ -96,7 +96,7 @@ class ReadModels:
         ``role_tasks`` (role, schools) adds the unassigned tasks of a role at those
         schools, such as a supervisor's mentor pairings and reviews.
         """
-        horizon = iso(now + timedelta(days=within_days))
+        horizon = iso_once(now + timedelta(days=within_days))
         who = "assignee_id = ?"
         params: list[Any] = [user_id]
         if role_tasks is not None and role_tasks[1]:
@@ -127,7 +127,7 @@ class ReadModels:
             "SELECT assignee_role, assignee_id, kind, COUNT(*), MIN(due_at) FROM follow_ups "
             f"WHERE school_id IN ({marks}) AND status = 'open' AND due_at < ? "
             "GROUP BY assignee_role, assignee_id, kind",
-            (*school_ids, iso(now)),
+            (*school_ids, iso_once(now)),
         )
         counts = []
         for role, assignee, kind, count, oldest in rows:
@@ -163,9 +163,9 @@ class ReadModels:
             "due_at <= ?",
             "(" + " OR ".join("(escalation_level < ? AND due_at <= ?)" for _ in rungs) + ")",
         ]
-        params: list[Any] = [iso(now - timedelta(days=earliest))]
+        params: list[Any] = [iso_once(now - timedelta(days=earliest))]
         for level, days in rungs:
-            params += [level, iso(now - timedelta(days=days))]
+            params += [level, iso_once(now - timedelta(days=days))]
         return self._task_page(where, params, now, after, limit)
 
     def overdue_schools(self, *, now: datetime) -> list[str]:
@@ -173,7 +173,7 @@ class ReadModels:
         rows = self.stores["follow_ups"].fetch_all(
             "SELECT DISTINCT school_id FROM follow_ups WHERE status = 'open' AND due_at < ? "
             "ORDER BY school_id",
-            (iso(now),),
+            (iso_once(now),),
         )
         return [row[0] for row in rows]
 
@@ -275,10 +275,10 @@ class ReadModels:
             params += list(school_ids)
         if since is not None:
             where.append("recorded_at >= ?")
-            params.append(iso(since))
+            params.append(iso_once(since))
         if until is not None:
             where.append("recorded_at < ?")
-            params.append(iso(until))
+            params.append(iso_once(until))
         if after:
             (position,) = decode_cursor(after, 1)
             where.append("position > ?")
@@ -307,20 +307,20 @@ class ReadModels:
             cur.execute(
                 "SELECT kind, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) "
                 "FROM follow_ups WHERE school_id = ? AND status = 'open' GROUP BY kind ORDER BY kind",
-                (iso(now), school_id),
+                (iso_once(now), school_id),
             )
             kinds = [KindStats(kind=k, open=o, overdue=int(d or 0)) for k, o, d in cur.fetchall()]
             cur.execute(
                 "SELECT SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), "
                 "SUM(CASE WHEN closed_at > due_at THEN 1 ELSE 0 END) FROM follow_ups "
                 "WHERE school_id = ? AND closed_at >= ? AND closed_at < ? AND status = 'done'",
-                (school_id, iso(since), iso(now)),
+                (school_id, iso_once(since), iso_once(now)),
             )
             on_time, late = (int(v or 0) for v in cur.fetchone())
             cur.execute(
                 "SELECT due_at FROM follow_ups WHERE school_id = ? AND status = 'open' "
                 "AND due_at < ?",
-                (school_id, iso(now)),
+                (school_id, iso_once(now)),
             )
             overdue_days = [(now - _at(r[0])) / ONE_DAY for r in cur.fetchall()]
         done = on_time + late
@@ -373,15 +373,15 @@ def _task_filters(
             # Overdue: due before now. N whole days overdue: due at least N days before
             # now (inclusive, as days_overdue counts them).
             where += ["status = 'open'", "due_at < ?" if min_days_overdue == 0 else "due_at <= ?"]
-            params.append(iso(now - timedelta(days=min_days_overdue)))
+            params.append(iso_once(now - timedelta(days=min_days_overdue)))
         case TaskStatus.DUE_SOON:
             where += ["status = 'open'", "due_at >= ?", "due_at <= ?"]
-            params += [iso(now), iso(now + timedelta(days=due_within_days or 7))]
+            params += [iso_once(now), iso_once(now + timedelta(days=due_within_days or 7))]
         case TaskStatus.OPEN:
             where.append("status = 'open'")
             if due_within_days is not None:
                 where.append("due_at <= ?")
-                params.append(iso(now + timedelta(days=due_within_days)))
+                params.append(iso_once(now + timedelta(days=due_within_days)))
     return where, params
 
 

@@ -135,6 +135,15 @@ def iso(moment: datetime | None) -> str | None:
     return text
 
 
+def iso_once(moment: datetime | None) -> str | None:
+    """:func:`iso` without the cache, for moments that do not recur: a query's ``now`` and
+    the bounds computed from it would each take a cache entry nobody reads again (and,
+    under API load, push out the entries the views reuse)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 _TEXT_CACHE: dict[int, str] = {}
 
 
