@@ -55,7 +55,11 @@ def postgres_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        # One connection at start, more on demand up to the setting: the library's pool opens
+        # POOL_SIZE connections eagerly, and sixteen processes of eight each exhaust a server's
+        # default max_connections (100) before doing anything.
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": str(settings.postgres_pool_size - 1),
         "POSTGRES_LOCK_TIMEOUT": str(settings.postgres_lock_timeout),
         # It skips the table lock that orders notifications: readers then miss events.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
