@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 import structlog
 import typer
 
-from adapters.bootstrap import build
+from adapters.bootstrap import Caretrail, build, view_stores
 from adapters.cli.common import CliError, JsonOpt, emit, service
 from adapters.clock import Clock
 from adapters.logging import configure_logging
@@ -20,6 +22,7 @@ from adapters.scheduler.digest import build_digest
 from adapters.scheduler.formats import plain_text
 from adapters.scheduler.lock import LockError
 from adapters.scheduler.notifier import DeliveryFailed, SchedulerConfigError, notifier_from_settings
+from adapters.scheduler.outbox import Outbox
 from adapters.scheduler.service import SchedulerService
 from adapters.settings import Settings
 from domain.errors import InvalidCommand
@@ -139,6 +142,57 @@ def digest(
             finally:
                 notifier.close()
         emit(report, as_json, plain_text(report, ZoneInfo(ct.settings.timezone)))
+
+
+notifications_app = typer.Typer(
+    help="The notification outbox: what waits to be sent, and what was given up.",
+    no_args_is_help=True,
+)
+SchoolFilter = Annotated[str | None, typer.Option("--school", help="Only this school's messages.")]
+
+
+@contextmanager
+def _outbox(ct: Caretrail) -> Iterator[Outbox]:
+    store = view_stores(ct.settings, ["outbox"])["outbox"]
+    try:
+        outbox = Outbox(store, ct, max_attempts=ct.settings.notify_max_attempts)
+        outbox.setup()  # idempotent: the scheduler creates it too
+        yield outbox
+    finally:
+        store.close()
+
+
+@notifications_app.command("status")
+def notifications_status(as_json: JsonOpt = False) -> None:
+    """Messages per status, and the given-up ones with their last error."""
+    with service() as ct, _outbox(ct) as outbox:
+        counts = outbox.counts()
+        failed = outbox.entries("failed")
+    data = {
+        "counts": {status: counts.get(status, 0) for status in ("pending", "sent", "failed")},
+        "failed": [
+            {"message_key": e.message_key, "kind": e.kind, "school_id": e.school_id,
+             "attempts": e.attempts, "last_error": e.last_error}
+            for e in failed
+        ],
+    }
+    lines = [", ".join(f"{n} {status}" for status, n in data["counts"].items())]
+    lines += [f"  failed: {e.kind} {e.school_id} after {e.attempts} attempts: {e.last_error}" for e in failed]
+    emit(data, as_json, "\n".join(lines))
+
+
+@notifications_app.command("retry")
+def notifications_retry(school: SchoolFilter = None, as_json: JsonOpt = False) -> None:
+    """Send given-up messages again: the scheduler's next delivery run takes them."""
+    if school is not None:
+        try:
+            school = valid_id("--school", school)
+        except InvalidCommand as e:
+            raise CliError(str(e)) from None
+    with service() as ct, _outbox(ct) as outbox:
+        requeued = outbox.requeue_failed(school_id=school)
+    emit({"requeued": requeued}, as_json,
+         f"{requeued} given-up notification(s) queued again; the scheduler sends them on its next run")
 
 
 def _fixed_clock(text: str) -> FixedClock:

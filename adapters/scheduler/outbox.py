@@ -245,6 +245,23 @@ class Outbox:
                 )
         return gave_up
 
+    def requeue_failed(self, *, school_id: str | None = None) -> int:
+        """Give given-up messages their attempts back, due now; return how many.
+
+        For an operator, once the webhook works again: the next delivery run sends them.
+        """
+        sql = (
+            "UPDATE notification_outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE status = 'failed'"
+        )
+        params: tuple[Any, ...] = (iso(self.app.clock()),)
+        if school_id is not None:
+            sql += " AND school_id = ?"
+            params += (school_id,)
+        with self.store.transaction() as cur:
+            cur.execute(sql, params)
+            return int(cur.rowcount)
+
     # ------------------------------------------------------------ reading
     def entries(self, status: str | None = None) -> list[OutboxEntry]:
         """Every row (or those with ``status``), oldest first."""

@@ -203,3 +203,37 @@ def test_an_unreachable_webhook_is_given_up_after_the_last_attempt_and_logged_as
     finally:
         sched.shutdown()
         sched.lock.release()
+
+
+def test_given_up_notifications_queued_again_reach_the_webhook_once_it_works(
+    caretrail: Caretrail, clock: FakeClock, tmp_path: Path, robot: Robot
+) -> None:
+    opened = clock()
+    cases = seed(caretrail, clock, 2, at=opened, school="s1")
+    cases += seed(caretrail, clock, 1, at=opened, first=2, school="s2")
+    clock.set(home_visit_due(opened) + timedelta(days=3))
+    caretrail.settings = caretrail.settings.model_copy(update={"notify_max_attempts": 1})
+    robot.status = 502
+    sched = leading(caretrail, WebhookNotifier(robot.url + "/hook", timeout=2), tmp_path / "lock")
+    try:
+        assert sched.sweep().escalated == 3
+        sched.deliver()
+        assert sched.outbox.counts() == {"failed": 3}
+        robot.status = 200
+        refused = len(robot.requests)
+        assert sched.deliver().sent == 0  # given up: nothing goes out by itself
+        assert len(robot.requests) == refused
+        assert sched.outbox.requeue_failed(school_id="s2") == 1
+        assert sched.outbox.counts() == {"failed": 2, "pending": 1}
+        assert sched.outbox.requeue_failed() == 2
+        assert sched.outbox.requeue_failed() == 0
+        assert sched.deliver().sent == 3
+        assert sched.outbox.counts() == {"sent": 3}
+        delivered = "".join(r["raw"] for r in robot.requests[refused:])
+        assert all(str(case_id) in delivered for case_id in cases)
+        counts = escalation_counts(caretrail)
+        assert len(counts) == 3
+        assert set(counts.values()) == {1}  # nothing escalated again
+    finally:
+        sched.shutdown()
+        sched.lock.release()
