@@ -31,12 +31,32 @@ class LockError(Exception):
 class LeaderLock(ABC):
     """A lock held by at most one scheduler per store, released when its process dies."""
 
-    @abstractmethod
+    #: Seconds between attempts while another holder has the lock.
+    poll_interval: float
+
     def acquire(self, *, blocking: bool = True, timeout: float | None = None) -> bool:
         """Take the lock; wait up to ``timeout`` seconds (forever if None) when ``blocking``.
 
         Returns True if this object now holds the lock (also if it already did).
         """
+        if self.is_held():
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._try_acquire():
+            if not blocking:
+                return False
+            wait = self.poll_interval
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                wait = min(wait, remaining)
+            time.sleep(wait)
+        return True
+
+    @abstractmethod
+    def _try_acquire(self) -> bool:
+        """One attempt, without waiting: True if this object now holds the lock."""
 
     @abstractmethod
     def is_held(self) -> bool:
@@ -85,34 +105,21 @@ class FileLeaderLock(LeaderLock):
         self.poll_interval = poll_interval
         self._fd: int | None = None
 
-    def acquire(self, *, blocking: bool = True, timeout: float | None = None) -> bool:
-        """Take the flock, polling every ``poll_interval`` seconds while another holds it."""
-        if self._fd is not None:
-            return True
+    def _try_acquire(self) -> bool:
+        """Try the flock once (again at once if the file was replaced while we locked it)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-            else:
-                if _same_file(fd, self.path):
-                    self._fd = fd
-                    self._write_holder()
-                    return True
-                os.close(fd)  # replaced while we locked it: lock the new file instead
-                continue
-            if not blocking:
                 return False
-            wait = self.poll_interval
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                wait = min(wait, remaining)
-            time.sleep(wait)
+            if _same_file(fd, self.path):
+                self._fd = fd
+                self._write_holder()
+                return True
+            os.close(fd)  # replaced while we locked it: lock the new file instead
 
     def is_held(self) -> bool:
         """True while the flock is held by this object."""

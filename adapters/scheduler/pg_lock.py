@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import os
 import socket
-import time
 from typing import Any
 
 import psycopg
@@ -35,30 +34,18 @@ class PostgresLeaderLock(LeaderLock):
         self.poll_interval = poll_interval
         self._conn: psycopg.Connection[Any] | None = None
 
-    def acquire(self, *, blocking: bool = True, timeout: float | None = None) -> bool:
-        """Try the lock, polling while another session holds it."""
-        if self._conn is not None:
+    def _try_acquire(self) -> bool:
+        """Try the advisory lock once, on a connection kept for as long as we hold it."""
+        conn = psycopg.connect(
+            self.conninfo, autocommit=True, connect_timeout=5,
+            application_name=f"caretrail-scheduler {socket.gethostname()}:{os.getpid()}",
+        )
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
+        if row is not None and row[0]:
+            self._conn = conn
             return True
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            conn = psycopg.connect(
-                self.conninfo, autocommit=True, connect_timeout=5,
-                application_name=f"caretrail-scheduler {socket.gethostname()}:{os.getpid()}",
-            )
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()
-            if row is not None and row[0]:
-                self._conn = conn
-                return True
-            conn.close()
-            if not blocking:
-                return False
-            wait = self.poll_interval
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                wait = min(wait, remaining)
-            time.sleep(wait)
+        conn.close()
+        return False
 
     def is_held(self) -> bool:
         """True while we hold the lock's connection."""
