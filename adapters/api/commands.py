@@ -57,7 +57,8 @@ class Commands:
         status: int = 200,
         location: bool = False,
     ) -> Response:
-        """Run ``call(opts)`` (``opts``: command id, expected version) and answer it.
+        """Run ``call(opts)`` (``opts``: when it happened, command id, expected version) and
+        answer it. When it happened is the request's ``occurred_at``, or now if it gives none.
 
         A request repeated with the same ``Idempotency-Key`` gets the first answer byte
         for byte and records nothing; a copy arriving while the first still runs gets
@@ -66,7 +67,9 @@ class Commands:
         """
         fingerprint = request_fingerprint(self.method, self.path, request)
         store, user, now = self.accounts.store, self.user.user_id, self.ct.clock()
-        opts: dict[str, Any] = {}
+        fields = request if isinstance(request, dict) else vars(request)
+        stated = fields.get("occurred_at")
+        opts: dict[str, Any] = {"occurred_at": stated or now}
         if self.key is not None:
             kept = store.claim_key(user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT)
             if kept is not None:

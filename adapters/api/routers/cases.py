@@ -41,7 +41,7 @@ def identify_child(
         cmd.actor, school_id=body.school_id, student_no=body.student_no, child=body.child,
         guardian=body.guardian, parents=body.parents, head_teacher_id=body.head_teacher_id,
         risk_level=body.risk_level, workflow=body.workflow,
-        occurred_at=body.occurred_at or ct.clock(), **opts,
+        **opts,
     ), status=201, location=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.api.commands import CLAIM_TIMEOUT, request_fingerprint
@@ -179,3 +180,17 @@ def test_a_copy_arriving_while_the_first_request_runs_is_409_until_the_claim_is_
     taken = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
     assert taken.status_code == 200
     assert taken.json()["events"] == ["NoteAdded"]
+
+
+def test_a_step_happens_when_the_request_says_and_now_when_it_says_nothing(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    api.clock.advance(days=10)
+    paper = api.clock() - timedelta(days=3)  # backfilling a paper record
+    step(api, case_id, "home-visits", json={"guardian_met": True, "occurred_at": paper.isoformat()})
+    api.clock.advance(hours=1)
+    step(api, case_id, "notes", json={"text": "grandmother is ill"})
+    items = api.get(f"/cases/{case_id}/history", who="teacher").json()["items"]
+    visit = next(e for e in items if e["type"] == "HomeVisited")
+    note = next(e for e in items if e["type"] == "NoteAdded")
+    assert datetime.fromisoformat(visit["occurred_at"]) == paper
+    assert datetime.fromisoformat(note["occurred_at"]) == api.clock()
