@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from adapters.sqlite_files import ThreadConnections
 from projections.store import Cursor, ViewStore
 
 #: Page cache of the connection that writes (a view's indexes stay in memory while it
@@ -26,49 +26,27 @@ class SQLiteViewStore(ViewStore):
         self.path = path
         self.lock_timeout = lock_timeout
         self._writers: set[int] = set()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
         self._write_lock = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False,
-                timeout=self.lock_timeout,
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            # Rows and position commit together, so a lost tail after power loss is
-            # simply replayed: NORMAL is safe here and much faster than FULL.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-            self._local.conn = conn
-            with self._guard:
-                self._connections.append(conn)
-        return conn
+        # Rows and position commit together, so a lost tail after power loss is simply
+        # replayed: NORMAL is safe here and much faster than FULL.
+        self._files = ThreadConnections(path, lock_timeout=lock_timeout, pragmas=[
+            "synchronous=NORMAL", f"mmap_size={MMAP_BYTES}", "temp_store=MEMORY",
+            f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
+        ])
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
         with self._write_lock:
-            conn = self._connection()
+            conn = self._files.get()
             if id(conn) not in self._writers:
                 conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
                 self._writers.add(id(conn))
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn.cursor()
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._files.write(conn) as cur:
+                yield cur
 
     @contextmanager
     def reader(self) -> Iterator[Cursor]:
-        conn = self._connection()
+        conn = self._files.get()
         conn.execute("BEGIN")  # one snapshot for every statement of the read
         try:
             yield conn.cursor()
@@ -78,7 +56,7 @@ class SQLiteViewStore(ViewStore):
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         # In autocommit mode a lone statement is its own read transaction: the same
         # snapshot as BEGIN; SELECT; COMMIT without the two extra statements (~2 µs).
-        return self._connection().execute(sql, params).fetchall()
+        return self._files.get().execute(sql, params).fetchall()
 
     def adapt_ddl(self, statement: str) -> str:
         """``BIGINT PRIMARY KEY`` becomes the rowid itself (one B-tree fewer per row)."""
@@ -90,9 +68,5 @@ class SQLiteViewStore(ViewStore):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
 
     def close(self) -> None:
-        with self._guard:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-            self._writers.clear()
-        self._local = threading.local()
+        self._files.close()
+        self._writers.clear()
