@@ -15,6 +15,7 @@ import logging
 import sys
 from typing import Any, Literal, TextIO
 
+import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
@@ -32,6 +33,12 @@ def drop_personal_data(_: Any, __: str, event: EventDict) -> EventDict:
     for key in PERSONAL_KEYS.intersection(event):
         event[key] = "[removed]"
     return event
+
+
+def _json_line(event: EventDict, **options: Any) -> str:
+    """A log event as one JSON line, rendered by orjson: half the cost of ``json.dumps``
+    on the request line the API writes for every request (docs/performance.md)."""
+    return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **options).decode()
 
 
 def configure_logging(
@@ -52,7 +59,7 @@ def configure_logging(
         drop_personal_data,
     ]
     renderer: Processor = (
-        structlog.processors.JSONRenderer() if as_json
+        structlog.processors.JSONRenderer(serializer=_json_line) if as_json
         else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     structlog.configure(

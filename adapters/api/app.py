@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
 
 from adapters.api import problems
 from adapters.api.deps import QueryShape, Service, route_permission
@@ -22,6 +23,8 @@ from adapters.bootstrap import Caretrail
 PREFIX = "/api/v1"
 #: The order of the sections in the documentation.
 TAGS = ("cases", "case steps", "history", "follow-ups", "audit", "operations")
+#: FastAPI's native OpenTelemetry, all three signals off (``CARETRAIL_OPENTELEMETRY``).
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def create_app(
             "personal data is written to the access log with its purpose (`X-Purpose`)."
         ),
         lifespan=lifespan,
+        telemetry=None if caretrail.settings.opentelemetry else _NO_TELEMETRY,
         openapi_tags=[{"name": name} for name in TAGS],
     )
     app.state.caretrail = caretrail

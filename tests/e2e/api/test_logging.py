@@ -64,3 +64,24 @@ def test_logs_carry_no_names_phones_or_tokens_even_for_refused_requests(
 def test_the_response_carries_the_request_id_of_the_log_line(api: Api, log_lines: io.StringIO) -> None:
     response = api.get("/healthz")
     assert response.headers["x-request-id"] == _requests(log_lines)[0]["request_id"]
+
+
+def test_json_lines_render_times_ids_and_odd_keys_and_standard_library_records(
+    log_lines: io.StringIO,
+) -> None:
+    from datetime import UTC, datetime
+    from uuid import UUID
+
+    case = UUID("12345678-1234-5678-1234-567812345678")
+    structlog.get_logger("t").info(
+        "rendered", at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC), case_id=case,
+        counts={1: 2}, guardian="王芳",
+    )
+    logging.getLogger("uvicorn.error").warning("from %s", "the standard library")
+    first, second = (json.loads(line) for line in log_lines.getvalue().splitlines())
+    assert first["at"] == "2026-11-30T08:00:00+00:00"
+    assert first["case_id"] == str(case)
+    assert first["counts"] == {"1": 2}
+    assert first["guardian"] == "[removed]"
+    assert second["event"] == "from the standard library"
+    assert second["level"] == "warning"
