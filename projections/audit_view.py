@@ -26,6 +26,7 @@ class AuditLogView(Projection):
 
     name = "audit_log"
     tables = ("audit_log", "audit_cases")
+    rebuild_cost = 13.7
 
     def __init__(self) -> None:
         self.directory = CaseDirectory("audit_cases")

@@ -23,6 +23,10 @@ class Projection(ABC):
 
     name: str
     tables: tuple[str, ...]
+    #: What this view's own work costs per event beside the others' (folding, writing,
+    #: indexing; reading the log not included), measured: a parallel rebuild shares the
+    #: views between processes by it.
+    rebuild_cost: float = 1.0
 
     @abstractmethod
     def schema(self) -> list[str]:

@@ -37,6 +37,7 @@ class CasesView(Projection):
 
     name = "cases"
     tables = ("cases",)
+    rebuild_cost = 5.6
 
     def __init__(self, maxsize: int = 200_000) -> None:
         self.maxsize = maxsize

@@ -33,6 +33,7 @@ class FollowUpsView(Projection):
 
     name = "follow_ups"
     tables = ("follow_ups", "follow_up_cases")
+    rebuild_cost = 10.4
 
     def __init__(self) -> None:
         self.directory = CaseDirectory("follow_up_cases")

@@ -56,6 +56,32 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
+#: What reading and decoding the log costs per event, in the units of
+#: :attr:`Projection.rebuild_cost` (µs per event, measured with them): every process of a
+#: parallel rebuild pays it once for its share of the views.
+LOG_READ_COST = 16.0
+
+
+def share(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
+    """The views' names in at most ``jobs`` groups, one process each, slowest first.
+
+    Each group's time is reading the log plus its views' own work, so a view goes to the
+    group where it ends soonest, opening a new group only when that is sooner than
+    joining one (heaviest views placed first).
+    """
+    groups: list[tuple[float, list[str]]] = []
+    for p in sorted(projections, key=lambda p: -p.rebuild_cost):
+        options = [(load + p.rebuild_cost, i) for i, (load, _) in enumerate(groups)]
+        if len(groups) < max(1, jobs):
+            options.append((LOG_READ_COST + p.rebuild_cost, len(groups)))
+        load, i = min(options)
+        if i == len(groups):
+            groups.append((load, [p.name]))
+        else:
+            groups[i] = (load, [*groups[i][1], p.name])
+    return [names for _, names in sorted(groups, key=lambda g: -g[0])]
+
+
 class ViewStatus(BaseModel):
     """Where one view stands."""
 
@@ -96,6 +122,19 @@ class ProjectionRunner:
         self._advanced = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def only(self, names: Sequence[str]) -> ProjectionRunner:
+        """A runner of some of these views over the same log and stores (one process's
+        share of a parallel rebuild)."""
+        unknown = set(names) - {p.name for p in self.projections}
+        if unknown:
+            raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
+        return ProjectionRunner(
+            self.app, {n: self.stores[n] for n in names},
+            [p for p in self.projections if p.name in names],
+            batch_size=self._batch_size, poll_interval=self.poll_interval,
+            max_batch_size=self.max_batch_size,
+        )
 
     @property
     def batch_size(self) -> int:
@@ -301,6 +340,16 @@ class ProjectionRunner:
                         cur.execute(store.adapt_ddl(ddl))
                     store.reset_tracking(cur, p.name)
         return self.catch_up(progress, batch_size=batch_size)
+
+    def forget(self, names: Sequence[str]) -> None:
+        """Drop what this runner remembers of the named views (another process rebuilt
+        them): their next batch trusts only the tables."""
+        with self._batch_lock:
+            for p in self.projections:
+                if p.name in names:
+                    p.reset()
+                    self._left_at.pop(p.name, None)
+                    self._unindexed.discard(p.name)
 
     def head(self) -> int:
         """The newest notification id in the log."""

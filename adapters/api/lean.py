@@ -57,7 +57,10 @@ class _NotLean(Exception):
 class _Param:
     """One query or path parameter, with what FastAPI works out on every request."""
 
-    __slots__ = ("alias", "default", "field", "loc", "name", "required", "sequence", "validate_default")
+    __slots__ = (
+        "alias", "copy_default", "default", "field", "loc", "name", "required", "sequence",
+        "validate_default",
+    )
 
     def __init__(self, field: Any, *, in_path: bool) -> None:
         aliases = _get_param_aliases(field)
@@ -72,7 +75,13 @@ class _Param:
         self.loc = (field.field_info.in_.value, self.alias)
         self.required: bool = field.field_info.is_required()
         self.default = None if self.required else field.default
+        # FastAPI deep-copies a default for each request; a copy of an immutable value
+        # is the value itself.
+        self.copy_default = type(self.default) not in _IMMUTABLE
         self.validate_default = bool(field.field_info.validate_default)
+
+
+_IMMUTABLE = frozenset({type(None), bool, int, float, str, bytes})
 
 
 class _Node:
@@ -106,13 +115,17 @@ class _Node:
 
 def _read(params: list[_Param], received: Any, values: dict[str, Any], errors: list[Any]) -> None:
     """FastAPI's ``request_params_to_args`` for one kind of parameter."""
+    given = len(received) > 0  # nothing given: no lookups (each a caught KeyError)
     for param in params:
-        value = received.getlist(param.alias) if param.sequence else received.get(param.alias)
+        if not given:
+            value = None
+        else:
+            value = received.getlist(param.alias) if param.sequence else received.get(param.alias)
         if value is None or (param.sequence and len(value) == 0):
             if param.required:
                 errors.append(get_missing_field_error(loc=param.loc))
                 continue
-            value = deepcopy(param.default)
+            value = deepcopy(param.default) if param.copy_default else param.default
             if not param.validate_default:
                 values[param.name] = value
                 continue

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from adapters.cli.common import CliError, JsonOpt, emit, local, service
+from adapters.rebuild import RebuildFailed, rebuild_views
 from projections.queries import TaskStatus
 
 projections_app = typer.Typer(help="The read models: status and rebuild.", no_args_is_help=True)
@@ -60,9 +61,13 @@ def status(as_json: JsonOpt = False) -> None:
 @projections_app.command("rebuild")
 def rebuild(
     name: Annotated[str | None, typer.Argument(help="One view (default: all).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Processes sharing the views (default: one per core).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Drop a view (default: all) and replay the whole log into it, then build its indexes."""
+    """Drop a view (default: all) and replay the whole log into it, then build its indexes.
+
+    Several views are shared between processes, each reading the log for its own."""
     with service() as ct:
         known = [p.name for p in ct.runner.projections]
         if name is not None and name not in known:
@@ -70,6 +75,9 @@ def rebuild(
         names = [name] if name else known
         total = ct.runner.head()
         with typer.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
-            read = ct.runner.rebuild(names, progress=bar.update)
+            try:
+                read = rebuild_views(ct, names, jobs=jobs, progress=bar.update)
+            except RebuildFailed as e:
+                raise CliError(f"{e}. Those views are behind; run the rebuild again.") from None
         emit({"rebuilt": names, "events": read}, as_json,
              f"rebuilt {', '.join(names)} from {read} events")

@@ -57,6 +57,15 @@ def close_gap(ct: Caretrail) -> None:
     conn.close()
 
 
+@pytest.fixture
+def history(backend: Caretrail, clock: FakeClock) -> Caretrail:
+    """The backend after a few months of every kind of step, views not yet caught up."""
+    from tests.integration.projections import scenario
+
+    scenario.run(backend.cases, clock, scenario.rich_history(cases=4))
+    return backend
+
+
 def positions(ct: Caretrail) -> dict[str, int]:
     """Each view's tracking position."""
     return {s.name: s.position for s in ct.runner.status()}

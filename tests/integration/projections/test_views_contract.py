@@ -26,13 +26,6 @@ def tables(ct: Caretrail) -> dict[str, Any]:
     return all_tables(ct.runner.stores, {p.name: p.tables for p in ct.runner.projections})
 
 
-@pytest.fixture
-def history(backend: Caretrail, clock: FakeClock) -> Caretrail:
-    """The backend after a few months of every kind of step, views not yet caught up."""
-    scenario.run(backend.cases, clock, scenario.rich_history(cases=4))
-    return backend
-
-
 def test_the_history_covers_every_event_type(history: Caretrail) -> None:
     types = {type(e).__name__ for _, e in read_log(history.cases)}
     assert types >= {
