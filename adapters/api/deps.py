@@ -25,6 +25,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints
+from starlette.types import Scope
 
 from adapters.api.errors import (
     Forbidden,
@@ -107,7 +108,7 @@ def _is_list(annotation: Any) -> bool:
 def check_query(request: Request) -> None:
     """Refuse unknown query parameters (a typo would silently widen a list) and scalars
     given twice (which value was meant?). Called by every route's permission check."""
-    if not request.query_params:
+    if not request.scope.get("query_string"):
         return
     shape: QueryShape | None = request.app.state.query_shapes.get(id(request.scope.get("route")))
     if shape is None:
@@ -132,7 +133,7 @@ def authenticated(request: Request) -> Principal:
     principal: Principal | None = scope.get(PRINCIPAL)
     if principal is not None:
         return principal
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    scheme, _, token = _authorization(scope).partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send Authorization: Bearer <token>")
     accounts: Accounts = request.app.state.accounts
@@ -142,6 +143,14 @@ def authenticated(request: Request) -> Principal:
     note(request, user_id=principal.user_id, role=principal.role.value)
     scope[PRINCIPAL] = principal
     return principal
+
+
+def _authorization(scope: Scope) -> str:
+    """The ``Authorization`` header, read from the raw headers (no ``Headers`` object)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return ""
 
 
 # Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``

@@ -12,7 +12,6 @@ lets every request find its token by an indexed equality lookup. The key makes a
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import re
@@ -75,7 +74,7 @@ class Accounts:
 
     def token_hash(self, token: str) -> str:
         """The keyed hash a token is stored under."""
-        return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._key, token.encode(), "sha256").hex()  # hmac.new's, in one C call
 
     # ------------------------------------------------------------ users
     def add_user(
