@@ -2,7 +2,7 @@
 
 Run by hand (not a test)::
 
-    python -m bench.catch_up [--schools 40] [--batch-size N] [--rounds 1]
+    python -m bench.catch_up [--schools 40] [--jobs N] [--batch-size N] [--rounds 1]
 
 1. The store: ``caretrail demo --schools N`` (150 cases per school, a school year each,
    ~27,000 events per school: 40 schools give ~1.08 million events) in
@@ -10,10 +10,12 @@ Run by hand (not a test)::
    re-runs skip straight to the measurements.
 2. In the same run, alternating: reading every notification (``select_notifications``
    in pages of 20,000) and decoding each with the application's mapper — the least any
-   catch-up must do — then ``ProjectionRunner.rebuild()`` of all views (drop, replay in
-   the runner's batches: 1,000 doubling to 20,000, or ``--batch-size``; build indexes).
-   Prints events/s (wall clock and per CPU second) of each and their ratio (targets:
-   rebuild >= 0.5 x read+decode, whole rebuild < 120 s).
+   catch-up must do — then a rebuild of all views as ``caretrail projections rebuild``
+   does it (``adapters.rebuild.rebuild_views``: the views shared between ``--jobs``
+   processes, default one per core, each dropping, replaying in the runner's batches —
+   1,000 doubling to 20,000, or ``--batch-size`` — and indexing its views). Prints
+   events/s of each (wall clock, and per CPU second of all the processes) and their ratio
+   (targets: rebuild >= 0.5 x read+decode, whole rebuild < 120 s).
 3. A floor: the finished rows of the audit log and of the follow-up view for the first
    ``--floor-events`` events, read back from the rebuilt views, inserted into empty
    tables of the same schema in transactions of 20,000 rows, then indexed. No decoding,
