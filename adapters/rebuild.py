@@ -137,6 +137,8 @@ def _rebuild_share(
         finally:
             ct.close()
     except Exception as e:  # reported to the parent, which names the views and fails
-        messages.put(("failed", index, f"{type(e).__name__}: {e}"))
+        # The first line only: a validation error's further lines quote the event's data.
+        first = str(e).splitlines()[0] if str(e) else ""
+        messages.put(("failed", index, f"{type(e).__name__}: {first}"))
         raise SystemExit(1) from None
     messages.put(("done", index, read))

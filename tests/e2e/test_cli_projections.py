@@ -91,3 +91,22 @@ def test_rebuilding_one_view_then_all_replays_the_log_with_a_progress_bar(data: 
     assert {(r["position"], r["lag"]) for r in status} == {(head, 0)}
     _, rebuilt = views(data)
     assert len(rebuilt["audit_log"]) == head
+
+
+def test_a_rebuild_whose_processes_fail_says_which_views_in_one_line_and_exits_1(data: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(data / "events.sqlite") as conn:  # an event nobody can decode
+        conn.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+            "VALUES ('00000000-0000-0000-0000-000000000001', 1, 'domain.case:Case.NoteAdded', "
+            "x'7b226e616d65223a22e78e8be5b08fe6988e227d')"  # {"name":"王小明"}
+        )
+    conn.close()
+    done = caretrail(data, "projections", "rebuild", "--jobs", "2")
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()[-1:]
+    assert line.startswith("caretrail: rebuilding ")
+    assert "audit_log" in line and "follow_ups, cases" in line
+    assert line.endswith("Those views are behind; run the rebuild again.")
+    assert "Traceback" not in done.stderr and "王小明" not in done.stderr + done.stdout
