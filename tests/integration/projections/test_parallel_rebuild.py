@@ -86,7 +86,8 @@ def test_a_failing_process_names_its_views_and_a_second_rebuild_finishes_them(
     message = str(failed.value)
     assert "rebuilding audit_log failed: MapperDeserialisationError: cannot read" in message
     assert "rebuilding follow_ups, cases failed" in message
-    assert len(message.splitlines()) == 1 and "not json" not in message  # no event data
+    assert len(message.splitlines()) == 1
+    assert "not json" not in message
     assert set(positions(caretrail).values()) == {0}  # the one batch rolled back whole
     with sqlite3.connect(events) as conn:
         conn.execute("DELETE FROM stored_events WHERE originator_version = 1 AND "
