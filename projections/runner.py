@@ -125,7 +125,8 @@ class ProjectionRunner:
 
     def only(self, names: Sequence[str]) -> ProjectionRunner:
         """A runner of some of these views over the same log and stores (one process's
-        share of a parallel rebuild)."""
+        share of a parallel rebuild). It shares the views' objects, and so their memory,
+        with this runner: use one of the two at a time."""
         unknown = set(names) - {p.name for p in self.projections}
         if unknown:
             raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
