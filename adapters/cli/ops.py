@@ -16,6 +16,7 @@ from adapters.bootstrap import build
 from adapters.cli.common import CliError, JsonOpt, emit
 from adapters.copy_store import CopyError, copy_events, verify_copy
 from adapters.logging import configure_logging
+from adapters.rebuild import RebuildFailed, rebuild_views
 from adapters.scheduler.outbox import Outbox
 from adapters.settings import Settings
 
@@ -55,7 +56,11 @@ def migrate(
             finally:
                 source.close()
             with typer.progressbar(length=target.runner.head(), label="views", file=None) as bar:
-                target.runner.rebuild(progress=bar.update)
+                try:
+                    rebuild_views(target, progress=bar.update)
+                except RebuildFailed as e:
+                    raise CliError(f"{e}. The events are copied; run "
+                                   "`caretrail projections rebuild` to finish the views.") from None
             report |= {"copied_events": copied.events, "aggregates_replayed": replayed}
         emit(report, as_json, "\n".join(f"{k}: {v}" for k, v in report.items()))
     finally:
