@@ -50,18 +50,22 @@ def rebuild_views(
     ``progress`` is told how far the slowest process got. With one job, or one view, the
     views are rebuilt in this process.
     """
-    runner = ct.runner
-    chosen = [p for p in runner.projections if names is None or p.name in names]
-    unknown = set(names or ()) - {p.name for p in chosen}
-    if unknown:
-        raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
-    groups = share(chosen, default_jobs() if jobs is None else jobs)
+    groups = rebuild_plan(ct, names, jobs)
+    every = [name for group in groups for name in group]
     if len(groups) <= 1:
-        return runner.rebuild([p.name for p in chosen], progress, batch_size=batch_size)
+        return ct.runner.rebuild(every, progress, batch_size=batch_size)
     try:
         return _in_processes(ct.settings, groups, progress, batch_size)
     finally:
-        runner.forget([p.name for p in chosen])
+        ct.runner.forget(every)
+
+
+def rebuild_plan(
+    ct: Caretrail, names: Sequence[str] | None = None, jobs: int | None = None
+) -> list[list[str]]:
+    """The views each process of :func:`rebuild_views` would rebuild (one group: this
+    process); LookupError for an unknown view."""
+    return share(ct.runner.views(names), default_jobs() if jobs is None else jobs)
 
 
 def _in_processes(
@@ -110,8 +114,8 @@ def _in_processes(
         finished = True
     finally:
         for worker in workers:
-            if worker.is_alive() and (failures or not finished):
-                worker.terminate()  # the others' views stay behind, resumable
+            if not finished and worker.is_alive():
+                worker.terminate()  # interrupted here: the views stay behind, resumable
             worker.join()
     if failures:
         raise RebuildFailed("; ".join(
@@ -138,7 +142,7 @@ def _rebuild_share(
             ct.close()
     except Exception as e:  # reported to the parent, which names the views and fails
         # The first line only: a validation error's further lines quote the event's data.
-        first = str(e).splitlines()[0] if str(e) else ""
+        first = (str(e).splitlines() or [""])[0]
         messages.put(("failed", index, f"{type(e).__name__}: {first}"))
         raise SystemExit(1) from None
     messages.put(("done", index, read))

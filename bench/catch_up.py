@@ -34,12 +34,11 @@ import time
 from pathlib import Path
 
 from adapters.bootstrap import Caretrail, build
-from adapters.rebuild import default_jobs, rebuild_views
+from adapters.rebuild import rebuild_plan, rebuild_views
 from adapters.settings import Settings
 from adapters.views_sqlite import SQLiteViewStore
 from projections.audit_view import AuditLogView
 from projections.follow_up_view import FollowUpsView
-from projections.runner import share
 
 OUT = Path(__file__).parent / "out"
 UNTIL = "2026-11-29T00:00:00+08:00"
@@ -156,7 +155,7 @@ def main() -> None:
     ct = build(Settings(data_dir=data))
     try:
         total, _, _ = read_and_decode(ct, PAGE)  # warms the OS cache; not counted
-        groups = share(ct.runner.projections, args.jobs or default_jobs())
+        groups = rebuild_plan(ct, jobs=args.jobs)
         print(f"store: {args.schools} schools, {total:,} events; rebuild processes: "
               + " | ".join(", ".join(g) for g in groups))
         raw: list[tuple[float, float]] = []  # (events/s, events per CPU second)

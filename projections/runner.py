@@ -123,16 +123,21 @@ class ProjectionRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def views(self, names: Sequence[str] | None = None) -> list[Projection]:
+        """The named views (default, or no names: all), in build order; LookupError for a
+        name this runner does not have, before anything is done."""
+        unknown = set(names or ()) - {p.name for p in self.projections}
+        if unknown:
+            raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
+        return [p for p in self.projections if not names or p.name in names]
+
     def only(self, names: Sequence[str]) -> ProjectionRunner:
         """A runner of some of these views over the same log and stores (one process's
         share of a parallel rebuild). It shares the views' objects, and so their memory,
         with this runner: use one of the two at a time."""
-        unknown = set(names) - {p.name for p in self.projections}
-        if unknown:
-            raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
+        chosen = self.views(names)
         return ProjectionRunner(
-            self.app, {n: self.stores[n] for n in names},
-            [p for p in self.projections if p.name in names],
+            self.app, {p.name: self.stores[p.name] for p in chosen}, chosen,
             batch_size=self._batch_size, poll_interval=self.poll_interval,
             max_batch_size=self.max_batch_size,
         )
@@ -324,13 +329,9 @@ class ProjectionRunner:
         SQLite, ``caretrail migrate`` on PostgreSQL) or the next completed catch-up of
         this runner builds them.
         """
-        unknown = set(names or ()) - {p.name for p in self.projections}
-        if unknown:
-            raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
+        chosen = self.views(names)
         with self._batch_lock:
-            for p in self.projections:
-                if names and p.name not in names:
-                    continue
+            for p in chosen:
                 store = self.stores[p.name]
                 store.drop_tables(p.tables)
                 p.reset()

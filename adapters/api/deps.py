@@ -25,7 +25,6 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints
-from starlette.types import Scope
 
 from adapters.api.errors import (
     Forbidden,
@@ -36,6 +35,7 @@ from adapters.api.errors import (
     Unauthenticated,
     ViewsBehind,
 )
+from adapters.api.middleware import raw_header
 from adapters.api.permissions import Permission, granted
 from adapters.auth.accounts import Accounts
 from adapters.auth.models import Principal
@@ -133,7 +133,7 @@ def authenticated(request: Request) -> Principal:
     principal: Principal | None = scope.get(PRINCIPAL)
     if principal is not None:
         return principal
-    scheme, _, token = _authorization(scope).partition(" ")
+    scheme, _, token = (raw_header(scope, b"authorization") or b"").decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send Authorization: Bearer <token>")
     accounts: Accounts = request.app.state.accounts
@@ -143,14 +143,6 @@ def authenticated(request: Request) -> Principal:
     note(request, user_id=principal.user_id, role=principal.role.value)
     scope[PRINCIPAL] = principal
     return principal
-
-
-def _authorization(scope: Scope) -> str:
-    """The ``Authorization`` header, read from the raw headers (no ``Headers`` object)."""
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return value.decode("latin-1")
-    return ""
 
 
 # Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``

@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
+import adapters.rebuild
 from adapters.bootstrap import Caretrail
-from adapters.rebuild import RebuildFailed, rebuild_views
+from adapters.rebuild import RebuildFailed, rebuild_plan, rebuild_views
 from projections.runner import LOG_READ_COST, share
 from projections.views import all_views
 from tests.fakes import FakeClock
@@ -38,6 +39,7 @@ def test_a_rebuild_in_two_processes_reproduces_every_table_row_by_row(
     history.runner.catch_up()
     before = tables(history)
     head = history.runner.head()
+    assert rebuild_plan(history, jobs=2) == [["follow_ups", "cases"], ["audit_log"]]
     seen: list[int] = []
     assert rebuild_views(history, jobs=2, progress=seen.append, batch_size=50) == head
     assert sum(seen) == head  # the slowest process's progress, reported once each step
@@ -47,8 +49,12 @@ def test_a_rebuild_in_two_processes_reproduces_every_table_row_by_row(
 
 
 def test_one_view_or_one_job_is_rebuilt_in_this_process(
-    history: Caretrail,
+    history: Caretrail, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def no_processes(*_: object) -> int:
+        raise AssertionError("started processes")
+
+    monkeypatch.setattr(adapters.rebuild, "_in_processes", no_processes)
     history.runner.catch_up()
     before = tables(history)
     assert rebuild_views(history, ["follow_ups", "cases"], jobs=1) == history.runner.head()
