@@ -12,7 +12,7 @@ from adapters.persistence import event_store_env, memory_env
 from adapters.pg_notify import NotifyListener
 from adapters.settings import Settings
 from adapters.views_sqlite import SQLiteViewStore
-from projections.queries import ReadModels
+from projections.queries import ReadModels, TaskListCache
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from projections.views import all_views
@@ -98,7 +98,10 @@ def build(
         listener = NotifyListener(settings.database_url, f"{cases.name}_events", runner.wake)
     return Caretrail(
         settings=settings, clock=clock, registry=registry, cases=cases, runner=runner,
-        read=ReadModels(stores), listener=listener,
+        read=ReadModels(
+            stores, task_list_cache=TaskListCache() if settings.task_list_cache else None
+        ),
+        listener=listener,
     )
 
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     #: for: the API already writes one log line per request, and while it is on FastAPI
     #: looks up three global providers on every request (docs/performance.md).
     opentelemetry: bool = False
+    #: Answer a repeated "my tasks" query from memory while the follow-up view and the
+    #: clock leave its answer unchanged (SQLite views; ``projections.queries.TaskListCache``).
+    task_list_cache: bool = True
 
     @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", mode="before")
     @classmethod

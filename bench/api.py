@@ -7,18 +7,21 @@ Run by hand (not a test)::
 1. Loads the demo school year (one school, ~150 cases, ~25,000 events) into a temporary
    data directory (or reuses ``--data-dir``), adds a teacher, a supervisor and their tokens.
 2. Serves, each in its own process with one uvicorn worker (uvloop + httptools, logging
-   on as in production, to /dev/null; both started first, the idle one waits):
+   on as in production, to /dev/null; all started first, the idle ones wait):
    - a bare FastAPI app with one trivial ``async`` endpoint (the baseline);
    - caretrail through ``caretrail serve``'s own code (same app, uvicorn options, projection
-     runner and scheduler), once its start-up work (the first sweep) is done.
+     runner and scheduler), once its start-up work (the first sweep) is done;
+   - the same with its task-list cache off (``CARETRAIL_TASK_LIST_CACHE=false``), so that
+     the task list is also measured as it costs when every request queries the view.
 3. In each of ``--rounds`` rounds, loads each endpoint in turn for ``--duration`` seconds
    from ``wrk`` (if installed) or a small asyncio HTTP/1.1 client in this process:
    requests/s, p50 and p99 latency, non-2xx. A noisy machine drifts over minutes; each
    round compares the endpoints with that round's trivial one (the task list right after
    it), and the medians are kept.
-   Endpoints: the trivial one; ``GET /healthz`` (trivial, through caretrail's
-   middleware); ``GET /me/tasks`` (teacher); ``GET /follow-ups?status=overdue&school_id=``
-   (supervisor); ``POST /cases/{id}/home-visits`` (teacher, cases in rotation).
+   Endpoints: the trivial one; ``GET /me/tasks`` (teacher; then on the server without
+   the cache); ``GET /healthz`` (trivial, through caretrail's middleware);
+   ``GET /follow-ups?status=overdue&school_id=`` (supervisor);
+   ``POST /cases/{id}/home-visits`` (teacher, cases in rotation).
 
 Target: the task list >= 0.5 x the trivial endpoint (median of the rounds' ratios).
 """
@@ -46,6 +49,9 @@ HOST = "127.0.0.1"
 SCHOOL = "school-001"
 TEACHER = f"{SCHOOL}-t01"
 SUPERVISOR = f"{SCHOOL}-supervisor"
+#: caretrail as served, and a second server with its task-list cache off
+#: (``CARETRAIL_TASK_LIST_CACHE=false``): the list's cost when every request queries.
+CARETRAIL = ("caretrail", "uncached")
 
 
 @dataclass
@@ -64,7 +70,8 @@ class Result:
 
 # --------------------------------------------------------------------------- servers
 def serve(kind: str, data_dir: str, port: int) -> None:
-    """The server process: ``trivial`` (bare FastAPI) or ``caretrail``."""
+    """The server process: ``trivial`` (bare FastAPI), ``caretrail``, or ``uncached``
+    (caretrail with its task-list cache off)."""
     import uvicorn
     from fastapi import FastAPI
 
@@ -85,7 +92,7 @@ def serve(kind: str, data_dir: str, port: int) -> None:
     from adapters.settings import Settings
 
     configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
-    settings = Settings(data_dir=Path(data_dir))
+    settings = Settings(data_dir=Path(data_dir), task_list_cache=kind == "caretrail")
     ct = build(settings)
     # As ``caretrail serve`` runs by default: the projection runner and the scheduler.
     background = Background.for_process(ct, scheduler=True)
@@ -263,7 +270,7 @@ def raw_request(method: str, path: str, token: str | None, body: str | None = No
 # --------------------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--serve", choices=["trivial", "caretrail"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["trivial", *CARETRAIL], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", help="Reuse (or create) this data directory.")
     parser.add_argument("--duration", type=int, default=5, help="Seconds per endpoint and round.")
@@ -288,12 +295,14 @@ def main() -> None:
     plan: list[tuple[str, str, str, str | None, str | None]] = [
         ("trivial FastAPI endpoint", "trivial", "/trivial", None, None),
         ("GET /me/tasks (teacher)", "caretrail", "/api/v1/me/tasks", teacher, None),
+        ("GET /me/tasks (teacher, task-list cache off)", "uncached", "/api/v1/me/tasks",
+         teacher, None),
         ("GET /healthz (trivial, caretrail middleware)", "caretrail", "/api/v1/healthz", None, None),
         ("GET /follow-ups?status=overdue&school_id=", "caretrail",
          f"/api/v1/follow-ups?status=overdue&school_id={SCHOOL}", supervisor, None),
         ("POST /cases/{id}/home-visits (teacher)", "caretrail", "", teacher, visit),
     ]
-    servers = {kind: start_server(kind, data_dir) for kind in ("trivial", "caretrail")}
+    servers = {kind: start_server(kind, data_dir) for kind in ("trivial", *CARETRAIL)}
     rounds: list[list[Result]] = []
     try:
         for proc, _ in servers.values():

@@ -7,7 +7,7 @@ live in ``projections.rows`` and are importable from here too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +43,7 @@ __all__ = [
     "Page",
     "ReadModels",
     "SchoolStats",
+    "TaskListCache",
     "TaskRow",
     "TaskStatus",
     "days_overdue",
@@ -51,11 +52,60 @@ __all__ = [
 ]
 
 
-class ReadModels:
-    """The queries over the views, for the CLI, the API and the scheduler."""
+class TaskListCache:
+    """Pages of "my tasks", each kept while it is exactly what the query would return.
 
-    def __init__(self, stores: Mapping[str, ViewStore]) -> None:
+    Teachers' task lists are read far more often than the views change. A page is
+    answered again only if (1) the ``follow_ups`` store's change token is the one read
+    before the page was queried (no transaction changed the view since, in this process
+    or another; stores that cannot tell cheaply return no token and are never cached),
+    and (2) ``now`` lies between the moment the page was computed and the first moment
+    that could change it: a task's ``days_overdue`` turning over, or the first task
+    beyond the horizon coming within it. Earlier ``now`` (a clock set back) is a miss.
+    Entries are per caller and query; the cache is bounded and simply emptied when full.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._pages: dict[Hashable, tuple[Hashable, datetime, datetime | None, Page[TaskRow]]] = {}
+
+    def get(self, key: Hashable, token: Hashable, now: datetime) -> Page[TaskRow] | None:
+        """The cached page if it is still the answer at ``now`` with the view at ``token``."""
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        stored_token, since, until, page = entry
+        if stored_token != token or now < since or (until is not None and now >= until):
+            return None
+        return page
+
+    def put(self, key: Hashable, token: Hashable, now: datetime, page: Page[TaskRow],
+            joins: datetime | None) -> None:
+        """Keep ``page``, computed at ``now`` after ``token`` was read; ``joins`` is when
+        the next task comes within the horizon (None: no task is waiting)."""
+        until = joins
+        for item in page.items:
+            if item.status == "open":  # its days overdue turn over a whole day after due
+                turns = item.due_at + (item.days_overdue + 1) * ONE_DAY
+                until = turns if until is None else min(until, turns)
+        if len(self._pages) >= self.max_entries:
+            self._pages.clear()
+        self._pages[key] = (token, now, until, page)
+
+
+class ReadModels:
+    """The queries over the views, for the CLI, the API and the scheduler.
+
+    ``task_list_cache`` answers repeated "my tasks" queries from memory while nothing
+    they depend on changed (:class:`TaskListCache`); services pass one, tests and tools
+    that want every query to reach the database leave it out.
+    """
+
+    def __init__(
+        self, stores: Mapping[str, ViewStore], *, task_list_cache: TaskListCache | None = None
+    ) -> None:
         self.stores = stores
+        self.task_list_cache = task_list_cache
 
     # ------------------------------------------------------------ tasks
     def tasks(
@@ -94,8 +144,20 @@ class ReadModels:
         """Open tasks of one person that are overdue or due within ``within_days``.
 
         ``role_tasks`` (role, schools) adds the unassigned tasks of a role at those
-        schools, such as a supervisor's mentor pairings and reviews.
+        schools, such as a supervisor's mentor pairings and reviews. Answered from
+        :class:`TaskListCache` while it holds this exact answer (see there).
         """
+        store = self.stores["follow_ups"]
+        cache = self.task_list_cache
+        token = store.change_token() if cache is not None else None
+        if role_tasks is not None:
+            role_tasks = (role_tasks[0], tuple(role_tasks[1]))
+        key = (user_id, within_days, role_tasks, after, limit)
+        if token is not None:
+            assert cache is not None
+            cached = cache.get(key, token, now)
+            if cached is not None:
+                return cached
         horizon = iso_once(now + timedelta(days=within_days))
         who = "assignee_id = ?"
         params: list[Any] = [user_id]
@@ -104,9 +166,19 @@ class ReadModels:
             marks = ", ".join("?" for _ in schools)
             who = f"({who} OR (assignee_id IS NULL AND assignee_role = ? AND school_id IN ({marks})))"
             params += [role, *schools]
-        where = [who, "status = 'open'", "due_at <= ?"]
-        params.append(horizon)
-        return self._task_page(where, params, now, after, limit)
+        page = self._task_page([who, "status = 'open'", "due_at <= ?"], [*params, horizon], now,
+                               after, limit)
+        if token is not None:
+            assert cache is not None
+            # The first task beyond the horizon joins the list when the horizon reaches it.
+            rows = store.fetch_all(
+                f"SELECT MIN(due_at) FROM follow_ups WHERE {who} AND status = 'open' "
+                "AND due_at > ?", (*params, horizon),
+            )
+            joins = from_iso(rows[0][0]) if rows and rows[0][0] else None
+            cache.put(key, token, now, page,
+                      joins - timedelta(days=within_days) if joins is not None else None)
+        return page
 
     def task(self, follow_up_id: str, now: datetime) -> TaskRow | None:
         """One task by id."""

@@ -7,7 +7,7 @@ database whose driver wants another style converts them. Drivers live in ``adapt
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -53,6 +53,12 @@ class ViewStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for drivers
         """Release connections."""
+
+    def change_token(self) -> Hashable | None:
+        """A value equal between two calls of one thread only if no transaction changed
+        this store's tables in between, from any connection or process; None where the
+        database cannot tell that cheaply (then nothing read from it is cached)."""
+        return None
 
     def adapt_ddl(self, statement: str) -> str:
         """A view's portable DDL in this database's dialect (unchanged by default)."""

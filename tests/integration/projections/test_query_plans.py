@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import Caretrail
-from projections.queries import ReadModels, TaskStatus
+from projections.queries import ReadModels, TaskListCache, TaskStatus
 from projections.store import Cursor, ViewStore
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario
@@ -56,6 +56,9 @@ class PlanningStore(ViewStore):
 
     def drop_tables(self, tables: Sequence[str]) -> None:
         raise AssertionError("queries do not drop")
+
+    def change_token(self) -> Hashable | None:
+        return self.inner.change_token()
 
 
 @pytest.fixture
@@ -126,3 +129,16 @@ def test_school_stats_read_only_indexes(planned: Any) -> None:
     plans = stores["follow_ups"].plans
     assert all("SCAN follow_ups" not in p for p in plans), plans
     assert any("fu_done_school_closed" in p for p in plans), plans
+
+
+def test_my_tasks_with_the_cache_look_ahead_through_the_same_index(planned: Any) -> None:
+    _, stores, now, _ = planned
+    read = ReadModels(stores, task_list_cache=TaskListCache())
+    read.my_tasks(user_id="t-head", now=now)
+    page, ahead = stores["follow_ups"].plans  # the page, then the next task beyond it
+    for plan in (page, ahead):
+        assert "USING INDEX fu_open_assignee_due" in plan or (
+            "USING COVERING INDEX fu_open_assignee_due" in plan), plan
+        assert "TEMP B-TREE" not in plan, plan
+    read.my_tasks(user_id="t-head", now=now)
+    assert len(stores["follow_ups"].plans) == 2  # answered from memory
