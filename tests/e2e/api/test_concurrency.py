@@ -37,7 +37,10 @@ def server(caretrail: Caretrail, clock: FakeClock) -> Iterator[dict[str, Any]]:
     app = create_app(caretrail, accounts=accounts, config=ApiConfig())
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, access_log=False,
                             lifespan="off")
-    sock = config.bind_socket()  # bound before serving: clients queue until it accepts
+    sock = config.bind_socket()
+    # Listening before the server thread starts: clients queue until it accepts (bound
+    # alone, a connection that beats the thread's start-up is refused).
+    sock.listen(config.backlog)
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
