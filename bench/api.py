@@ -358,12 +358,14 @@ def main() -> None:
               f"{statistics.median(r.p50_ms for r in runs):.1f} | "
               f"{statistics.median(r.p99_ms for r in runs):.1f} | {sum(r.non_2xx for r in runs)} | "
               f"{statistics.median(r.cpu_us for r in runs):.0f} | {ratio:.2f} |")
-    at = next(i for i, entry in enumerate(plan) if entry[0].startswith("GET /me/tasks"))
-    ratios = [r[at].requests_per_s / r[0].requests_per_s for r in rounds]
-    median = statistics.median(ratios)
-    verdict = "met" if median >= 0.5 else "NOT met"
-    print(f"\ntask list / trivial per round: {', '.join(f'{x:.2f}' for x in ratios)}")
-    print(f"target: task list >= 0.5 x trivial: median {median:.2f} ({verdict})")
+    print()
+    for at, entry in enumerate(plan):
+        if entry[0].startswith("GET /me/tasks"):
+            ratios = [r[at].requests_per_s / r[0].requests_per_s for r in rounds]
+            median = statistics.median(ratios)
+            verdict = "met" if median >= 0.5 else "NOT met"
+            print(f"{entry[0]} / trivial per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+                  f"target >= 0.5: median {median:.2f} ({verdict})")
 
 
 if __name__ == "__main__":

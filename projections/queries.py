@@ -62,12 +62,15 @@ class TaskListCache:
     and (2) ``now`` lies between the moment the page was computed and the first moment
     that could change it: a task's ``days_overdue`` turning over, or the first task
     beyond the horizon coming within it. Earlier ``now`` (a clock set back) is a miss.
-    Entries are per caller and query; the cache is bounded and simply emptied when full.
+    Entries are per caller and query; the cache is bounded by answers and by the rows they
+    hold together (a page holds up to 100), and simply emptied when full.
     """
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, max_rows: int = 20_000) -> None:
         self.max_entries = max_entries
+        self.max_rows = max_rows
         self._pages: dict[Hashable, tuple[Hashable, datetime, datetime | None, Page[TaskRow]]] = {}
+        self._rows = 0
 
     def get(self, key: Hashable, token: Hashable, now: datetime) -> Page[TaskRow] | None:
         """The cached page if it is still the answer at ``now`` with the view at ``token``."""
@@ -88,9 +91,15 @@ class TaskListCache:
             if item.status == "open":  # its days overdue turn over a whole day after due
                 turns = item.due_at + (item.days_overdue + 1) * ONE_DAY
                 until = turns if until is None else min(until, turns)
-        if len(self._pages) >= self.max_entries:
+        rows = len(page.items)
+        if len(self._pages) >= self.max_entries or self._rows + rows > self.max_rows:
             self._pages.clear()
+            self._rows = 0
+        old = self._pages.get(key)
+        if old is not None:
+            self._rows -= len(old[3].items)
         self._pages[key] = (token, now, until, page)
+        self._rows += rows
 
 
 class ReadModels:

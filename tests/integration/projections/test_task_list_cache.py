@@ -144,6 +144,19 @@ def test_the_cache_is_bounded(stores: Any) -> None:
     assert read.my_tasks(user_id="u1", now=NOW) is not first
 
 
+def test_the_cache_is_bounded_by_the_rows_it_holds(stores: Any) -> None:
+    mine, _ = stores
+    for n in range(3):
+        add_task(mine, f"a{n}", NOW + timedelta(days=1))
+    read = cached(mine, max_rows=5)
+    first = read.my_tasks(user_id=TEACHER, now=NOW)  # 3 rows
+    assert read.my_tasks(user_id=TEACHER, now=NOW) is first  # the same answer again: 3 rows
+    read.my_tasks(user_id=TEACHER, now=NOW, limit=2)  # 2 more: 5
+    assert read.my_tasks(user_id=TEACHER, now=NOW) is first
+    read.my_tasks(user_id=TEACHER, now=NOW, limit=1)  # 6 > 5: emptied, then kept
+    assert read.my_tasks(user_id=TEACHER, now=NOW) is not first
+
+
 def test_stores_that_cannot_tell_a_change_are_never_cached(stores: Any) -> None:
     mine, _ = stores
 
