@@ -70,6 +70,26 @@ def test_a_supervisors_tasks_include_the_schools_unassigned_supervisor_tasks(api
     assert api.get("/me/tasks", who="auditor").status_code == 403
 
 
+def test_my_task_list_as_served_follows_the_clock_and_every_write(api: Api) -> None:
+    assert api.ct.read.task_list_cache is not None  # served as `caretrail serve` serves it
+    case_id = api.identify()["case_id"]
+    api.catch_up()
+
+    def visits() -> list[int]:
+        items = api.get("/me/tasks", who="teacher", params={"within_days": 14}).json()["items"]
+        return [t["days_overdue"] for t in items if t["kind"] == "home_visit"]
+
+    assert visits() == visits() == [0]
+    api.clock.advance(days=20)
+    assert visits() == [6]
+    api.clock.advance(days=1)
+    assert visits() == [7]
+    api.post(f"/cases/{case_id}/home-visits", who="teacher", json={"guardian_met": True})
+    assert visits() == [7]  # the views have not seen the visit yet
+    api.catch_up()
+    assert visits() == []
+
+
 def test_reads_wait_for_min_position_so_a_client_reads_its_own_write(api: Api) -> None:
     api.ct.runner.start()
     try:
