@@ -7,6 +7,7 @@ live in ``projections.rows`` and are importable from here too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +72,7 @@ class TaskListCache:
         self.max_rows = max_rows
         self._pages: dict[Hashable, tuple[Hashable, datetime, datetime | None, Page[TaskRow]]] = {}
         self._rows = 0
+        self._guard = threading.Lock()  # keeps the row count true when threads store at once
 
     def get(self, key: Hashable, token: Hashable, now: datetime) -> Page[TaskRow] | None:
         """The cached page if it is still the answer at ``now`` with the view at ``token``."""
@@ -92,14 +94,15 @@ class TaskListCache:
                 turns = item.due_at + (item.days_overdue + 1) * ONE_DAY
                 until = turns if until is None else min(until, turns)
         rows = len(page.items)
-        if len(self._pages) >= self.max_entries or self._rows + rows > self.max_rows:
-            self._pages.clear()
-            self._rows = 0
-        old = self._pages.get(key)
-        if old is not None:
-            self._rows -= len(old[3].items)
-        self._pages[key] = (token, now, until, page)
-        self._rows += rows
+        with self._guard:
+            if len(self._pages) >= self.max_entries or self._rows + rows > self.max_rows:
+                self._pages.clear()
+                self._rows = 0
+            replaced = self._pages.get(key)
+            if replaced is not None:
+                self._rows -= len(replaced[3].items)
+            self._pages[key] = (token, now, until, page)
+            self._rows += rows
 
 
 class ReadModels:
