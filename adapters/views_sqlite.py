@@ -67,7 +67,7 @@ class SQLiteViewStore(ViewStore):
     def change_token(self) -> Hashable:
         """This thread's connection, its ``PRAGMA data_version`` (changed by a commit of any
         other connection, in any process) and this store's own transactions (a
-        connection's own commits leave its data_version alone). ~1.5 µs."""
+        connection's own commits leave its data_version alone). ~2.4 µs in a loop."""
         conn = self._files.get()
         (version,) = conn.execute("PRAGMA data_version").fetchone()
         return (self._generation, id(conn), version)
