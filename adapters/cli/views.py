@@ -69,10 +69,11 @@ def rebuild(
 
     Several views are shared between processes, each reading the log for its own."""
     with service() as ct:
-        known = [p.name for p in ct.runner.projections]
-        if name is not None and name not in known:
-            raise CliError(f"no view named '{name}': choose one of {', '.join(known)}")
-        names = [name] if name else known
+        try:
+            names = [p.name for p in ct.runner.views([name] if name else None)]
+        except LookupError:
+            known = ", ".join(p.name for p in ct.runner.projections)
+            raise CliError(f"no view named '{name}': choose one of {known}") from None
         total = ct.runner.head()
         with typer.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
             try:
