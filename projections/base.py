@@ -15,10 +15,11 @@ Batch = Sequence[tuple[int, Any]]
 class Projection(ABC):
     """A read model: its tables, and how a batch of events changes them.
 
-    ``apply`` runs inside the store's transaction, together with the tracking update,
-    so a batch is applied completely and exactly once, or not at all. A projection may
-    keep in-memory state between batches (caches of rows it wrote); the runner calls
-    :meth:`reset` whenever that state may no longer match the tables.
+    ``apply`` (once per part of a batch) and ``flush`` (once per batch) run inside the
+    store's transaction, together with the tracking update, so a batch is applied
+    completely and exactly once, or not at all. A projection may keep in-memory state
+    between batches (caches of rows it wrote); the runner calls :meth:`reset` whenever
+    that state may no longer match the tables, and after a batch that rolled back.
     """
 
     name: str
@@ -38,7 +39,13 @@ class Projection(ABC):
 
     @abstractmethod
     def apply(self, cur: Cursor, batch: Batch) -> None:
-        """Apply a batch of events to the view's tables."""
+        """Apply events (a batch, or one part of it) to the view's tables or memory."""
+
+    def flush(self, cur: Cursor) -> None:  # noqa: B027 - a view may write as it applies
+        """Write what :meth:`apply` kept in memory: called once per batch, after its last
+        ``apply`` and before the position advances, in the same transaction. A batch may
+        be applied in several parts (see :attr:`ProjectionRunner.read_size`), so a view
+        that folds rows in memory writes each changed row once per batch."""
 
     def reset(self) -> None:  # noqa: B027 - most projections keep no memory
         """Forget in-memory state (after a rebuild, a rolled-back batch, another runner's write)."""

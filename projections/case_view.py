@@ -28,7 +28,8 @@ Fold = Callable[[Row, Any], None]
 
 
 class CasesView(Projection):
-    """One row per case, folded in memory per batch and written with one upsert.
+    """One row per case, folded in memory per batch and written with one upsert (by
+    :meth:`flush`, once per batch however many parts it was applied in).
 
     Rows written by this runner stay cached between batches (the runner resets the
     view whenever another writer may have moved it), so a busy case is read from the
@@ -42,6 +43,7 @@ class CasesView(Projection):
     def __init__(self, maxsize: int = 200_000) -> None:
         self.maxsize = maxsize
         self._rows: dict[str, Row] = {}
+        self._touched: dict[str, Row] = {}  # changed in this batch, written by flush
 
     def schema(self) -> list[str]:
         return [
@@ -65,14 +67,13 @@ class CasesView(Projection):
         ]
 
     def apply(self, cur: Cursor, batch: Batch) -> None:
-        rows = self._rows
+        rows, touched = self._rows, self._touched
         mine = [
             (fold, uuid_text(e.originator_id), e) for _, e in batch
             if (fold := _fold_for(type(e))) is not None
         ]
         # Rows this batch changes and this runner has not cached: a few queries, not one each.
         self._fetch(cur, list({c for f, c, _ in mine if f is not _identified and c not in rows}))
-        touched: dict[str, Row] = {}
         for fold, case_id, event in mine:
             if fold is _identified:
                 row = rows[case_id] = _new_row(case_id, event)
@@ -84,13 +85,17 @@ class CasesView(Projection):
             occurred = iso(event.occurred_at)
             if occurred > row["last_activity_at"]:
                 row["last_activity_at"] = occurred
-        if touched:
-            cur.executemany(_UPSERT, [_values(row) for row in touched.values()])
-        if len(rows) > self.maxsize:
-            rows.clear()
+
+    def flush(self, cur: Cursor) -> None:
+        if self._touched:
+            cur.executemany(_UPSERT, [_values(row) for row in self._touched.values()])
+            self._touched = {}
+        if len(self._rows) > self.maxsize:
+            self._rows.clear()  # only between batches: a touched row is never forgotten
 
     def reset(self) -> None:
         self._rows.clear()
+        self._touched = {}
 
     def _fetch(self, cur: Cursor, case_ids: list[str]) -> None:
         for part in chunks(case_ids, 500):

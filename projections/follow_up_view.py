@@ -29,7 +29,11 @@ _AT = {column: i for i, column in enumerate(TASK_COLUMNS)}
 
 
 class FollowUpsView(Projection):
-    """One row per follow-up task: inserted when scheduled, updated as it changes."""
+    """One row per follow-up task: inserted when scheduled, updated as it changes.
+
+    A batch's tasks and changes are merged in memory and written by :meth:`flush`: a task
+    scheduled and closed within one batch is inserted closed, never updated.
+    """
 
     name = "follow_ups"
     tables = ("follow_ups", "follow_up_cases")
@@ -37,6 +41,8 @@ class FollowUpsView(Projection):
 
     def __init__(self) -> None:
         self.directory = CaseDirectory("follow_up_cases")
+        self._new: dict[str, list[Any]] = {}  # tasks scheduled in this batch, not yet in the table
+        self._changes: dict[str, dict[str, Any]] = {}  # changes to tasks already in the table
 
     def schema(self) -> list[str]:
         return [
@@ -73,9 +79,7 @@ class FollowUpsView(Projection):
         ]
 
     def apply(self, cur: Cursor, batch: Batch) -> None:
-        directory = self.directory
-        new: dict[str, list[Any]] = {}  # tasks scheduled in this batch, not yet in the table
-        changes: dict[str, dict[str, Any]] = {}  # changes to tasks already in the table
+        directory, new, changes = self.directory, self._new, self._changes
         directory.prefetch(cur, (
             uuid_text(e.originator_id) for _, e in batch if type(e) is Case.FollowUpScheduled
         ))
@@ -113,13 +117,17 @@ class FollowUpsView(Projection):
                     row[_AT[column]] = value
             else:
                 changes.setdefault(key, {}).update(values)
-        directory.flush(cur)
-        if new:
-            cur.executemany(_INSERT, list(new.values()))
-        _update(cur, changes)
+
+    def flush(self, cur: Cursor) -> None:
+        self.directory.flush(cur)
+        if self._new:
+            cur.executemany(_INSERT, list(self._new.values()))
+        _update(cur, self._changes)
+        self._new, self._changes = {}, {}
 
     def reset(self) -> None:
         self.directory.reset()
+        self._new, self._changes = {}, {}
 
 
 def _update(cur: Cursor, changes: dict[str, dict[str, Any]]) -> None:

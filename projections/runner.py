@@ -3,8 +3,9 @@
 SQLite cannot push notifications (eventsourcing 9.5.6), so the runner polls; a local
 save wakes it at once. Each view commits its rows and its new position together with a
 compare-and-set on the position, so a crash or a competing runner never applies a
-batch twice or skips one. Notifications are read and decoded once per batch for all
-views; a rebuild loads the rows first and builds the secondary indexes at the end.
+batch twice or skips one. Notifications are read and decoded once for all views, a
+part of a batch at a time; a rebuild loads the rows first and builds the secondary
+indexes at the end.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import structlog
 from pydantic import BaseModel
 
 from projections.base import Projection
-from projections.store import StaleTracking, ViewStore
+from projections.store import Cursor, StaleTracking, ViewStore
 
 log = structlog.get_logger()
 
@@ -102,15 +103,21 @@ class ProjectionRunner:
         *,
         batch_size: int = 1000,
         poll_interval: float = 1.0,
-        max_batch_size: int = 20_000,
+        max_batch_size: int = 100_000,
+        read_size: int = 20_000,
     ) -> None:
         self.app = app
         self.stores = dict(stores)
         self.projections = list(projections)
         self._batch_size = batch_size
         #: Far behind (a rebuild, a restart), batches double up to this size: fewer
-        #: transactions, and a busy case's row is written once per batch, not per event.
+        #: transactions, and a busy case's row or task is written once per batch, not
+        #: once per event (a task scheduled and done within a batch is inserted done).
         self.max_batch_size = max(batch_size, max_batch_size)
+        #: A batch is read and decoded this many notifications at a time, each part
+        #: folded into the views and freed before the next: the views' folded rows stay
+        #: in memory until the batch commits, the decoded events do not.
+        self.read_size = read_size
         self.poll_interval = poll_interval
         # One batch at a time per process: the projections' in-memory state is shared.
         self._batch_lock = threading.RLock()
@@ -190,45 +197,80 @@ class ProjectionRunner:
 
     def _catch_up_batch(self, size: int) -> int:
         """Read, decode and apply one batch to every view behind; 0 when all are caught up."""
-        with self._batch_lock, gc_paused():
-            return self._read_and_apply(size)  # the batch is freed before the collector resumes
+        with self._batch_lock, gc_paused():  # the batch is freed before the collector resumes
+            while True:
+                try:
+                    return self._read_and_apply(size)
+                except StaleTracking:
+                    # Another runner moved a view first: the whole batch rolled back (its
+                    # rows stand) and its views forgot their memory; start from the tables.
+                    continue
 
     def _read_and_apply(self, size: int) -> int:
-        positions = {p.name: self.stores[p.name].position(p.name)[0] for p in self.projections}
-        start = min(positions.values(), default=0)
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=size, inclusive_of_start=False
-        )
-        if not notifications:
+        """One batch of up to ``size`` notifications: every view behind gets them in one
+        transaction (one per store: views sharing a database share it), the rows and the
+        view's new position committed together."""
+        positions = self._positions()
+        head = self.head()
+        behind = [p for p in self.projections if positions[p.name] < head]
+        if not behind:
             return 0
         to_event = self.app.mapper.to_domain_event
-        batch = [(n.id, to_event(n)) for n in notifications]
-        end = notifications[-1].id
-        for p in self.projections:
-            position = positions[p.name]
-            if position >= end:
-                continue
-            part = batch if position <= start else [b for b in batch if b[0] > position]
-            self._apply(p, part, position, end)
-        return len(notifications)
+        read, end = 0, min(positions[p.name] for p in behind)
+        active: list[tuple[Projection, Cursor]] = []  # the views claimed for this batch
+        try:
+            with ExitStack() as transactions:
+                opened: dict[int, Cursor] = {}
+                # Claimed in build order, so runners take the stores' locks in one order.
+                for p in behind:
+                    store = self.stores[p.name]
+                    cur = opened.get(id(store))
+                    if cur is None:
+                        cur = opened[id(store)] = transactions.enter_context(store.transaction())
+                    self._claim(p, cur, positions[p.name])
+                    active.append((p, cur))
+                while read < size:
+                    limit = min(self.read_size, size - read)
+                    notifications = self.app.recorder.select_notifications(
+                        start=end, limit=limit, inclusive_of_start=False
+                    )
+                    if not notifications:
+                        break
+                    first, end = notifications[0].id, notifications[-1].id
+                    part = [(n.id, to_event(n)) for n in notifications]
+                    got = len(notifications)
+                    read += got
+                    del notifications
+                    for p, cur in active:
+                        position = positions[p.name]
+                        if position < end:
+                            p.apply(cur, part if position < first else
+                                    [b for b in part if b[0] > position])
+                    del part  # freed before the next part is decoded
+                    if got < limit:
+                        break  # the end of the log
+                for p, cur in active:
+                    if positions[p.name] < end:
+                        p.flush(cur)
+                        self.stores[p.name].advance(cur, p.name, positions[p.name], end)
+        except BaseException:
+            for p, _ in active:
+                p.reset()
+            raise
+        for p, _ in active:
+            self._left_at[p.name] = max(end, positions[p.name])
+        return read
 
-    def _apply(self, p: Projection, part: Sequence[tuple[int, Any]], start: int, end: int) -> None:
-        store = self.stores[p.name]
-        if self._left_at.get(p.name) != start:
+    def _positions(self) -> dict[str, int]:
+        """Where each view stands, as its tracking row says."""
+        return {p.name: self.stores[p.name].position(p.name)[0] for p in self.projections}
+
+    def _claim(self, p: Projection, cur: Cursor, position: int) -> None:
+        """Start applying to view ``p`` at ``position`` in this transaction."""
+        if self._left_at.get(p.name) != position:
             p.reset()  # someone else moved the view (or this runner never did): trust only tables
         self._left_at.pop(p.name, None)
-        try:
-            with store.transaction() as cur:
-                store.claim(cur, p.name, start)
-                p.apply(cur, part)
-                store.advance(cur, p.name, start, end)
-        except StaleTracking:
-            p.reset()  # another runner got there first; its rows stand, ours rolled back
-            return
-        except BaseException:
-            p.reset()
-            raise
-        self._left_at[p.name] = end
+        self.stores[p.name].claim(cur, p.name, position)
 
     def _build_indexes(self) -> None:
         """Create the secondary indexes of rebuilt views: sorted once, not row by row.
