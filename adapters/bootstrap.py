@@ -90,8 +90,8 @@ def build(
         # A batch holds its views' tracking rows (PostgreSQL: FOR UPDATE) or files (SQLite)
         # until it commits. PostgreSQL applies ~12,000 events/s to all views here, and other
         # workers give up on a lock after POSTGRES_LOCK_TIMEOUT (5 s): its batches stop at
-        # 20,000 events (~1.7 s). Only this process writes SQLite views in the common case,
-        # and their batches go to 100,000 (~3 s while rebuilding; the lock timeout is 10 s).
+        # 20,000 events (~1.7 s). SQLite batches go to 100,000 (~3 s while rebuilding): a
+        # CLI command catching up meanwhile waits for the files (SQLITE_LOCK_TIMEOUT, 10 s).
         max_batch_size=20_000 if settings.is_postgres else 100_000,
     )
     if create_tables:

@@ -146,7 +146,7 @@ class ProjectionRunner:
         return ProjectionRunner(
             self.app, {p.name: self.stores[p.name] for p in chosen}, chosen,
             batch_size=self._batch_size, poll_interval=self.poll_interval,
-            max_batch_size=self.max_batch_size,
+            max_batch_size=self.max_batch_size, read_size=self.read_size,
         )
 
     @property
