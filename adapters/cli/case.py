@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
@@ -61,7 +63,15 @@ def _opts(command_id: str | None) -> dict[str, UUID]:
 
 
 def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
-    ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
+    try:
+        ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e):
+            raise
+        # The command is recorded; the views catch up on the next command or in the
+        # service. Failing here would invite a retry of a command that succeeded.
+        sys.stderr.write("caretrail: the views are busy (another process is writing them); "
+                         "they catch up later\n")
     what = ", ".join(result.events) or "nothing new (already recorded)"
     lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
     lines += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from datetime import datetime
 from typing import Annotated
@@ -115,11 +116,25 @@ def main() -> None:
         )
     except ValidationError as e:
         _fail("; ".join(_problem(err) for err in e.errors()), 1)
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e):
+            _internal(e)
+        # Another process holds a file longer than the wait allows (a rebuild holds a view
+        # for seconds at a time). Exit 75: EX_TEMPFAIL, try again later.
+        _fail(
+            "the store is busy: another process kept a SQLite file locked longer than "
+            "CARETRAIL_SQLITE_LOCK_TIMEOUT allows (a rebuild, for instance); try again", 75,
+        )
     except Exception as e:  # the last line of defence: no traceback to users
-        if os.environ.get("CARETRAIL_DEBUG"):
-            raise
-        _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
+        _internal(e)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _internal(e: Exception) -> None:
+    """An unexpected failure: one line (the traceback with CARETRAIL_DEBUG=1), exit 70."""
+    if os.environ.get("CARETRAIL_DEBUG"):
+        raise e
+    _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
 
 
 def _problem(err: dict[str, object]) -> str:

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from adapters.bootstrap import build
+from adapters.cli.case import _report
 from adapters.settings import Settings
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario
 from tests.integration.projections.oracle import all_tables
+from workflows.services import CommandResult
 
 CARETRAIL = str(Path(sys.executable).parent / "caretrail")
 
@@ -112,3 +117,46 @@ def test_a_rebuild_whose_processes_fail_says_which_views_in_one_line_and_exits_1
     assert line.endswith("Those views are behind; run the rebuild again.")
     assert "Traceback" not in done.stderr
     assert "王小明" not in done.stderr + done.stdout
+
+
+def test_a_view_file_held_by_another_process_is_one_busy_line_and_exit_75(data: Path) -> None:
+    """A rebuild holds a view's file for seconds: a command that cannot wait that long says so."""
+    holder = sqlite3.connect(data / "views" / "follow_ups.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+        env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_SQLITE_LOCK_TIMEOUT": "1"}
+        done = subprocess.run([CARETRAIL, "tasks", "--overdue"], capture_output=True,
+                              text=True, env=env, timeout=120, check=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 75
+    assert done.stderr.startswith("caretrail: the store is busy: another process kept")
+    assert len(done.stderr.splitlines()) == 1
+    assert caretrail(data, "tasks", "--overdue").returncode == 0
+
+
+def test_a_recorded_command_is_reported_even_when_the_views_are_busy(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The command's events are saved before the views catch up: failing then would invite
+    a retry of a command that succeeded."""
+
+    def busy() -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    ct: Any = SimpleNamespace(runner=SimpleNamespace(catch_up=busy))
+    result = CommandResult(case_id=uuid4(), state="visited", version=3, position=9,
+                           events=("HomeVisited",))
+    _report(ct, result, as_json=False)
+    out, err = capsys.readouterr()
+    assert "visited, version 3 — HomeVisited" in out
+    assert err == "caretrail: the views are busy (another process is writing them); they catch up later\n"
+
+    def broken() -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    ct.runner.catch_up = broken
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _report(ct, result, as_json=False)
