@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -94,6 +96,36 @@ def test_a_failure_in_a_later_part_rolls_back_the_whole_batch(history: Caretrail
     assert tables(history) == before
     del cases.apply
     history.runner.catch_up()
+    assert views_as_rows(history.runner.stores) == expected(history)
+
+
+def test_a_crash_between_two_views_commits_leaves_each_view_whole(
+    history: Caretrail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's view stores commit one after the other: a view whose store did stays at
+    the batch's end, the others roll back (on PostgreSQL the views share one transaction,
+    so all roll back); the next catch-up gives each view the events after its own
+    position, once."""
+    history.runner.batch_size = 10_000
+    stores = history.runner.stores
+    real = stores["follow_ups"].transaction
+
+    @contextmanager
+    def power_cut() -> Iterator[Any]:
+        with real() as cur:
+            yield cur
+            raise OSError("power cut")  # the batch is done; this store never commits
+
+    monkeypatch.setattr(stores["follow_ups"], "transaction", power_cut)
+    with pytest.raises(OSError, match="power cut"):
+        history.runner.catch_up()
+    at = positions(history)
+    shared = stores["audit_log"] is stores["follow_ups"]
+    assert at["audit_log"] == (0 if shared else history.runner.head())  # committed first
+    assert at["follow_ups"] == at["cases"] == 0  # rolled back with the cut
+    monkeypatch.undo()
+    history.runner.catch_up()
+    assert set(positions(history).values()) == {history.runner.head()}
     assert views_as_rows(history.runner.stores) == expected(history)
 
 
