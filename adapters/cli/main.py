@@ -6,7 +6,7 @@ import os
 import sqlite3
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -130,7 +130,7 @@ def main() -> None:
     sys.exit(result if isinstance(result, int) else 0)
 
 
-def _internal(e: Exception) -> None:
+def _internal(e: Exception) -> NoReturn:
     """An unexpected failure: one line (the traceback with CARETRAIL_DEBUG=1), exit 70."""
     if os.environ.get("CARETRAIL_DEBUG"):
         raise e
@@ -142,6 +142,6 @@ def _problem(err: dict[str, object]) -> str:
     return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     sys.stderr.write(f"caretrail: {message.splitlines()[0] if message else 'error'}\n")
     sys.exit(code)
