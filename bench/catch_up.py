@@ -14,9 +14,9 @@ Run by hand (not a test)::
    does it (``adapters.rebuild.rebuild_views``: the views shared between ``--jobs``
    processes, default one per core, each dropping, replaying in the runner's batches —
    1,000 doubling to 100,000, read in parts of 20,000, or ``--batch-size`` — and
-   indexing its views). Prints
-   events/s of each (wall clock, and per CPU second of all the processes) and their ratio
-   (targets: rebuild >= 0.5 x read+decode, whole rebuild < 120 s).
+   indexing its views). Prints events/s of each (wall clock, and per CPU second of all
+   the processes) and their ratio (targets: rebuild >= 0.5 x read+decode, whole rebuild
+   < 120 s).
 3. A floor: the finished rows of the audit log and of the follow-up view for the first
    ``--floor-events`` events, read back from the rebuilt views, inserted into empty
    tables of the same schema in transactions of 20,000 rows, then indexed. No decoding,

@@ -99,8 +99,6 @@ def test_rebuilding_one_view_then_all_replays_the_log_with_a_progress_bar(data: 
 
 
 def test_a_rebuild_whose_processes_fail_says_which_views_in_one_line_and_exits_1(data: Path) -> None:
-    import sqlite3
-
     with sqlite3.connect(data / "events.sqlite") as conn:  # an event nobody can decode
         conn.execute(
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "

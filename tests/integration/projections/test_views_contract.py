@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import Caretrail
+from projections import follow_up_view
 from projections.runner import ProjectionRunner
 from projections.views import CasesView, all_views
 from tests.fakes import FakeClock
@@ -49,52 +50,60 @@ def test_every_view_equals_an_independent_fold_of_the_log(
 
 @pytest.mark.parametrize(("batch_size", "read_size"), [(60, 7), (2000, 1), (2000, 64)])
 def test_a_batch_read_in_parts_equals_the_fold(
-    history: Caretrail, batch_size: int, read_size: int
+    history: Caretrail, batch_size: int, read_size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Parts of a batch are folded into the same transaction: a task scheduled in one part
-    and done in a later one is written once, as done; a case once, as it ends the batch."""
+    and changed in a later one is inserted as it ends the batch, never updated."""
     history.runner.batch_size = batch_size
     history.runner.read_size = read_size
     written: list[int] = []
-    original = ProjectionRunner._read_and_apply
+    updated: list[str] = []
+    read_and_apply = ProjectionRunner._read_and_apply
+    update = follow_up_view._update
 
     def counting(runner: ProjectionRunner, size: int) -> int:
-        read = original(runner, size)
+        read = read_and_apply(runner, size)
         written.append(read)
         return read
 
-    ProjectionRunner._read_and_apply = counting  # type: ignore[method-assign]
-    try:
-        history.runner.catch_up()
-    finally:
-        ProjectionRunner._read_and_apply = original  # type: ignore[method-assign]
+    def recording(cur: Any, changes: dict[str, dict[str, Any]]) -> None:
+        updated.extend(changes)
+        update(cur, changes)
+
+    monkeypatch.setattr(ProjectionRunner, "_read_and_apply", counting)
+    monkeypatch.setattr(follow_up_view, "_update", recording)
+    history.runner.catch_up()
     head = history.runner.head()
     assert sum(written) == head
     assert max(written) == min(batch_size, head)  # a batch, not a part
+    if batch_size >= head:  # one batch: every task is new in it
+        assert updated == []
     assert views_as_rows(history.runner.stores) == expected(history)
 
 
-def test_a_failure_in_a_later_part_rolls_back_the_whole_batch(history: Caretrail) -> None:
+def test_a_failure_in_a_later_part_rolls_back_the_whole_batch(
+    history: Caretrail, monkeypatch: pytest.MonkeyPatch
+) -> None:
     history.runner.batch_size = 10_000
     history.runner.read_size = 10
     before = tables(history)
     cases = next(p for p in history.runner.projections if p.name == "cases")
     parts: list[int] = []
-    original = type(cases).apply
+    apply = type(cases).apply
 
     def failing_third_part(cur: Any, batch: Any) -> None:
         parts.append(len(batch))
         if len(parts) == 3:
             raise RuntimeError("disk full")
-        original(cases, cur, batch)
+        apply(cases, cur, batch)
 
-    cases.apply = failing_third_part  # type: ignore[method-assign]
+    monkeypatch.setattr(cases, "apply", failing_third_part)
     with pytest.raises(RuntimeError, match="disk full"):
         history.runner.catch_up()
     assert len(parts) == 3
     assert set(positions(history).values()) == {0}  # no view moved, the audit log neither
     assert tables(history) == before
-    del cases.apply
+    monkeypatch.undo()
     history.runner.catch_up()
     assert views_as_rows(history.runner.stores) == expected(history)
 
