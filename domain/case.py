@@ -21,6 +21,8 @@ from domain.errors import (
 from domain.ids import follow_up_id_for
 from domain.policy import Cancel, Complete, Reassign, Schedule, WorkflowPolicy
 from domain.values import (
+    EARLIEST_BIRTH_DATE,
+    EARLIEST_OCCURRED_AT,
     FUTURE_TOLERANCE,
     Action,
     Actor,
@@ -325,7 +327,8 @@ class Case(Aggregate):
         risk_level: RiskLevel = RiskLevel.NORMAL,
     ) -> Self:
         """Open the case of a newly identified child."""
-        _check_not_future(ctx)
+        _check_when(ctx)
+        _check_child(child, ctx)
         school_id = valid_id("school_id", school_id)
         student_no = valid_id("student_no", student_no)
         head_teacher_id = valid_id("head_teacher_id", head_teacher_id)
@@ -593,7 +596,7 @@ class Case(Aggregate):
             raise InvalidCommand(
                 f"case {self.id} follows {self.workflow}, not {policy.ref}"
             )
-        _check_not_future(ctx)
+        _check_when(ctx)
         if ctx.occurred_at < self.opened_at:
             raise OccurredBeforeCase(self.id, ctx.occurred_at, self.opened_at)
         self._check_allowed(policy, self.state, action)
@@ -682,9 +685,25 @@ class Case(Aggregate):
                 index.pop(task.follow_up_id, None)
 
 
-def _check_not_future(ctx: CommandContext) -> None:
+def _check_when(ctx: CommandContext) -> None:
+    """A stated ``occurred_at`` lies between :data:`EARLIEST_OCCURRED_AT` and now (with the
+    tolerated clock skew)."""
     if ctx.occurred_at > ctx.recorded_at + FUTURE_TOLERANCE:
         raise OccurredInFuture(ctx.occurred_at, ctx.recorded_at)
+    if ctx.occurred_at < EARLIEST_OCCURRED_AT:
+        raise InvalidCommand(
+            f"occurred_at {ctx.occurred_at.isoformat()} is before "
+            f"{EARLIEST_OCCURRED_AT.date().isoformat()}: not a date a case can record"
+        )
+
+
+def _check_child(child: Child, ctx: CommandContext) -> None:
+    born = child.birth_date
+    if born is not None and not EARLIEST_BIRTH_DATE <= born <= ctx.recorded_at.date():
+        raise InvalidCommand(
+            f"birth_date {born.isoformat()} must lie between "
+            f"{EARLIEST_BIRTH_DATE.isoformat()} and today"
+        )
 
 
 def _due(task: FollowUp) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
@@ -24,6 +24,12 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 
 #: How far in the future a stated ``occurred_at`` may lie (clock skew between devices).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+#: Nothing a case records happened before this: an earlier ``occurred_at`` is a typing
+#: mistake (a year 1 or 1900 date), not history. Left-behind children's care work in
+#: schools dates from 2016; records typed in from paper files go back a few years.
+EARLIEST_OCCURRED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+#: No child followed by a school was born before this.
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
 
 
 class Role(StrEnum):

@@ -137,8 +137,19 @@ def iso(moment: datetime | None) -> str | None:
     if text is None:
         if len(_ISO_CACHE) >= _ISO_CACHE_SIZE:
             _ISO_CACHE.clear()
-        text = _ISO_CACHE[moment] = moment.astimezone(UTC).isoformat(timespec="microseconds")
+        text = _ISO_CACHE[moment] = _utc_text(moment)
     return text
+
+
+def _utc_text(moment: datetime) -> str:
+    """The fixed-width UTC text of ``moment``; the first or last representable instant for a
+    moment whose UTC date is outside years 1-9999 (a year 1 date east of Greenwich), so
+    that no stored event and no query bound can stop a view or a list on formatting."""
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        edge = datetime.min.replace(tzinfo=UTC) if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
+        return edge.isoformat(timespec="microseconds")
 
 
 def iso_once(moment: datetime | None) -> str | None:
@@ -147,7 +158,7 @@ def iso_once(moment: datetime | None) -> str | None:
     under API load, push out the entries the views reuse)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return _utc_text(moment)
 
 
 _TEXT_CACHE: dict[int, str] = {}

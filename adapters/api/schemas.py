@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from domain.case import Case
 from domain.values import (
@@ -28,6 +28,17 @@ from projections.queries import OverdueCount
 from workflows.services import CommandResult
 
 
+def _iso_text(value: Any) -> Any:
+    """Times are ISO 8601 text: a number (seconds since 1970?) is refused, not guessed at."""
+    if isinstance(value, int | float):
+        raise ValueError("a time is ISO 8601 text with a UTC offset, not a number")
+    return value
+
+
+#: When something happened, as a request states it.
+StatedTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+
+
 class Body(BaseModel):
     """Base of request bodies: unknown fields are an error, not silently dropped."""
 
@@ -37,7 +48,7 @@ class Body(BaseModel):
 class Step(Body):
     """Base of a step on a case: when it happened (default: now)."""
 
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: StatedTime | None = Field(
         default=None, description="When it happened, with a UTC offset. Default: now."
     )
 
@@ -59,7 +70,7 @@ class IdentifyChild(Step):
 class HomeVisit(Step):
     """A home visit (家访)."""
 
-    guardian_met: bool
+    guardian_met: StrictBool = Field(description="true or false (not \"yes\", not 1).")
     observations: Text | None = None
 
 

@@ -63,15 +63,18 @@ def _opts(command_id: str | None) -> dict[str, UUID]:
 
 
 def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
+    # The command is recorded: whatever happens to the views now, failing would invite a
+    # retry of a command that succeeded. They catch up on the next command or in the service.
     try:
         ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
     except sqlite3.OperationalError as e:
         if "locked" not in str(e):
-            raise
-        # The command is recorded; the views catch up on the next command or in the
-        # service. Failing here would invite a retry of a command that succeeded.
-        sys.stderr.write("caretrail: the views are busy (another process is writing them); "
-                         "they catch up later\n")
+            _views_failed(e)
+        else:
+            sys.stderr.write("caretrail: the views are busy (another process is writing them); "
+                             "they catch up later\n")
+    except Exception as e:  # reported, and the command's outcome still shown
+        _views_failed(e)
     what = ", ".join(result.events) or "nothing new (already recorded)"
     lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
     lines += [
@@ -79,6 +82,11 @@ def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
         for t in result.scheduled
     ]
     emit(result, as_json, "\n".join(lines))
+
+
+def _views_failed(e: Exception) -> None:
+    sys.stderr.write(f"caretrail: recorded, but the views could not catch up "
+                     f"({type(e).__name__}); see `caretrail projections status`\n")
 
 
 def _uuid(text: str, option: str) -> UUID:
@@ -279,7 +287,8 @@ def complete(
 @app.command()
 def show(
     case_id: CaseArg,
-    version: Annotated[int | None, typer.Option(min=1, help="The case as of this version.")] = None,
+    version: Annotated[int | None, typer.Option(min=1, max=1_000_000_000,
+                                                help="The case as of this version.")] = None,
     as_of: Annotated[str | None, typer.Option(help="The case as recorded at this time.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -289,9 +298,11 @@ def show(
     with service() as ct:
         cid = case_uuid(case_id)
         case = (
-            ct.cases.case_as_of(cid, when(as_of, ct)) if as_of
+            ct.cases.case_as_of(cid, when(as_of, ct, "--as-of")) if as_of
             else ct.cases.get_case(cid, version=version)
         )
+        if version is not None and case.version < version:
+            raise CliError(f"case {cid} is at version {case.version}, not yet {version}")
         data = case_dict(case)
         lines = [
             f"case {case.id} (version {case.version}, {case.workflow})",

@@ -46,14 +46,15 @@ def actor(user_id: str, role: Role) -> Actor:
     return Actor(user_id=user_id, role=role)
 
 
-def when(text: str | None, app: Caretrail) -> datetime:
-    """Parse ``--at``: ISO 8601; a time without offset is in the school's time zone."""
+def when(text: str | None, app: Caretrail, option: str = "--at") -> datetime:
+    """Parse ``--at`` (or ``option``): ISO 8601; a time without offset is in the school's
+    time zone."""
     if text is None:
         return app.clock()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--at: '{text}' is not an ISO 8601 date or time") from None
+        raise CliError(f"{option}: '{text}' is not an ISO 8601 date or time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(app.settings.timezone))
     return moment

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from datetime import datetime
+from datetime import timedelta
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
@@ -18,9 +17,10 @@ from adapters.cli import case, ops, views
 from adapters.cli import scheduler as scheduler_cli
 from adapters.cli import serve as serve_cli
 from adapters.cli import users as users_cli
-from adapters.cli.common import CliError, JsonOpt, emit, service
+from adapters.cli.common import CliError, JsonOpt, emit, service, when
 from adapters.demo import generate
 from domain.errors import DomainError
+from domain.values import EARLIEST_OCCURRED_AT
 from projections.queries import BadCursor
 from workflows.definition import DefinitionError
 from workflows.registry import UnknownWorkflow
@@ -57,20 +57,23 @@ def init(as_json: JsonOpt = False) -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
     schools: Annotated[int, typer.Option(min=1, max=1000, help="How many schools.")] = 1,
-    until: Annotated[str | None, typer.Option(help="Last day of history (default: today).")] = None,
+    until: Annotated[str | None, typer.Option(
+        help="End of the history, ISO 8601; no offset = school time (default: now).")] = None,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the store has events.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a synthetic school year: ~150 left-behind children per school."""
     with service() as ct:
+        end = when(until, ct, "--until")
+        if end > ct.clock():
+            raise CliError(f"--until: {until} is in the future; a demo history ends by now")
+        if end < EARLIEST_OCCURRED_AT + timedelta(days=366):
+            raise CliError(f"--until: {until} is too early; a demo history starts a year before it")
         if if_empty and ct.cases.position() > 0:
             emit({"skipped": True}, as_json, "store already has data: demo not loaded")
             return
         if ct.cases.position() > 0:
             raise CliError("the store already has data; demo data goes into an empty store")
-        end = datetime.fromisoformat(until) if until else ct.clock()
-        if end.tzinfo is None:
-            raise CliError("--until needs a UTC offset, e.g. 2026-11-29T00:00:00+08:00")
         moment = [end]
         real_clock = ct.cases.clock
         ct.cases.clock = lambda: moment[0]
@@ -99,12 +102,19 @@ def main() -> None:
     """Entry point: run the app, turn every expected failure into one line on stderr."""
     try:
         result = app(standalone_mode=False)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         sys.exit(e.exit_code)
-    except click.ClickException as e:
-        e.show()
+    except typer.TyperException as e:
+        # Usage errors (a missing argument, a bad option value, an unknown command): the
+        # usage line and the problem, exit 2. Typer carries its own copy of click, so
+        # these are not ``click.ClickException``.
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"caretrail: {e.format_message()}\n")
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
     except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow, StoreNotMigrated) as e:

@@ -20,7 +20,7 @@ def tasks(
     assignee: Annotated[str | None, typer.Option(help="Assignee user id.")] = None,
     school: Annotated[str | None, typer.Option(help="School id.")] = None,
     kind: Annotated[str | None, typer.Option(help="Task kind, e.g. home_visit.")] = None,
-    min_days_overdue: Annotated[int, typer.Option(min=0)] = 0,
+    min_days_overdue: Annotated[int, typer.Option(min=0, max=3650, help="With --overdue.")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 50,
     cursor: Annotated[str | None, typer.Option(help="Next page, from the previous output.")] = None,
     as_json: JsonOpt = False,
@@ -28,6 +28,8 @@ def tasks(
     """List follow-up tasks: open by default, overdue with --overdue."""
     if overdue and due_within is not None:
         raise CliError("give --overdue or --due-within, not both")
+    if min_days_overdue and not overdue:
+        raise CliError("--min-days-overdue needs --overdue")
     with service() as ct:
         ct.runner.catch_up()
         now = ct.clock()

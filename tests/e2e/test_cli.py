@@ -115,6 +115,16 @@ def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
                              *CHILD], f"already has case {case_id}"),
         "bad school id": (["case", "identify", "--school", "school 001!", "--student-no", "20260002",
                            *CHILD], "school_id 'school 001!' is not a valid id"),
+        "year 1": (["case", "note", case_id, "typed in wrong", "--at", "0001-01-01T00:00:00+08:00"],
+                   "is before 2000-01-01"),
+        "version not reached": (["case", "show", case_id, "--version", "999999"],
+                                "not yet 999999"),
+        "bad --as-of": (["case", "show", case_id, "--as-of", "garbage"],
+                        "--as-of: 'garbage' is not an ISO 8601"),
+        "--min-days-overdue alone": (["tasks", "--min-days-overdue", "3"],
+                                     "--min-days-overdue needs --overdue"),
+        "demo in the future": (["demo", "--until", "2999-01-01"], "is in the future"),
+        "demo --until garbage": (["demo", "--until", "garbage"], "--until: 'garbage' is not"),
     }
 
 
@@ -134,6 +144,56 @@ def test_bad_input_prints_one_line_exits_non_zero_and_changes_nothing(
     assert lines[0].startswith("caretrail: ")
     assert expected in lines[0]
     assert store(data, case_id) == before
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["case", "visit"], "Missing argument 'case_id'"),
+    (["case", "review", "x", "--outcome", "maybe"], "Invalid value for '--outcome'"),
+    (["tasks", "--limit", "0"], "Invalid value for '--limit'"),
+    (["case", "show", "x", "--version", "99999999999999999999999"], "Invalid value for '--version'"),
+    (["tasks", "--overdue", "--min-days-overdue", "999999999"], "Invalid value for '--min-days"),
+    (["case", "visit", "x", "--bogus"], "No such option: --bogus"),
+    (["nosuchcmd"], "No such command 'nosuchcmd'"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_a_usage_error_is_a_usage_message_and_exit_2(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    done = caretrail(tmp_path / "data", *args)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+    assert "internal error" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Usage: caretrail" in done.stderr
+
+
+def test_help_exits_0_and_a_bare_group_shows_its_help(tmp_path: Path) -> None:
+    assert caretrail(tmp_path / "data", "--help").returncode == 0
+    bare = caretrail(tmp_path / "data", "case")
+    assert "internal error" not in bare.stderr
+    assert "Commands" in bare.stdout + bare.stderr
+
+
+def test_a_bad_time_zone_is_refused_before_anything_is_recorded(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_TIMEZONE": "Mars/Base"}
+    done = subprocess.run(
+        [CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "7", *CHILD],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("caretrail: timezone: ")
+    assert "not an IANA time zone" in done.stderr
+    assert not (data / "events.sqlite").exists() or store_is_empty(data)
+
+
+def store_is_empty(data: Path) -> bool:
+    app = CaseService(event_store_env(Settings(data_dir=data)), registry=Registry.load(),
+                      clock=lambda: datetime.now(UTC))
+    try:
+        return app.position() == 0
+    finally:
+        app.close()
 
 
 def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path) -> None:

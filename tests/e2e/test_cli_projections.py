@@ -135,7 +135,7 @@ def test_a_view_file_held_by_another_process_is_one_busy_line_and_exit_75(data: 
     assert caretrail(data, "tasks", "--overdue").returncode == 0
 
 
-def test_a_recorded_command_is_reported_even_when_the_views_are_busy(
+def test_a_recorded_command_is_reported_even_when_the_views_are_busy_or_broken(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The command's events are saved before the views catch up: failing then would invite
@@ -152,9 +152,14 @@ def test_a_recorded_command_is_reported_even_when_the_views_are_busy(
     assert "visited, version 3 — HomeVisited" in out
     assert err == "caretrail: the views are busy (another process is writing them); they catch up later\n"
 
-    def broken() -> int:
-        raise sqlite3.OperationalError("disk I/O error")
+    for failure in (sqlite3.OperationalError("disk I/O error"), OverflowError("date value out of range")):
 
-    ct.runner.catch_up = broken
-    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        def broken(failure: Exception = failure) -> int:
+            raise failure
+
+        ct.runner.catch_up = broken
         _report(ct, result, as_json=False)
+        out, err = capsys.readouterr()
+        assert "visited, version 3 — HomeVisited" in out
+        assert err == (f"caretrail: recorded, but the views could not catch up "
+                       f"({type(failure).__name__}); see `caretrail projections status`\n")

@@ -25,3 +25,22 @@ def test_a_cipher_key_that_aes_cannot_use_is_refused_at_start(
 def test_an_unknown_database_scheme_is_refused() -> None:
     with pytest.raises(ValidationError, match="sqlite:/// or postgresql://"):
         Settings(database_url="mysql://x")
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("CARETRAIL_TIMEZONE", "Mars/Base", "not an IANA time zone"),
+    ("CARETRAIL_DIGEST_TIME", "half past seven", "not HH:MM"),
+    ("CARETRAIL_LOG_LEVEL", "LOUD", "must be one of"),
+    ("CARETRAIL_WORKFLOW_DIR", "/nonexistent/workflows", "is not a directory"),
+])
+def test_a_setting_that_would_fail_after_a_write_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
+
+
+def test_a_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARETRAIL_LOG_LEVEL", "debug")
+    assert Settings().log_level == "DEBUG"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
 
 from tests.e2e.api.conftest import SCHOOL_A, SCHOOL_B, Api, identify_body
 
@@ -62,6 +66,32 @@ def test_an_occurred_at_in_the_future_is_refused_by_the_domain(api: Api) -> None
     response = api.post("/cases", who="teacher", json=identify_body(occurred_at=later))
     assert response.status_code == 422
     assert response.json()["type"] == "/api/v1/problems/occurred-in-future"
+
+
+@pytest.mark.parametrize("overrides", [
+    {"occurred_at": "0001-01-01T00:00:00+08:00"},
+    {"occurred_at": "1900-01-01T00:00:00+08:00"},
+    {"occurred_at": 1700000000},
+    {"child": {"name": "王小明", "birth_date": "2999-01-01"}},
+], ids=["year 1", "1900", "a number", "born in 2999"])
+def test_an_implausible_date_is_refused_and_records_nothing(
+    api: Api, overrides: dict[str, Any]
+) -> None:
+    before = api.ct.cases.position()
+    response = api.post("/cases", who="teacher", json=identify_body(**overrides))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert api.ct.cases.position() == before
+
+
+@pytest.mark.parametrize("met", ["yes", 1, "off", None])
+def test_guardian_met_must_be_true_or_false(api: Api, met: Any) -> None:
+    case_id = api.identify()["case_id"]
+    before = api.ct.cases.position()
+    response = api.post(f"/cases/{case_id}/home-visits", who="teacher", json={"guardian_met": met})
+    assert response.status_code == 422, response.text
+    assert api.ct.cases.position() == before
+    assert api.ct.cases.get_case(UUID(case_id)).state == "identified"
 
 
 def test_reading_a_case_shows_its_personal_data_and_etag(api: Api) -> None:

@@ -150,3 +150,22 @@ def test_me_says_who_i_am_and_what_my_role_allows(api: Api) -> None:
     assert "case:act" not in me["permissions"]
     assert "access-log:read" in me["permissions"]
     assert api.get("/me", who="admin").json()["permissions"] == ["self:read"]
+
+
+def test_time_bounds_at_the_edges_of_the_calendar_answer_lists_not_errors(api: Api) -> None:
+    # Year 1 east of Greenwich and year 9999 west of it have no UTC instant in Python.
+    api.identify()
+    api.catch_up()
+    first, last = "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-05:00"
+    everything = api.get("/audit/events", who="auditor").json()["items"]
+    assert everything
+    for params in ({"from": first}, {"to": last}, {"from": first, "to": last}):
+        response = api.get("/audit/events", who="auditor", params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == everything
+        log = api.get("/audit/access-log", who="auditor", params=params)
+        assert log.status_code == 200, log.text
+    assert api.get("/audit/events", who="auditor", params={"to": first}).json()["items"] == []
+    stats = api.get("/stats", who="supervisor", params={"since": first})
+    assert stats.status_code == 200, stats.text
+    assert stats.json()["cases_by_state"] == {"identified": 1}
