@@ -264,7 +264,7 @@ class ReadModels:
     ) -> Page[TaskRow]:
         limit = max(1, min(limit, MAX_PAGE))
         if after:
-            due, key = decode_cursor(after, 2)
+            due, key = decode_cursor(after, datetime, str)
             where = [*where, "(due_at > ? OR (due_at = ? AND follow_up_id > ?))"]
             params = [*params, due, due, key]
         sql = (
@@ -306,7 +306,7 @@ class ReadModels:
                 where.append(f"{column} = ?")
                 params.append(value)
         if after:
-            opened, key = decode_cursor(after, 2)
+            opened, key = decode_cursor(after, datetime, str)
             where.append("(opened_at > ? OR (opened_at = ? AND case_id > ?))")
             params += [opened, opened, key]
         sql = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
@@ -362,7 +362,7 @@ class ReadModels:
             where.append("recorded_at < ?")
             params.append(iso_once(until))
         if after:
-            (position,) = decode_cursor(after, 1)
+            (position,) = decode_cursor(after, int)
             where.append("position > ?")
             params.append(int(position))
         sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log"

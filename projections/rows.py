@@ -134,16 +134,30 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    """The sort key in a cursor; :class:`BadCursor` if it is not one of ours."""
+def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
+    """The sort key in a cursor, one value per kind (``str``, ``int`` >= 0, or ``datetime``:
+    ISO text, returned as it was); :class:`BadCursor` if it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError):
         raise BadCursor("malformed cursor") from None
-    if not isinstance(key, list) or len(key) != size:
+    if not isinstance(key, list) or len(key) != len(kinds):
+        raise BadCursor("malformed cursor")
+    if not all(_is_a(value, kind) for value, kind in zip(key, kinds, strict=True)):
         raise BadCursor("malformed cursor")
     return key
+
+
+def _is_a(value: Any, kind: type) -> bool:
+    if kind is int:
+        return type(value) is int and value >= 0
+    if kind is datetime:
+        try:
+            return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+        except ValueError:
+            return False
+    return isinstance(value, kind)
 
 
 def days_overdue(due_at: datetime, now: datetime) -> int:

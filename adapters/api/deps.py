@@ -24,7 +24,7 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from adapters.api.errors import (
     Forbidden,
@@ -47,6 +47,17 @@ if TYPE_CHECKING:
     from adapters.api.app import ApiConfig
 
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def _ascii_header(value: str) -> str:
+    # HTTP carries header values as Latin-1: UTF-8 text sent there arrives garbled, and a
+    # garbled purpose in the access log is worse than none.
+    if not value.isascii():
+        raise ValueError("X-Purpose must be ASCII; send other text as ?purpose=")
+    return value
+
+
+HeaderPurpose = Annotated[Purpose, AfterValidator(_ascii_header)]
 PRINCIPAL = "caretrail.principal"
 """Where :func:`authenticated` keeps the caller for the rest of the request (scope key)."""
 
@@ -330,7 +341,7 @@ class CaseAccess:
         self,
         request: Request,
         case: ScopedCase,
-        x_purpose: Annotated[Purpose | None, Header(
+        x_purpose: Annotated[HeaderPurpose | None, Header(
             alias="X-Purpose", description="Why you read this (kept in the access log).")] = None,
         purpose: Annotated[Purpose | None, Query(
             description="Same as X-Purpose, for non-ASCII text.")] = None,

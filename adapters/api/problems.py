@@ -127,6 +127,11 @@ def _describe(exc: Exception) -> tuple[str, int, str | None, dict[str, Any], dic
             return "unknown-workflow", 422, str(exc), {}, {}
         case BadCursor():
             return "bad-cursor", 422, str(exc), {}, {}
+        case RequestValidationError() if exc.errors() and all(
+            e.get("type") == "json_invalid" for e in exc.errors()
+        ):
+            # Not a wrong field: the body is not JSON at all (the position, not the text).
+            return "malformed-request", 400, "the body is not valid JSON", {}, {}
         case RequestValidationError():
             errors = [
                 FieldProblem(loc=[p for p in e.get("loc", ()) if isinstance(p, str | int)],

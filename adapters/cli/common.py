@@ -41,8 +41,15 @@ def service() -> Iterator[Caretrail]:
         app.close()
 
 
+#: Roles a step on a case may be recorded in from the shell, as through the API: auditors
+#: and admins write nothing, and ``system`` is the scheduler's alone.
+WRITING_ROLES = (Role.TEACHER, Role.SUPERVISOR)
+
+
 def actor(user_id: str, role: Role) -> Actor:
-    """The acting user."""
+    """The user a command is recorded for; CliError for a role that writes nothing."""
+    if role not in WRITING_ROLES:
+        raise CliError(f"--role {role}: only a teacher or a supervisor acts on a case")
     return Actor(user_id=user_id, role=role)
 
 

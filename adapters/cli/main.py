@@ -135,6 +135,9 @@ def main() -> None:
             "the store is busy: another process kept a SQLite file locked longer than "
             "CARETRAIL_SQLITE_LOCK_TIMEOUT allows (a rebuild, for instance); try again", 75,
         )
+    except OSError as e:  # a data directory that is a file, a disk that is full or read-only
+        where = f": {e.filename}" if e.filename else ""
+        _fail(f"{e.strerror or type(e).__name__}{where}", 74)  # EX_IOERR
     except Exception as e:  # the last line of defence: no traceback to users
         _internal(e)
     sys.exit(result if isinstance(result, int) else 0)

@@ -102,7 +102,7 @@ def revoke_token(
 ) -> None:
     """Revoke one token, or every token of a user."""
     if (token_id is None) == (user is None):
-        raise CliError("give a token id or --user, not both")
+        raise CliError("give a token id or --user (exactly one of them)")
     with accounts() as acc:
         if token_id is not None:
             if not acc.revoke_token(token_id):

@@ -123,6 +123,10 @@ def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
                         "--as-of: 'garbage' is not an ISO 8601"),
         "--min-days-overdue alone": (["tasks", "--min-days-overdue", "3"],
                                      "--min-days-overdue needs --overdue"),
+        "auditor writes": (["case", "note", case_id, "x", "--role", "auditor"],
+                           "--role auditor: only a teacher or a supervisor acts on a case"),
+        "system from the shell": (["case", "note", case_id, "x", "--role", "system", "--as", "scheduler"],
+                                  "--role system: only a teacher or a supervisor"),
         "demo in the future": (["demo", "--until", "2999-01-01"], "is in the future"),
         "demo --until garbage": (["demo", "--until", "garbage"], "--until: 'garbage' is not"),
     }
@@ -185,6 +189,17 @@ def test_a_bad_time_zone_is_refused_before_anything_is_recorded(tmp_path: Path) 
     assert done.stderr.startswith("caretrail: timezone: ")
     assert "not an IANA time zone" in done.stderr
     assert not (data / "events.sqlite").exists() or store_is_empty(data)
+
+
+def test_a_data_directory_that_is_a_file_is_one_line_and_exit_74(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("x")
+    done = caretrail(not_a_dir, "init")
+    assert done.returncode == 74, done.stderr
+    assert done.stderr.startswith("caretrail: ")
+    assert str(not_a_dir) in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not_a_dir.read_text() == "x"
 
 
 def store_is_empty(data: Path) -> bool:

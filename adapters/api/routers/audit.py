@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -13,7 +14,7 @@ from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import AccessEntryOut, AccessLogPage
 from domain.values import Ident
-from projections.queries import AuditRow, BadCursor, Page, decode_cursor, encode_cursor
+from projections.queries import AuditRow, Page, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
@@ -28,7 +29,7 @@ Until = Annotated[AwareDatetime | None, Query(alias="to", description="Recorded 
 async def audit_events(
     caller: Annotated[Caller, allow(Permission.AUDIT_READ, read_your_writes=True)],
     schools: Schools,
-    case_id: Annotated[Ident | None, Query()] = None,
+    case_id: Annotated[UUID | None, Query(description="A case id (UUID).")] = None,
     actor_id: Annotated[Ident | None, Query()] = None,
     since: Since = None,
     until: Until = None,
@@ -37,8 +38,8 @@ async def audit_events(
 ) -> Page[AuditRow]:
     """Every event of your schools' cases in log order: who, what, when, which case."""
     return caller.ct.read.audit_events(
-        case_id=case_id, actor_id=actor_id, school_ids=schools, since=since, until=until,
-        after=after, limit=limit,
+        case_id=str(case_id) if case_id else None, actor_id=actor_id, school_ids=schools,
+        since=since, until=until, after=after, limit=limit,
     )
 
 
@@ -48,7 +49,7 @@ async def audit_events(
 async def access_log(
     caller: Annotated[Caller, allow(Permission.ACCESS_LOG_READ)],
     schools: Schools,
-    case_id: Annotated[Ident | None, Query()] = None,
+    case_id: Annotated[UUID | None, Query(description="A case id (UUID).")] = None,
     user_id: Annotated[Ident | None, Query()] = None,
     since: Since = None,
     until: Until = None,
@@ -58,8 +59,9 @@ async def access_log(
     """Who read which case's personal data, when, in which role, and why."""
     start = _entry_id(after) if after else None
     entries = await run_in_threadpool(
-        caller.accounts.store.access_log, school_ids=schools, case_id=case_id, user_id=user_id,
-        since=since, until=until, after=start, limit=limit + 1,
+        caller.accounts.store.access_log, school_ids=schools,
+        case_id=str(case_id) if case_id else None, user_id=user_id, since=since, until=until,
+        after=start, limit=limit + 1,
     )
     items = [AccessEntryOut.model_validate(e.model_dump()) for e in entries[:limit]]
     cursor = encode_cursor(items[-1].entry_id) if len(entries) > limit else None
@@ -67,7 +69,5 @@ async def access_log(
 
 
 def _entry_id(cursor: str) -> int:
-    value = decode_cursor(cursor, 1)[0]
-    if not isinstance(value, int):
-        raise BadCursor("malformed cursor")
+    value: int = decode_cursor(cursor, int)[0]
     return value

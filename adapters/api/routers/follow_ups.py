@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 
@@ -29,7 +30,7 @@ async def list_follow_ups(
     assignee_id: Annotated[Ident | None, Query()] = None,
     assignee_role: Annotated[AssigneeRole | None, Query()] = None,
     kind: Annotated[Ident | None, Query()] = None,
-    case_id: Annotated[Ident | None, Query()] = None,
+    case_id: Annotated[UUID | None, Query(description="A case id (UUID).")] = None,
     min_days_overdue: Annotated[int, Query(ge=0, le=3650, description="With status=overdue.")] = 0,
     due_within_days: Annotated[int | None, Query(ge=0, le=366)] = None,
     after: Cursor = None,
@@ -39,8 +40,9 @@ async def list_follow_ups(
     ct = caller.ct
     return ct.read.tasks(
         now=ct.clock(), status=status, school_ids=schools, assignee_id=assignee_id,
-        assignee_role=assignee_role.value if assignee_role else None, kind=kind, case_id=case_id,
-        min_days_overdue=min_days_overdue, due_within_days=due_within_days, after=after, limit=limit,
+        assignee_role=assignee_role.value if assignee_role else None, kind=kind,
+        case_id=str(case_id) if case_id else None, min_days_overdue=min_days_overdue,
+        due_within_days=due_within_days, after=after, limit=limit,
     )
 
 

@@ -15,7 +15,7 @@ from adapters.api.deps import Caller, CaseAccess, CaseRef, allow
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
 from adapters.api.schemas import EventOut, HistoryPage
-from projections.queries import BadCursor, decode_cursor, encode_cursor
+from projections.queries import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/cases/{case_id}/history", tags=["history"])
 CSV_COLUMNS = ["version", "type", "actor_id", "role", "occurred_at", "recorded_at", "command_id",
@@ -65,9 +65,7 @@ def export_history(
 
 
 def _version(cursor: str) -> int:
-    value = decode_cursor(cursor, 1)[0]
-    if not isinstance(value, int):
-        raise BadCursor("malformed cursor")
+    value: int = decode_cursor(cursor, int)[0]
     return value
 
 

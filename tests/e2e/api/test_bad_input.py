@@ -1,0 +1,69 @@
+"""Input that is not what the API takes: a 4xx problem, and nothing recorded or logged."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.api.conftest import Api
+
+
+def _cursor(*key: Any) -> str:
+    """A cursor a client made up (ours are opaque, but base64 JSON all the same)."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def test_a_body_that_is_not_json_is_400_malformed_request(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    before = api.ct.cases.position()
+    response = api.post(f"/cases/{case_id}/notes", who="teacher", content=b'{"text": ',
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/api/v1/problems/malformed-request"
+    assert api.ct.cases.position() == before
+
+
+@pytest.mark.parametrize("path", ["/follow-ups", "/audit/events", "/audit/access-log"])
+def test_a_case_filter_that_is_not_a_uuid_is_422(api: Api, path: str) -> None:
+    response = api.get(path, who="auditor", params={"case_id": "not-a-uuid"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["query", "case_id"]
+
+
+def test_a_case_filter_is_read_as_a_uuid_in_any_spelling(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    api.catch_up()
+    lower = api.get("/audit/events", who="auditor", params={"case_id": case_id}).json()["items"]
+    upper = api.get("/audit/events", who="auditor", params={"case_id": case_id.upper()}).json()
+    assert lower
+    assert upper["items"] == lower
+
+
+@pytest.mark.parametrize("key", [("x", "y"), (None, None), ("2026-11-29T00:00:00", "k"), (-5,), (1.5,)],
+                         ids=["two words", "nulls", "a time without offset", "negative", "a float"])
+@pytest.mark.parametrize("path", ["/cases", "/follow-ups", "/audit/events", "/audit/access-log",
+                                  "history"])
+def test_a_cursor_we_did_not_make_is_422_bad_cursor(api: Api, path: str, key: tuple[Any, ...]) -> None:
+    if path == "history":
+        path = f"/cases/{api.identify()['case_id']}/history"
+    response = api.get(path, who="auditor", params={"after": _cursor(*key)})
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == "/api/v1/problems/bad-cursor"
+
+
+def test_a_non_ascii_purpose_header_is_refused_and_nothing_is_read_or_logged(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    response = api.get(f"/cases/{case_id}", who="auditor",
+                       headers={"X-Purpose": "督导".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 422, response.text
+    assert "?purpose=" in response.text
+    log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
+    assert log == []
+    by_parameter = api.get(f"/cases/{case_id}", who="auditor", params={"purpose": "督导"})
+    assert by_parameter.status_code == 200
+    log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
+    assert [e["purpose"] for e in log] == ["督导"]
