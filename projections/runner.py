@@ -129,6 +129,10 @@ class ProjectionRunner:
         self._advanced = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Consecutive failed catch-ups of the background loop, and the last one's error
+        #: type (None while the loop succeeds).
+        self.failures = 0
+        self.failure: str | None = None
 
     def views(self, names: Sequence[str] | None = None) -> list[Projection]:
         """The named views (default, or no names: all), in build order; LookupError for a
@@ -315,19 +319,30 @@ class ProjectionRunner:
             self._thread = None
 
     def _follow(self) -> None:
-        failures = 0
         while not self._stop.is_set():
             self._wake.clear()
-            try:
-                self.catch_up()
-                failures = 0
-            except Exception:
-                failures += 1
-                log.exception("projection_catch_up_failed", failures=failures)
-                # Back off, but keep trying: a database hiccup must not stop the views.
-                self._stop.wait(min(60.0, self.poll_interval * 2**failures))
-                continue
-            self._wake.wait(self.poll_interval)
+            pause = self.follow_step()
+            if self.failures:
+                self._stop.wait(pause)  # back off; a local save does not cut it short
+            else:
+                self._wake.wait(pause)
+
+    def follow_step(self) -> float:
+        """One catch-up of the background loop; how long to wait before the next.
+
+        A failure is logged and kept in :attr:`failure` (readiness reports it) until a
+        catch-up succeeds; retries back off exponentially up to a minute, and never
+        stop: a database hiccup must not stop the views.
+        """
+        try:
+            self.catch_up()
+        except Exception as e:
+            self.failures += 1
+            self.failure = type(e).__name__
+            log.exception("projection_catch_up_failed", failures=self.failures)
+            return min(60.0, self.poll_interval * 2**self.failures)
+        self.failures, self.failure = 0, None
+        return self.poll_interval
 
     def wait_for(self, position: int, timeout: float, names: Sequence[str] | None = None) -> bool:
         """Block until the views (all, or ``names``) reached ``position``; False on timeout."""

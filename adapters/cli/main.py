@@ -125,7 +125,8 @@ def main() -> None:
             f"and CARETRAIL_COMPRESS_EVENTS): {str(e).splitlines()[0]}", 1,
         )
     except ValidationError as e:
-        _fail("; ".join(_problem(err) for err in e.errors()), 1)
+        setting = e.title == "Settings"  # an environment variable, not a command's input
+        _fail("; ".join(_problem(err, setting) for err in e.errors()), 1)
     except sqlite3.OperationalError as e:
         if "locked" not in str(e):
             _internal(e)
@@ -150,9 +151,12 @@ def _internal(e: Exception) -> NoReturn:
     _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
 
 
-def _problem(err: dict[str, object]) -> str:
+def _problem(err: dict[str, object], setting: bool = False) -> str:
     loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("function-after",))  # type: ignore[attr-defined]
-    return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+    if setting and loc:
+        loc = f"CARETRAIL_{loc.upper()}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{loc}: {msg}" if loc else msg
 
 
 def _fail(message: str, code: int) -> NoReturn:

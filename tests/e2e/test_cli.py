@@ -186,7 +186,7 @@ def test_a_bad_time_zone_is_refused_before_anything_is_recorded(tmp_path: Path) 
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )
     assert done.returncode == 1
-    assert done.stderr.startswith("caretrail: timezone: ")
+    assert done.stderr.startswith("caretrail: CARETRAIL_TIMEZONE: 'Mars/Base' is not an IANA")
     assert "not an IANA time zone" in done.stderr
     assert not (data / "events.sqlite").exists() or store_is_empty(data)
 

@@ -42,13 +42,17 @@ async def healthz() -> Health:
     "/readyz", response_model=Readiness, responses=problem_responses(503),
 )
 async def readyz(service: Annotated[Service, allow(Permission.PUBLIC)]) -> Readiness:
-    """Readiness: the stores answer and every view is within the allowed lag of the log."""
+    """Readiness: the stores answer, the views catch up, and every view is within the
+    allowed lag of the log."""
     ct, accounts, max_lag = service.ct, service.accounts, service.config.max_view_lag
     try:
         views = await run_in_threadpool(ct.runner.status)
         await run_in_threadpool(accounts.store.get_user, "readyz-probe")
     except Exception as e:  # whatever the driver raises, the answer is "not ready"
         raise NotReady(f"a store does not answer ({type(e).__name__})") from None
+    if ct.runner.failure is not None:
+        raise NotReady(f"the views cannot catch up ({ct.runner.failure}, "
+                       f"{ct.runner.failures} attempts in a row; see the log)")
     worst = max((v.lag for v in views), default=0)
     if worst > max_lag:
         raise NotReady(f"the views are {worst} events behind the log (allowed: {max_lag})")
