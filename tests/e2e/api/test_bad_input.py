@@ -16,17 +16,6 @@ def _cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def test_a_body_that_is_not_json_is_400_malformed_request(api: Api) -> None:
-    case_id = api.identify()["case_id"]
-    before = api.ct.cases.position()
-    response = api.post(f"/cases/{case_id}/notes", who="teacher", content=b'{"text": ',
-                        headers={"Content-Type": "application/json"})
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["type"] == "/api/v1/problems/malformed-request"
-    assert api.ct.cases.position() == before
-
-
 @pytest.mark.parametrize("path", ["/follow-ups", "/audit/events", "/audit/access-log"])
 def test_a_case_filter_that_is_not_a_uuid_is_422(api: Api, path: str) -> None:
     response = api.get(path, who="auditor", params={"case_id": "not-a-uuid"})
