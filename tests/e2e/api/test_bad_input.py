@@ -56,3 +56,35 @@ def test_a_non_ascii_purpose_header_is_refused_and_nothing_is_read_or_logged(api
     assert by_parameter.status_code == 200
     log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
     assert [e["purpose"] for e in log] == ["督导"]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"text": "a\x00b"}, "text: holds a control character"),
+    ({"text": "\u200b\u200b"}, "text: has no visible character"),
+    ({"text": "\u3000"}, "text: has no visible character"),  # an ideographic space only
+])
+def test_text_that_is_not_readable_is_refused_and_records_nothing(
+    api: Api, body: dict[str, Any], message: str
+) -> None:
+    case_id = api.identify()["case_id"]
+    before = api.ct.cases.position()
+    response = api.post(f"/cases/{case_id}/notes", who="teacher", json=body)
+    assert response.status_code == 422, response.text
+    assert message in response.text
+    assert api.ct.cases.position() == before
+
+
+def test_a_childs_name_with_a_control_character_is_refused(api: Api) -> None:
+    from tests.e2e.api.conftest import identify_body
+
+    body = identify_body(child={"name": "王\x07小明"})
+    response = api.post("/cases", who="teacher", json=body)
+    assert response.status_code == 422
+    assert "child.name: holds a control character" in response.text
+
+
+def test_text_with_line_breaks_and_tabs_is_taken(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    response = api.post(f"/cases/{case_id}/notes", who="teacher",
+                        json={"text": "第一行\n\t第二行"})
+    assert response.status_code == 200, response.text
