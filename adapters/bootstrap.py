@@ -71,6 +71,8 @@ def build(
         create_tables = not settings.is_postgres
     if settings.is_postgres and not create_tables and not memory:
         check_migrated(settings)
+    if settings.is_postgres and create_tables and not memory:
+        create_schema(settings)
     clock = clock or Clock()
     registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
@@ -133,6 +135,17 @@ def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
 
 class StoreNotMigrated(Exception):
     """Raised when a PostgreSQL store has no tables yet: ``caretrail migrate`` creates them."""
+
+
+def create_schema(settings: Settings) -> None:
+    """Create the PostgreSQL schema of this deployment if it does not exist (``migrate``)."""
+    import psycopg
+    from psycopg import sql
+
+    assert settings.database_url is not None
+    with psycopg.connect(settings.database_url, connect_timeout=5, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+            sql.Identifier(settings.postgres_schema or "public")))
 
 
 def check_migrated(settings: Settings) -> None:

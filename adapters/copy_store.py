@@ -16,7 +16,7 @@ from eventsourcing.persistence import StoredEvent
 
 
 class CopyError(Exception):
-    """Raised when the target is not empty or the copy does not match its source."""
+    """Raised when the target holds other events or the copy does not match its source."""
 
 
 @dataclass
@@ -34,12 +34,13 @@ def copy_events(
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> CopyReport:
-    """Copy every stored event of ``source`` (an Application) into the empty ``target``."""
-    if (target.recorder.max_notification_id() or 0) > 0:
-        raise CopyError("the target store already has events; copy only into an empty store")
-    position: int | None = None
-    copied = 0
-    aggregates: set[UUID] = set()
+    """Copy every stored event of ``source`` (an Application) into ``target``, in log order.
+
+    A target that already holds events must hold exactly the source's first events, in
+    order: what an interrupted copy left. The copy then goes on after them (so running the
+    same command again finishes it); any other target is refused before anything is written.
+    """
+    copied, position, aggregates = _common_prefix(source, target, batch_size, progress)
     while True:
         notes = source.recorder.select_notifications(
             start=position, limit=batch_size, inclusive_of_start=False
@@ -57,6 +58,38 @@ def copy_events(
         if progress is not None:
             progress(len(notes))
     return CopyReport(events=copied, aggregates=len(aggregates))
+
+
+def _common_prefix(
+    source: Any, target: Any, batch_size: int, progress: Callable[[int], None] | None
+) -> tuple[int, int | None, set[UUID]]:
+    """How many events the target already holds, all equal to the source's first ones; the
+    source position after them; their aggregates. CopyError if the target differs."""
+    src_pos: int | None = None
+    dst_pos: int | None = None
+    count = 0
+    aggregates: set[UUID] = set()
+    while True:
+        dst = target.recorder.select_notifications(start=dst_pos, limit=batch_size,
+                                                   inclusive_of_start=False)
+        if not dst:
+            return count, src_pos, aggregates
+        src = source.recorder.select_notifications(start=src_pos, limit=len(dst),
+                                                   inclusive_of_start=False)
+        if len(src) < len(dst) or any(_key(a) != _key(b) for a, b in zip(src, dst, strict=False)):
+            raise CopyError(
+                "the target store holds other events; copy only into an empty store (or the "
+                "one an interrupted copy of this source left)"
+            )
+        aggregates.update(n.originator_id for n in dst)
+        count += len(dst)
+        src_pos, dst_pos = src[-1].id, dst[-1].id
+        if progress is not None:
+            progress(len(dst))
+
+
+def _key(n: Any) -> tuple[Any, ...]:
+    return (n.originator_id, n.originator_version, n.topic, n.state)
 
 
 def verify_copy(
@@ -77,9 +110,7 @@ def verify_copy(
         if not src:
             break
         for a, b in zip(src, dst, strict=True):
-            if (a.originator_id, a.originator_version, a.topic, a.state) != (
-                b.originator_id, b.originator_version, b.topic, b.state
-            ):
+            if _key(a) != _key(b):
                 raise CopyError(
                     f"event {a.originator_id} v{a.originator_version} differs in the copy"
                 )

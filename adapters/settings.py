@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     cipher_key: SecretStr | None = None
     compress_events: bool = False
 
-    projection_poll_seconds: float = Field(default=1.0, gt=0)
-    sweep_seconds: float = Field(default=60.0, gt=0)
+    projection_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    sweep_seconds: float = Field(default=60.0, gt=0, le=86_400)
     digest_time: str = "07:30"
     timezone: str = "Asia/Shanghai"
     #: Where escalations and digests go: the log, or a webhook (see docs/operations.md).
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     #: First retry of a failed notification after this long; each retry waits twice as long.
-    notify_retry_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_seconds: float = Field(default=30.0, gt=0, le=86_400)
     notify_max_attempts: int = Field(default=8, ge=1, le=50)
 
     #: Key of the keyed hash (HMAC-SHA256) API tokens are stored under; default: a key
@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     #: clock leave its answer unchanged (SQLite views; ``projections.queries.TaskListCache``).
     task_list_cache: bool = True
 
-    @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", mode="before")
+    @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", "postgres_schema",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `CARETRAIL_CIPHER_KEY=` in an env file means "no key", not "an empty key".
@@ -87,6 +88,22 @@ class Settings(BaseSettings):
                 raise ValueError("must be base64 (create one: see docs/operations.md)") from None
             if size not in (16, 24, 32):
                 raise ValueError(f"must decode to 16, 24 or 32 bytes, not {size}")
+        return value
+
+    @field_validator("postgres_schema")
+    @classmethod
+    def _schema_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import re
+
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value) or value.startswith("pg_") or (
+            value == "information_schema"
+        ):
+            raise ValueError(
+                f"{value!r} is not a schema name caretrail uses: lower-case letters, digits "
+                "and _, at most 63, not pg_... or information_schema"
+            )
         return value
 
     @field_validator("timezone")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import sys
 from datetime import timedelta
 from typing import Annotated, NoReturn
+from urllib.parse import unquote
 
 import typer
 from eventsourcing.persistence import MapperDeserialisationError
@@ -79,14 +81,14 @@ def demo(
         ct.cases.clock = lambda: moment[0]
         try:
             expected = schools * 150 * 55
-            with typer.progressbar(length=expected, label="demo history", file=None) as bar:
+            with typer.progressbar(length=expected, label="demo history", file=sys.stderr) as bar:
                 summary = generate(
                     ct.cases, lambda at: moment.__setitem__(0, at), seed=seed, schools=schools,
                     until=end, progress=bar.update,
                 )
         finally:
             ct.cases.clock = real_clock
-        with typer.progressbar(length=ct.runner.head(), label="views", file=None) as bar:
+        with typer.progressbar(length=ct.runner.head(), label="views", file=sys.stderr) as bar:
             ct.runner.catch_up(progress=bar.update)
         emit(
             {"schools": summary.schools, "cases": summary.cases, "commands": summary.commands,
@@ -145,10 +147,25 @@ def main() -> None:
 
 
 def _internal(e: Exception) -> NoReturn:
-    """An unexpected failure: one line (the traceback with CARETRAIL_DEBUG=1), exit 70."""
+    """An unexpected failure: one line (the traceback with CARETRAIL_DEBUG=1), exit 70 —
+    unless it is the database out of reach or a store the process cannot open."""
     if os.environ.get("CARETRAIL_DEBUG"):
         raise e
-    _fail(f"internal error ({type(e).__name__}): {e}. Set CARETRAIL_DEBUG=1 for details.", 70)
+    kind, text = type(e), str(e)
+    if kind.__module__.startswith(("psycopg", "psycopg_pool")):
+        if kind.__name__ == "PoolTimeout" or (
+            kind.__name__ == "OperationalError" and "connection" in text
+        ):  # EX_UNAVAILABLE
+            _fail(f"cannot connect to the PostgreSQL database of CARETRAIL_DATABASE_URL: {text}", 69)
+        if kind.__name__ == "LockNotAvailable":  # as for SQLite: EX_TEMPFAIL, try again
+            _fail("the store is busy: another process held a lock longer than "
+                  "CARETRAIL_POSTGRES_LOCK_TIMEOUT allows; try again", 75)
+        if kind.__name__ == "ProgrammingError" and ("URI" in text or "percent-encoded" in text):
+            _fail(f"CARETRAIL_DATABASE_URL is not a valid PostgreSQL URL: {text}", 1)
+    if "unable to open database file" in text or "readonly database" in text:
+        _fail(f"cannot open or write the SQLite store ({text}): check CARETRAIL_DATA_DIR "
+              "and its permissions", 74)  # EX_IOERR
+    _fail(f"internal error ({kind.__name__}): {text}. Set CARETRAIL_DEBUG=1 for details.", 70)
 
 
 def _problem(err: dict[str, object], setting: bool = False) -> str:
@@ -160,5 +177,20 @@ def _problem(err: dict[str, object], setting: bool = False) -> str:
 
 
 def _fail(message: str, code: int) -> NoReturn:
-    sys.stderr.write(f"caretrail: {message.splitlines()[0] if message else 'error'}\n")
+    line = _redact(message.splitlines()[0]) if message else "error"
+    sys.stderr.write(f"caretrail: {line}\n")
     sys.exit(code)
+
+
+_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s\"]*:)[^@\s\"]*@")
+
+
+def _redact(line: str) -> str:
+    """No database password in an error line, even one a driver quotes from a bad URL."""
+    line = _URL_PASSWORD.sub(r"\1***@", line)
+    found = _URL_PASSWORD.search(os.environ.get("CARETRAIL_DATABASE_URL", ""))
+    if found:
+        password = found.group(0)[len(found.group(1)):-1]
+        for form in {password, unquote(password)} - {""}:
+            line = line.replace(form, "***")
+    return line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,45 +27,81 @@ log = structlog.get_logger()
 def migrate(
     from_url: Annotated[
         str | None,
-        typer.Option("--from", help="Copy the events of this store first, e.g. sqlite:///./caretrail-data."),
+        typer.Option("--from", help="Copy the events of this store first: sqlite:/// and the "
+                     "data directory, e.g. sqlite:///./caretrail-data or sqlite:////srv/data."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create the event tables, view tables and indexes (once, before starting workers)."""
+    """Create the event tables, view tables and indexes (once, before starting workers).
+
+    With ``--from``, copy a SQLite store's events first. Running the same command again
+    after an interrupted or failed copy finishes it.
+    """
     settings = Settings()
-    target = build(settings, create_tables=True)
+    source_dir = _source_dir(from_url) if from_url is not None else None
+    source = None
+    if source_dir is not None:
+        source = build(settings.model_copy(update={"database_url": f"sqlite:///{source_dir}"}),
+                       create_tables=False)
     try:
-        _create_side_tables(target)
-        report: dict[str, object] = {"store": _describe(settings), "created": True}
-        if from_url is not None:
-            if not from_url.startswith("sqlite:///"):
-                raise CliError("--from must be a sqlite:/// URL of a caretrail data directory")
-            source_dir = Path(from_url.removeprefix("sqlite:///"))
-            if not (source_dir / "events.sqlite").is_file():
-                raise CliError(f"--from: no caretrail store in {source_dir} (events.sqlite missing)")
-            if target.cases.position() > 0:
-                raise CliError("the target store already has events; copy only into an empty store")
-            source = build(settings.model_copy(update={"database_url": from_url}), create_tables=False)
-            try:
-                total = source.cases.position()
-                with typer.progressbar(length=total, label="copying events", file=None) as bar:
-                    copied = copy_events(source.cases, target.cases, progress=bar.update)
-                with typer.progressbar(length=total, label="verifying", file=None) as bar:
-                    replayed = verify_copy(source.cases, target.cases, progress=bar.update)
-            except CopyError as e:
-                raise CliError(f"copy failed: {e}") from None
-            finally:
-                source.close()
-            with typer.progressbar(length=target.runner.head(), label="views", file=None) as bar:
-                try:
-                    rebuild_views(target, progress=bar.update)
-                except RebuildFailed as e:
-                    raise CliError(f"{e}. The events are copied; run "
-                                   "`caretrail projections rebuild` to finish the views.") from None
-            report |= {"copied_events": copied.events, "aggregates_replayed": replayed}
-        emit(report, as_json, "\n".join(f"{k}: {v}" for k, v in report.items()))
+        if source is not None:
+            _check_readable(source)  # a wrong cipher key stops here, before anything is written
+        target = build(settings, create_tables=True)
+        try:
+            report: dict[str, object] = {"store": _describe(settings), "created": True}
+            if source is not None:
+                report |= _copy(source, target)
+            _create_side_tables(target)
+            if source is not None:
+                # A copied log is history: the outbox starts after it, as a new outbox does
+                # (an interrupted earlier run may have created it at the start of the log).
+                _outbox_at_head(target)
+                with typer.progressbar(length=target.runner.head(), label="views", file=sys.stderr) as bar:
+                    try:
+                        rebuild_views(target, progress=bar.update)
+                    except RebuildFailed as e:
+                        raise CliError(f"{e}. The events are copied; run "
+                                       "`caretrail projections rebuild` to finish the views.") from None
+            emit(report, as_json, "\n".join(f"{k}: {v}" for k, v in report.items()))
+        finally:
+            target.close()
     finally:
-        target.close()
+        if source is not None:
+            source.close()
+
+
+def _source_dir(from_url: str) -> Path:
+    if not from_url.startswith("sqlite:///"):
+        raise CliError("--from must be a sqlite:/// URL of a caretrail data directory")
+    source_dir = Path(from_url.removeprefix("sqlite:///"))
+    if not (source_dir / "events.sqlite").is_file():
+        raise CliError(f"--from: no caretrail store in {source_dir.resolve()} (events.sqlite "
+                       "missing; an absolute path takes four slashes: sqlite:////srv/data)")
+    return source_dir
+
+
+def _check_readable(source: Any) -> None:
+    """Decode the source's first event with this configuration (MapperDeserialisationError
+    if the cipher key or compression setting does not fit it)."""
+    first = source.cases.recorder.select_notifications(start=None, limit=1)
+    if first:
+        source.cases.mapper.to_domain_event(first[0])
+
+
+def _copy(source: Any, target: Any) -> dict[str, object]:
+    if source.settings.sqlite_dir.resolve() == (
+        None if target.settings.is_postgres else target.settings.sqlite_dir.resolve()
+    ):
+        raise CliError("--from names the target store itself")
+    total = source.cases.position()
+    try:
+        with typer.progressbar(length=total, label="copying events", file=sys.stderr) as bar:
+            copied = copy_events(source.cases, target.cases, progress=bar.update)
+        with typer.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+            replayed = verify_copy(source.cases, target.cases, progress=bar.update)
+    except CopyError as e:
+        raise CliError(f"copy failed: {e}") from None
+    return {"copied_events": copied.events, "aggregates_replayed": replayed}
 
 
 def worker(
@@ -96,6 +133,16 @@ def _create_side_tables(app: Any) -> None:
     store = view_stores(app.settings, ["outbox"])["outbox"]
     try:
         Outbox(store, app).setup()
+    finally:
+        store.close()
+
+
+def _outbox_at_head(app: Any) -> None:
+    from adapters.bootstrap import view_stores
+
+    store = view_stores(app.settings, ["outbox"])["outbox"]
+    try:
+        Outbox(store, app).skip_to_head()
     finally:
         store.close()
 

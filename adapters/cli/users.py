@@ -10,6 +10,7 @@ import typer
 
 from adapters.auth.accounts import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, AccountError, Accounts, build_accounts
 from adapters.auth.models import UserRole
+from adapters.bootstrap import check_migrated
 from adapters.cli.common import CliError, JsonOpt, emit
 from adapters.clock import Clock
 from adapters.settings import Settings
@@ -24,7 +25,10 @@ UserOpt = Annotated[str, typer.Option("--user", help="User id.")]
 @contextmanager
 def accounts() -> Iterator[Accounts]:
     """The deployment's accounts; account errors become one-line CLI errors."""
-    found = build_accounts(Settings(), Clock())
+    settings = Settings()
+    if settings.is_postgres:
+        check_migrated(settings)  # the clear "run caretrail migrate" line, as for the events
+    found = build_accounts(settings, Clock())
     try:
         yield found
     except (AccountError, InvalidCommand) as e:

@@ -70,6 +70,9 @@ def rebuild(
     """Drop a view (default: all) and replay the whole log into it, then build its indexes.
 
     Several views are shared between processes, each reading the log for its own."""
+    if name is not None and not name.strip():
+        raise CliError("an empty view name (an unset variable?): give a view's name, or none "
+                       "to rebuild every view")
     with service() as ct:
         try:
             names = [p.name for p in ct.runner.views([name] if name else None)]

@@ -85,8 +85,15 @@ class WebhookNotifier(Notifier):
         wall_time: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - ValueError for a port out of range or not a number
+            httpx.URL(url)  # what the client will send to: a bad host or IPv6 literal fails here
+        except (ValueError, httpx.InvalidURL):
+            # The URL holds the robot's key: say what is wrong, never echo it.
+            raise SchedulerConfigError(
+                "webhook URL is not a valid URL (check its host and port)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SchedulerConfigError("webhook URL must be an http:// or https:// URL")
         if secret is not None and fmt != "dingtalk":
             raise SchedulerConfigError("a webhook secret is only used by the dingtalk format")

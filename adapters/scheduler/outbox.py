@@ -115,6 +115,14 @@ class Outbox:
                     (TRACKING, head, iso(self.app.clock())),
                 )
 
+    def skip_to_head(self) -> None:
+        """Announce nothing recorded so far: the outbox goes on from the log's head (after
+        a copied history, which was announced where it was recorded)."""
+        head = self.app.cases.position()
+        with self.store.transaction() as cur:
+            cur.execute("UPDATE view_tracking SET position = ?, updated_at = ? WHERE name = ?",
+                        (head, iso(self.app.clock()), TRACKING))
+
     # ------------------------------------------------------------ collecting
     def collect(self) -> int:
         """Queue a notice for every escalation recorded since the last call; return how many."""

@@ -230,3 +230,40 @@ def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path
     assert len(lines) == 1
     assert "CARETRAIL_CIPHER_KEY" in lines[0]
     assert "Traceback" not in read.stderr
+
+
+@pytest.mark.parametrize(("url", "code", "expected"), [
+    ("postgresql://caretrail:s3cretPW@[::1/db", 1, "CARETRAIL_DATABASE_URL is not a valid PostgreSQL URL"),
+    ("postgresql://caretrail:s3cret%PW@127.0.0.1/db", 1, "not a valid PostgreSQL URL"),
+    ("postgresql://caretrail:s3cretPW@127.0.0.1:1/db", 69, "cannot connect to the PostgreSQL database"),
+], ids=["bad host", "bad percent-encoding", "nothing listening"])
+def test_a_database_out_of_reach_is_one_line_without_its_password(
+    tmp_path: Path, url: str, code: int, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(tmp_path / "data"), "CARETRAIL_DATABASE_URL": url}
+    done = subprocess.run([CARETRAIL, "projections", "status"], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == code, done.stderr
+    assert expected in done.stderr
+    assert "s3cret" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("CARETRAIL_SWEEP_SECONDS", "inf", "less than or equal to 86400"),
+    ("CARETRAIL_PROJECTION_POLL_SECONDS", "1e300", "less than or equal to 3600"),
+    ("CARETRAIL_POSTGRES_SCHEMA", "a;drop", "is not a schema name caretrail uses"),
+    ("CARETRAIL_POSTGRES_SCHEMA", "information_schema", "is not a schema name caretrail uses"),
+])
+def test_a_setting_out_of_range_is_refused_at_start(
+    tmp_path: Path, name: str, value: str, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(tmp_path / "data"), name: value}
+    done = subprocess.run([CARETRAIL, "tasks"], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"caretrail: {name}: ")
+    assert expected in done.stderr
+    assert not (tmp_path / "data").exists()

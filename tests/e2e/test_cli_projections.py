@@ -72,13 +72,18 @@ def test_status_shows_each_views_position_and_lag(data: Path) -> None:
     assert all(f"lag {head - rows[0]['position']:>7}" in line for line in text.stdout.splitlines())
 
 
-def test_rebuilding_an_unknown_view_fails_with_one_line_and_changes_nothing(data: Path) -> None:
+@pytest.mark.parametrize(("name", "message"), [
+    ("tasks", "caretrail: no view named 'tasks': choose one of cases, follow_ups, audit_log"),
+    ("", "caretrail: an empty view name (an unset variable?): give a view's name, or none to "
+         "rebuild every view"),
+], ids=["unknown", "empty"])
+def test_rebuilding_an_unknown_view_fails_with_one_line_and_changes_nothing(
+    data: Path, name: str, message: str
+) -> None:
     before = views(data)
-    done = caretrail(data, "projections", "rebuild", "tasks")
+    done = caretrail(data, "projections", "rebuild", name)
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        "caretrail: no view named 'tasks': choose one of cases, follow_ups, audit_log"
-    ]
+    assert done.stderr.splitlines() == [message]
     assert "Traceback" not in done.stdout + done.stderr
     assert views(data) == before
 

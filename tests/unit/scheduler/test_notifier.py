@@ -107,6 +107,9 @@ def test_dingtalk_signing_adds_timestamp_and_hmac_of_the_secret() -> None:
         ("ftp://host/x", "plain", None, "http"),
         ("not a url", "wecom", None, "http"),
         ("https://host/x", "wecom", "SEC", "only used by the dingtalk"),
+        ("http://127.0.0.1:99999/x?key=K1", "plain", None, r"not a valid URL \(check its host and port\)$"),
+        ("http://[::1/x?key=K1", "plain", None, "not a valid URL"),
+        ("http://127.0.0.1:abc/x?key=K1", "plain", None, "not a valid URL"),
     ],
 )
 def test_unusable_webhook_settings_are_refused_up_front(

@@ -1,0 +1,111 @@
+"""`caretrail migrate --from`: a copy that refuses bad sources before writing, finishes an
+interrupted copy when run again, and announces none of the copied history."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from eventsourcing.cryptography import AESCipher
+from eventsourcing.persistence import StoredEvent
+
+from adapters.bootstrap import build, view_stores
+from adapters.scheduler.outbox import TRACKING
+from adapters.settings import Settings
+from tests.conftest import identify
+from tests.e2e.test_cli import caretrail
+from tests.fakes import FakeClock
+
+
+def _source(data: Path, cases: int = 3, cipher_key: str | None = None) -> int:
+    """A small SQLite store; its number of events."""
+    clock = FakeClock(datetime(2026, 11, 2, tzinfo=UTC))
+    app = build(Settings(data_dir=data, cipher_key=cipher_key), clock=clock)
+    try:
+        for n in range(1, cases + 1):
+            identify(app.cases, clock, n=n)
+        return app.cases.position()
+    finally:
+        app.close()
+
+
+def _positions(data: Path) -> tuple[int, int, list[int]]:
+    """(events, outbox position, view positions) of a store."""
+    app = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
+    try:
+        outbox = view_stores(app.settings, ["outbox"])["outbox"]
+        try:
+            at = outbox.position(TRACKING)[0]
+        finally:
+            outbox.close()
+        return app.cases.position(), at, [v.position for v in app.runner.status()]
+    finally:
+        app.close()
+
+
+def test_a_copy_announces_no_history_and_builds_the_views(tmp_path: Path) -> None:
+    events = _source(tmp_path / "old")
+    done = caretrail(tmp_path / "new", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["copied_events"] == events
+    assert _positions(tmp_path / "new") == (events, events, [events] * 3)
+
+
+def test_an_interrupted_copy_is_finished_by_running_the_command_again(tmp_path: Path) -> None:
+    events = _source(tmp_path / "old")
+    # What a copy killed half-way leaves: the source's first events, and an outbox at 0.
+    old = build(Settings(data_dir=tmp_path / "old"), clock=lambda: datetime.now(UTC))
+    new = build(Settings(data_dir=tmp_path / "new"), clock=lambda: datetime.now(UTC))
+    try:
+        first = old.cases.recorder.select_notifications(start=None, limit=events // 2)
+        new.cases.recorder.insert_events([
+            StoredEvent(originator_id=n.originator_id, originator_version=n.originator_version,
+                        topic=n.topic, state=n.state) for n in first
+        ])
+    finally:
+        old.close()
+        new.close()
+    done = caretrail(tmp_path / "new", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["copied_events"] == events
+    assert _positions(tmp_path / "new") == (events, events, [events] * 3)
+
+
+def test_a_target_holding_other_events_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    _source(tmp_path / "old", cases=3)
+    other = _source(tmp_path / "new", cases=1)  # same school and student: different case ids
+    done = caretrail(tmp_path / "new", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}")
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]  # after the progress bar's label
+    assert last.startswith("caretrail: copy failed: the target store holds other events")
+    app = build(Settings(data_dir=tmp_path / "new"), clock=lambda: datetime.now(UTC))
+    try:
+        assert app.cases.position() == other
+    finally:
+        app.close()
+
+
+def test_a_source_this_configuration_cannot_read_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    _source(tmp_path / "old", cipher_key=AESCipher.create_key(32))
+    done = caretrail(tmp_path / "new", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}")
+    assert done.returncode == 1
+    assert "CARETRAIL_CIPHER_KEY" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://x", "--from must be a sqlite:/// URL"),
+    ("sqlite:///nowhere", "no caretrail store in"),
+])
+def test_a_bad_source_is_refused_before_the_target_is_created(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    done = caretrail(tmp_path / "new", "migrate", "--from", url)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert not (tmp_path / "new").exists()
