@@ -90,6 +90,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"must decode to 16, 24 or 32 bytes, not {size}")
         return value
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        # `CARETRAIL_DATA_DIR=` would otherwise put the store in the current directory.
+        return "./caretrail-data" if isinstance(value, str) and not value.strip() else value
+
     @field_validator("postgres_schema")
     @classmethod
     def _schema_name(cls, value: str | None) -> str | None:
@@ -145,6 +151,8 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite:///", "postgresql://")):
             raise ValueError("must start with sqlite:/// or postgresql://")
+        if value is not None and not value.removeprefix("sqlite:///").strip():
+            raise ValueError("sqlite:/// needs a directory, e.g. sqlite:///./caretrail-data")
         return value
 
     @property

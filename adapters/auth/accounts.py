@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,6 +93,7 @@ class Accounts:
         or other schools is an :class:`AccountError` (no silent change of rights).
         """
         schools = tuple(dict.fromkeys(schools))
+        _plain("display name", display_name, 200)
         if role is not UserRole.ADMIN and not schools:
             raise AccountError(f"a {role} needs at least one school (--school)")
         user = User(
@@ -106,6 +108,7 @@ class Accounts:
             raise AccountError(
                 f"user {user_id} already exists"
                 + ("" if same else f" as {existing.role} of {', '.join(existing.schools) or '-'}")
+                + (" and is disabled" if existing.disabled_at is not None else "")
             )
         self.store.add_user(user)
         return user, True
@@ -135,6 +138,7 @@ class Accounts:
         replace: bool = False,
     ) -> IssuedToken:
         """Issue a token valid for ``days``; ``replace`` revokes the user's tokens of that label."""
+        _plain("label", label, 64)
         user = self.user(user_id)
         if user.disabled_at is not None:
             raise AccountError(f"user {user_id} is disabled")
@@ -268,3 +272,13 @@ def build_accounts(
     if create_tables if create_tables is not None else not settings.is_postgres:
         store.setup()
     return Accounts(store, token_key(settings), clock)
+
+
+def _plain(what: str, text: str | None, longest: int) -> None:
+    """A name or label shown in lists: one line of at most ``longest`` characters."""
+    if text is None:
+        return
+    if not text.strip() or len(text) > longest:
+        raise AccountError(f"a {what} has 1 to {longest} characters")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise AccountError(f"a {what} holds no control characters (line breaks included)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -44,3 +46,12 @@ def test_a_setting_that_would_fail_after_a_write_is_refused_at_start(
 def test_a_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARETRAIL_LOG_LEVEL", "debug")
     assert Settings().log_level == "DEBUG"
+
+
+def test_an_empty_data_dir_is_the_default_not_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CARETRAIL_DATA_DIR", "")
+    assert Settings().sqlite_dir == Path("./caretrail-data")
+    with pytest.raises(ValidationError, match="needs a directory"):
+        Settings(database_url="sqlite:///")

@@ -70,6 +70,32 @@ def test_an_unknown_user_is_one_line_on_stderr_not_a_traceback(data_dir: Path) -
     assert done.stderr.strip() == "caretrail: no user ghost"
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["users", "add", "--name", "t9", "--role", "teacher", "--school", "s1",
+      "--display-name", "a\nb\x01"], "a display name holds no control characters"),
+    (["tokens", "issue", "--user", "t1", "--label", "x" * 65], "a label has 1 to 64 characters"),
+    (["tokens", "issue", "--user", "t1", "--label", "two\nlines"], "a label holds no control"),
+])
+def test_names_and_labels_shown_in_lists_are_one_short_line(
+    data_dir: Path, args: list[str], message: str
+) -> None:
+    _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert message in str(result.exception)
+    assert [u["user_id"] for u in _json("users", "list")] == ["t1"]  # type: ignore[index]
+    assert _json("tokens", "list", "--user", "t1") == []
+
+
+def test_adding_a_disabled_user_again_says_it_is_disabled(data_dir: Path) -> None:
+    spec = ["users", "add", "--name", "t1", "--role", "teacher", "--school", "s1"]
+    _json(*spec)
+    _json("users", "disable", "t1")
+    result = runner.invoke(app, [*spec, "--if-missing"])
+    assert result.exit_code != 0
+    assert "user t1 already exists and is disabled" in str(result.exception)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
