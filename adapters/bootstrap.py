@@ -16,7 +16,7 @@ from projections.queries import ReadModels, TaskListCache
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from projections.views import all_views
-from workflows.registry import Registry
+from workflows.registry import Registry, UnknownWorkflow
 from workflows.services import CaseService
 
 
@@ -75,6 +75,10 @@ def build(
         create_schema(settings)
     clock = clock or Clock()
     registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
+    try:
+        registry.latest(settings.default_workflow)  # refused at start, not at the first case
+    except UnknownWorkflow as e:
+        raise StartupError(f"CARETRAIL_DEFAULT_WORKFLOW: {e}") from None
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
     cases = CaseService(
         env,
@@ -85,6 +89,8 @@ def build(
         mentor_capacity=settings.mentor_capacity,
         snapshot_interval=settings.snapshot_interval,
     )
+    if not memory:
+        check_readable(cases)
     views = all_views()
     stores = view_stores(settings, [v.name for v in views])
     runner = ProjectionRunner(
@@ -133,8 +139,22 @@ def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
     }
 
 
+class StartupError(Exception):
+    """Raised when the settings and the store or the workflows do not fit together."""
+
+
 class StoreNotMigrated(Exception):
     """Raised when a PostgreSQL store has no tables yet: ``caretrail migrate`` creates them."""
+
+
+def check_readable(cases: CaseService) -> None:
+    """Decode the log's first event with this configuration, so that a process whose
+    ``CIPHER_KEY`` or ``COMPRESS_EVENTS`` does not fit the store stops at start
+    (``MapperDeserialisationError``) instead of writing events no reader can decode
+    beside the ones it cannot read."""
+    first = cases.recorder.select_notifications(start=None, limit=1)
+    if first:
+        cases.mapper.to_domain_event(first[0])
 
 
 def create_schema(settings: Settings) -> None:

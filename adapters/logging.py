@@ -83,3 +83,7 @@ def configure_logging(
     logging.getLogger("uvicorn.access").disabled = True
     # APScheduler logs two INFO lines per job run; the scheduler logs what matters itself.
     logging.getLogger("apscheduler").setLevel(max(numeric, logging.WARNING))
+    # httpx logs every request's full URL at INFO (and httpcore its details at DEBUG): a
+    # webhook robot's URL holds its key. The notifier logs deliveries itself, host only.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))

@@ -700,9 +700,8 @@ def _check_when(ctx: CommandContext) -> None:
 def _check_child(child: Child, ctx: CommandContext) -> None:
     born = child.birth_date
     if born is not None and not EARLIEST_BIRTH_DATE <= born <= ctx.recorded_at.date():
-        raise InvalidCommand(
-            f"birth_date {born.isoformat()} must lie between "
-            f"{EARLIEST_BIRTH_DATE.isoformat()} and today"
+        raise InvalidCommand(  # the date itself is personal data: not repeated
+            f"birth_date must lie between {EARLIEST_BIRTH_DATE.isoformat()} and today"
         )
 
 

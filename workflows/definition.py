@@ -11,12 +11,13 @@ import re
 import tomllib
 from collections import deque
 from collections.abc import Iterator
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, ValidationError
 
 from domain.case import Case
 from domain.values import Action, AssigneeRole, RiskLevel, WorkflowRef
@@ -30,6 +31,22 @@ CASE_EVENTS: dict[str, type[BaseModel]] = {
     for name, value in vars(Case).items()
     if isinstance(value, type) and issubclass(value, Case.Event) and value is not Case.Event
 }
+
+
+#: The longest offset, interval or escalation delay a definition may give (ten years):
+#: anything longer is a typing mistake, and dates computed from it could leave the calendar.
+MAX_DAYS = 3650
+#: The shortest interval of a recurring task: a smaller one would fall due again at once.
+MIN_RECUR_DAYS = 1 / 24
+
+
+def _is_day_of_year(month_day: str) -> bool:
+    month, day = (int(part) for part in month_day.split("-"))
+    try:
+        date(2024, month, day)  # a leap year: 02-29 is a day of some years
+    except ValueError:
+        return False
+    return True
 
 
 class DefinitionError(ValueError):
@@ -105,7 +122,7 @@ class EscalationLevel(_Model):
     """Overdue by ``after_days`` days: escalate to ``to``."""
 
     level: int = Field(ge=1)
-    after_days: int = Field(ge=0)
+    after_days: int = Field(ge=0, le=3650)
     to: AssigneeRole
 
 
@@ -131,7 +148,7 @@ class Definition(_Model):
     """One version of a workflow."""
 
     name: str = Field(pattern=IDENT)
-    version: int = Field(ge=1)
+    version: StrictInt = Field(ge=1)
     title: str = ""
     timezone: str = "Asia/Shanghai"
     states: list[str] = Field(min_length=1)
@@ -163,6 +180,8 @@ def load_definition(path: Path) -> Definition:
         raise DefinitionError(source, [f"cannot read: {e}"]) from None
     except tomllib.TOMLDecodeError as e:
         raise DefinitionError(source, [f"not valid TOML: {e}"]) from None
+    except RecursionError:
+        raise DefinitionError(source, ["not valid TOML: nested too deeply"]) from None
     definition = parse_definition(raw, source)
     expected = f"{definition.name}.v{definition.version}.toml"
     if path.name != expected:
@@ -227,6 +246,8 @@ def _check(d: Definition) -> Iterator[str]:
         for day in d.calendar.term_starts:
             if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", day):
                 yield f"calendar.term_starts: '{day}' is not MM-DD"
+            elif not _is_day_of_year(day):
+                yield f"calendar.term_starts: '{day}' is no day of the year"
 
     seen: dict[tuple[str, str], int] = {}
     for i, t in enumerate(d.transitions):
@@ -262,10 +283,13 @@ def _check(d: Definition) -> Iterator[str]:
             yield f"{where}: give exactly one of due_days or due_at_next_term"
         if rule.due_days is not None and rule.due_days < 0:
             yield f"{where}: negative offset: due_days is {rule.due_days}"
+        elif rule.due_days is not None and not rule.due_days <= MAX_DAYS:  # NaN too
+            yield f"{where}: due_days must be at most {MAX_DAYS}, got {rule.due_days}"
         if rule.due_at_next_term and d.calendar is None:
             yield f"{where}: due_at_next_term needs a [calendar] with term_starts"
-        if rule.recur_every_days is not None and rule.recur_every_days <= 0:
-            yield f"{where}: recur_every_days must be positive, got {rule.recur_every_days}"
+        if rule.recur_every_days is not None and not MIN_RECUR_DAYS <= rule.recur_every_days <= MAX_DAYS:
+            yield (f"{where}: recur_every_days must be from 1/24 (an hour) to {MAX_DAYS}, "
+                   f"got {rule.recur_every_days}")
         if rule.recur_every_days is not None and not rule.completed_by:
             yield f"{where}: a recurring rule needs completed_by"
         if rule.assignee is AssigneeRole.MENTOR and "mentor_present" not in rule.when:

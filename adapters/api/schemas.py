@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -17,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from adapters.text import check_text
 from domain.case import Case
 from domain.values import (
     Child,
@@ -48,25 +48,6 @@ def _iso_text(value: Any) -> Any:
 StatedTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
-_LINE_BREAKS = frozenset("\n\r\t")
-
-
-def _check_text(value: Any, where: str) -> None:
-    """Every string of a request body is text a person could read: no control characters
-    (line breaks and tabs aside), and not only invisible ones (a zero-width space)."""
-    if isinstance(value, str):
-        if any(unicodedata.category(c) == "Cc" and c not in _LINE_BREAKS for c in value):
-            raise ValueError(f"{where}: holds a control character")
-        if value and all(unicodedata.category(c)[0] in "CZ" for c in value):
-            raise ValueError(f"{where}: has no visible character")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(item, f"{where}.{key}" if where else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_text(item, f"{where}[{i}]")
-
-
 class Body(BaseModel):
     """Base of request bodies: unknown fields are an error, not silently dropped, and text
     is text (checked here, at the edge: stored events are not re-validated this strictly,
@@ -77,7 +58,7 @@ class Body(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _readable_text(cls, data: Any) -> Any:
-        _check_text(data, "")
+        check_text(data, "")
         return data
 
 

@@ -14,13 +14,14 @@ import typer
 from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
-from adapters.bootstrap import StoreNotMigrated
+from adapters.bootstrap import StartupError, StoreNotMigrated
 from adapters.cli import case, ops, views
 from adapters.cli import scheduler as scheduler_cli
 from adapters.cli import serve as serve_cli
 from adapters.cli import users as users_cli
 from adapters.cli.common import CliError, JsonOpt, emit, service, when
 from adapters.demo import generate
+from adapters.text import check_text
 from domain.errors import DomainError
 from domain.values import EARLIEST_OCCURRED_AT
 from projections.queries import BadCursor
@@ -102,6 +103,11 @@ def demo(
 
 def main() -> None:
     """Entry point: run the app, turn every expected failure into one line on stderr."""
+    for n, arg in enumerate(sys.argv[1:], 1):
+        try:
+            check_text(arg, f"argument {n}")
+        except ValueError as e:
+            _fail(str(e), 2)
     try:
         result = app(standalone_mode=False)
     except typer.Exit as e:
@@ -119,7 +125,8 @@ def main() -> None:
     except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow, StoreNotMigrated) as e:
+    except (DomainError, CliError, BadCursor, DefinitionError, UnknownWorkflow, StoreNotMigrated,
+            StartupError) as e:
         _fail(str(e), 1)
     except MapperDeserialisationError as e:
         _fail(

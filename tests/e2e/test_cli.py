@@ -267,3 +267,54 @@ def test_a_setting_out_of_range_is_refused_at_start(
     assert done.stderr.startswith(f"caretrail: {name}: ")
     assert expected in done.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_a_cipher_key_turned_on_for_a_plaintext_store_is_refused_before_a_write(
+    tmp_path: Path,
+) -> None:
+    from eventsourcing.cryptography import AESCipher
+
+    data = tmp_path / "data"
+    first = ok(data, "case", "identify", "--school", "s1", "--student-no", "1", *CHILD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_CIPHER_KEY": AESCipher.create_key(32)}
+    done = subprocess.run(
+        [CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "2", *CHILD],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert done.returncode == 1
+    assert "CARETRAIL_CIPHER_KEY" in done.stderr
+    assert store(data, first["case_id"])[0] == first["position"]
+
+
+def test_an_unknown_default_workflow_is_refused_at_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(tmp_path / "data"), "CARETRAIL_DEFAULT_WORKFLOW": "nope"}
+    done = subprocess.run([CARETRAIL, "tasks"], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.startswith("caretrail: CARETRAIL_DEFAULT_WORKFLOW: unknown workflow nope")
+
+
+@pytest.mark.parametrize(("arg", "expected"), [
+    ("a\x07b", "argument 4: holds a control character"),
+    ("\u200b\u200b", "argument 4: has no visible character"),
+], ids=["bell", "zero-width only"])
+def test_an_argument_that_is_not_readable_text_is_refused_before_anything_runs(
+    journey: dict[str, Any], arg: str, expected: str
+) -> None:
+    data, case_id = journey["data"], journey["identify"]["case_id"]
+    before = store(data, case_id)
+    done = caretrail(data, "case", "note", case_id, arg)
+    assert done.returncode == 2
+    assert done.stderr == f"caretrail: {expected}\n"
+    assert store(data, case_id) == before
+
+
+def test_an_argument_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
+    env |= {"CARETRAIL_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([CARETRAIL.encode(), b"case", b"note", b"x", b"\xff\xfe"],
+                          capture_output=True, env=env, timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr == b"caretrail: argument 4: is not UTF-8 text\n"

@@ -49,6 +49,25 @@ def test_a_robot_answering_errcode_zero_is_a_delivery() -> None:
     assert seen[0].url.params["key"] == "SECRET-KEY"
 
 
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_a_delivery_logs_no_key_at_any_level(level: str) -> None:
+    import io
+    import logging
+
+    from adapters.logging import configure_logging
+
+    lines = io.StringIO()
+    configure_logging("json", level, lines, cache=False)
+    try:
+        notifier = WebhookNotifier(WECOM, fmt="wecom", transport=answering(200, {"errcode": 0}))
+        notifier.send(BATCH)
+        logging.getLogger("httpx").warning("a warning still gets through")
+    finally:
+        configure_logging("json", "INFO", io.StringIO(), cache=False)
+    assert "a warning still gets through" in lines.getvalue()
+    assert "SECRET-KEY" not in lines.getvalue()
+
+
 def test_a_robot_refusing_with_http_200_is_still_a_failure() -> None:
     notifier = WebhookNotifier(
         WECOM, fmt="wecom", transport=answering(200, {"errcode": 45009, "errmsg": "api freq out of limit"})

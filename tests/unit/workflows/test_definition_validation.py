@@ -95,8 +95,28 @@ BAD_FILES = [
     ),
     pytest.param(
         'recur_every_days = 14\nassignee = "mentor"', 'recur_every_days = 0\nassignee = "mentor"',
-        "follow_ups[4] (id=mentor_talk): recur_every_days must be positive, got 0",
+        "follow_ups[4] (id=mentor_talk): recur_every_days must be from 1/24 (an hour) to 3650, got 0",
         id="zero recurrence",
+    ),
+    *(pytest.param(
+        'recur_every_days = 14\nassignee = "mentor"', f'recur_every_days = {value}\nassignee = "mentor"',
+        "follow_ups[4] (id=mentor_talk): recur_every_days must be from 1/24 (an hour) to 3650",
+        id=f"recurrence {value}",
+    ) for value in ("nan", "inf", "1e-300", "3651")),
+    *(pytest.param(
+        HOME_VISIT_DUE, f'due_days = {value}\nassignee = "head_teacher"',
+        "follow_ups[0] (id=home_visit): due_days must be at most 3650",
+        id=f"due_days {value}",
+    ) for value in ("nan", "inf", "1e300", "100000000")),
+    pytest.param(
+        'after_days = 14', 'after_days = 99999999999999999',
+        "escalation[1].after_days: Input should be less than or equal to 3650",
+        id="escalation beyond ten years",
+    ),
+    pytest.param(
+        'term_starts = ["03-01", "09-01"]', 'term_starts = ["03-01", "02-30"]',
+        "calendar.term_starts: '02-30' is no day of the year",
+        id="term start on no day",
     ),
     pytest.param(
         'after_days = 14', 'after_days = 2',
@@ -170,3 +190,15 @@ def test_publishing_a_version_twice_is_refused(tmp_path: Path) -> None:
 def test_the_shipped_definition_is_valid() -> None:
     definition = load_definition(BUILTIN_DIR / V1)
     assert (definition.name, definition.version, definition.initial) == ("left_behind", 1, "identified")
+
+
+@pytest.mark.parametrize("version", ['"1"', "1.0"])
+def test_a_version_is_a_whole_number_not_text_or_a_float(tmp_path: Path, version: str) -> None:
+    found = problems(broken(tmp_path, "\nversion = 1\n", f"\nversion = {version}\n"))
+    assert any(p.startswith("version: Input should be a valid integer") for p in found), found
+
+
+def test_a_file_nested_too_deeply_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / V1
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert problems(path) == ["not valid TOML: nested too deeply"]
