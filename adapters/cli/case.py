@@ -10,6 +10,8 @@ from uuid import UUID
 
 import typer
 
+from adapters.auth.accounts import build_accounts
+from adapters.auth.models import AccessEntry
 from adapters.bootstrap import Caretrail
 from adapters.cli.common import (
     AsOpt,
@@ -290,9 +292,11 @@ def show(
     version: Annotated[int | None, typer.Option(min=1, max=1_000_000_000,
                                                 help="The case as of this version.")] = None,
     as_of: Annotated[str | None, typer.Option(help="The case as recorded at this time.")] = None,
+    user: AsOpt = "operator",
+    purpose: PurposeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show a case (now, at a version, or as of a time)."""
+    """Show a case (now, at a version, or as of a time); the read is access-logged."""
     if version is not None and as_of is not None:
         raise CliError("give --version or --as-of, not both")
     with service() as ct:
@@ -303,6 +307,7 @@ def show(
         )
         if version is not None and case.version < version:
             raise CliError(f"case {cid} is at version {case.version}, not yet {version}")
+        _log_read(ct, case, "cli-case", user, purpose)
         data = case_dict(case)
         lines = [
             f"case {case.id} (version {case.version}, {case.workflow})",
@@ -319,11 +324,32 @@ def show(
         emit(data, as_json, "\n".join(lines))
 
 
+PurposeOpt = Annotated[str | None, typer.Option(
+    help="Why you read this personal data (kept in the access log).")]
+
+
+def _log_read(ct: Caretrail, case: Case, resource: str, user: str, purpose: str | None) -> None:
+    """Write this read of a case's personal data to the access log, as the API does for
+    its callers: the operator as ``--as`` names them, role ``operator``."""
+    accounts = build_accounts(ct.settings, ct.clock)
+    try:
+        accounts.store.record_access(AccessEntry(
+            at=ct.clock(), user_id=user, role="operator", case_id=str(case.id),
+            school_id=case.school_id, resource=resource, purpose=purpose or "unstated",
+        ))
+    finally:
+        accounts.close()
+
+
 @app.command()
-def history(case_id: CaseArg, as_json: JsonOpt = False) -> None:
+def history(
+    case_id: CaseArg, user: AsOpt = "operator", purpose: PurposeOpt = None, as_json: JsonOpt = False
+) -> None:
     """Every event of a case, in order."""
     with service() as ct:
-        events = ct.cases.history(case_uuid(case_id))
+        cid = case_uuid(case_id)
+        events = ct.cases.history(cid)
+        _log_read(ct, ct.cases.get_case(cid), "cli-history", user, purpose)
         emit(
             [e.model_dump(mode="json") | {"type": type(e).__name__} for e in events],
             as_json,

@@ -318,3 +318,21 @@ def test_an_argument_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
                           capture_output=True, env=env, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stderr == b"caretrail: argument 4: is not UTF-8 text\n"
+
+
+def test_reading_a_case_from_the_shell_is_in_the_access_log(journey: dict[str, Any]) -> None:
+    from adapters.auth.accounts import build_accounts
+
+    data, case_id = journey["data"], journey["identify"]["case_id"]
+    done = caretrail(data, "case", "show", case_id, "--as", "school-001-sup", "--purpose", "月度检查")
+    assert done.returncode == 0, done.stderr
+    accounts = build_accounts(Settings(data_dir=data), lambda: datetime.now(UTC))
+    try:
+        entries = accounts.store.access_log(case_id=case_id, limit=50)
+    finally:
+        accounts.close()
+    seen = {(e.resource, e.user_id, e.role, e.purpose) for e in entries}
+    assert ("cli-case", "operator", "operator", "unstated") in seen  # the journey's `case show`
+    assert ("cli-history", "operator", "operator", "unstated") in seen
+    assert ("cli-case", "school-001-sup", "operator", "月度检查") in seen
+    assert {e.school_id for e in entries} == {"school-001"}
