@@ -90,7 +90,11 @@ def build(
         snapshot_interval=settings.snapshot_interval,
     )
     if not memory:
-        check_readable(cases)
+        try:
+            check_readable(cases)
+        except BaseException:
+            cases.close()  # its connections (a PostgreSQL pool) go with the refusal
+            raise
     views = all_views()
     stores = view_stores(settings, [v.name for v in views])
     runner = ProjectionRunner(

@@ -132,15 +132,18 @@ def test_compressed_and_encrypted_events_round_trip_and_hide_the_childs_data(
         assert everything(app, case_id) == written
 
 
-def test_reading_with_the_wrong_key_fails_clearly_and_names_the_event(
+def test_opening_with_the_wrong_key_fails_clearly_at_start_and_names_the_event(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
     right = backend_settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
     with opened(right, clock) as app:
         case_id = case_in(app.cases, clock, "visited")
+        written = app.cases.position()
     wrong = backend_settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
-    with opened(wrong, clock) as app, pytest.raises(MapperDeserialisationError) as failed:
-        app.cases.get_case(case_id)
+    with pytest.raises(MapperDeserialisationError) as failed, opened(wrong, clock):
+        pass  # refused before anything could be read or written
+    with opened(right, clock) as app:
+        assert app.cases.position() == written
     message = str(failed.value)
     assert f"cannot read stored event {case_id} v1" in message
     assert "Invalid cipher tag" in message
