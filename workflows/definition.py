@@ -122,7 +122,7 @@ class EscalationLevel(_Model):
     """Overdue by ``after_days`` days: escalate to ``to``."""
 
     level: int = Field(ge=1)
-    after_days: int = Field(ge=0, le=3650)
+    after_days: int = Field(ge=0, le=MAX_DAYS)
     to: AssigneeRole
 
 
