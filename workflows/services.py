@@ -151,6 +151,19 @@ class CaseService(Application[UUID]):
             raise CaseNotFound(case_id)
         return case
 
+    def school_of(self, case_id: UUID) -> str | None:
+        """The school of a case, from its first event alone (None: no such case)."""
+        stored = self.recorder.select_events(case_id, limit=1)
+        if not stored:
+            return None
+        first = self.mapper.to_domain_event(stored[0])
+        return first.school_id if isinstance(first, Case.Identified) else None
+
+    def has_events(self, case_id: UUID) -> bool:
+        """Whether anything was recorded under this id: the same indexed read as
+        :meth:`school_of`, without decoding."""
+        return bool(self.recorder.select_events(case_id, limit=1))
+
     def case_as_of(self, case_id: UUID, as_of: datetime) -> Case:
         """The case as the system knew it at ``as_of`` (by recorded time)."""
         version = 0

@@ -170,6 +170,28 @@ def test_a_case_of_another_school_is_indistinguishable_from_a_missing_one(api: A
     assert hidden == absent
 
 
+def test_refusing_another_schools_case_reads_the_store_as_a_missing_case_does(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same work for both 404s (a timing difference would tell which students have a
+    case elsewhere): one indexed read of the store each, neither decoding an event."""
+    other = api.identify("supervisor_b", school=SCHOOL_B)["case_id"]
+    api.catch_up()  # the view has it: its school alone would already refuse it
+    reads: list[str] = []
+    cases = api.ct.cases
+    for name in ("school_of", "has_events"):
+        real = getattr(cases, name)
+        monkeypatch.setattr(cases, name, lambda case_id, real=real, name=name: (
+            reads.append(name), real(case_id))[1])
+    decoded: list[object] = []
+    to_event = cases.mapper.to_domain_event
+    monkeypatch.setattr(cases.mapper, "to_domain_event", lambda e: (decoded.append(e), to_event(e))[1])
+    assert api.get(f"/cases/{other}", who="teacher").status_code == 404
+    assert api.get("/cases/00000000-0000-4000-8000-000000000000", who="teacher").status_code == 404
+    assert reads == ["has_events", "school_of"]
+    assert decoded == []
+
+
 @pytest.mark.parametrize("role", ["teacher", "supervisor", "auditor"])
 def test_lists_cover_only_the_callers_schools_and_refuse_others(api: Api, role: str) -> None:
     api.identify("supervisor", n=1, school=SCHOOL_A)
