@@ -76,7 +76,7 @@ def _common_prefix(
             return count, src_pos, aggregates
         src = source.recorder.select_notifications(start=src_pos, limit=len(dst),
                                                    inclusive_of_start=False)
-        if len(src) < len(dst) or any(_key(a) != _key(b) for a, b in zip(src, dst, strict=False)):
+        if len(src) < len(dst) or any(_key(a) != _key(b) for a, b in zip(src, dst, strict=True)):
             raise CopyError(
                 "the target store holds other events; copy only into an empty store (or the "
                 "one an interrupted copy of this source left)"

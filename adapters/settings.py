@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from uuid import UUID
@@ -94,15 +95,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         # `CARETRAIL_DATA_DIR=` would otherwise put the store in the current directory.
-        return "./caretrail-data" if isinstance(value, str) and not value.strip() else value
+        empty = isinstance(value, str) and not value.strip()
+        return cls.model_fields["data_dir"].default if empty else value
 
     @field_validator("postgres_schema")
     @classmethod
     def _schema_name(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        import re
-
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value) or value.startswith("pg_") or (
             value == "information_schema"
         ):

@@ -18,6 +18,7 @@ from adapters.cli.common import (
     AtOpt,
     CliError,
     JsonOpt,
+    PurposeOpt,
     RoleOpt,
     actor,
     case_uuid,
@@ -69,14 +70,13 @@ def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
     # retry of a command that succeeded. They catch up on the next command or in the service.
     try:
         ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
-    except sqlite3.OperationalError as e:
-        if "locked" not in str(e):
-            _views_failed(e)
-        else:
+    except Exception as e:  # reported, and the command's outcome still shown
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
             sys.stderr.write("caretrail: the views are busy (another process is writing them); "
                              "they catch up later\n")
-    except Exception as e:  # reported, and the command's outcome still shown
-        _views_failed(e)
+        else:
+            sys.stderr.write(f"caretrail: recorded, but the views could not catch up "
+                             f"({type(e).__name__}); see `caretrail projections status`\n")
     what = ", ".join(result.events) or "nothing new (already recorded)"
     lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
     lines += [
@@ -84,11 +84,6 @@ def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
         for t in result.scheduled
     ]
     emit(result, as_json, "\n".join(lines))
-
-
-def _views_failed(e: Exception) -> None:
-    sys.stderr.write(f"caretrail: recorded, but the views could not catch up "
-                     f"({type(e).__name__}); see `caretrail projections status`\n")
 
 
 def _uuid(text: str, option: str) -> UUID:
@@ -307,7 +302,7 @@ def show(
         )
         if version is not None and case.version < version:
             raise CliError(f"case {cid} is at version {case.version}, not yet {version}")
-        _log_read(ct, case, "cli-case", user, purpose)
+        _log_read(ct, case.id, case.school_id, "cli-case", user, purpose)
         data = case_dict(case)
         lines = [
             f"case {case.id} (version {case.version}, {case.workflow})",
@@ -324,18 +319,16 @@ def show(
         emit(data, as_json, "\n".join(lines))
 
 
-PurposeOpt = Annotated[str | None, typer.Option(
-    help="Why you read this personal data (kept in the access log).")]
-
-
-def _log_read(ct: Caretrail, case: Case, resource: str, user: str, purpose: str | None) -> None:
+def _log_read(
+    ct: Caretrail, case_id: UUID, school_id: str, resource: str, user: str, purpose: str | None
+) -> None:
     """Write this read of a case's personal data to the access log, as the API does for
     its callers: the operator as ``--as`` names them, role ``operator``."""
     accounts = build_accounts(ct.settings, ct.clock)
     try:
         accounts.store.record_access(AccessEntry(
-            at=ct.clock(), user_id=user, role="operator", case_id=str(case.id),
-            school_id=case.school_id, resource=resource, purpose=purpose or "unstated",
+            at=ct.clock(), user_id=user, role="operator", case_id=str(case_id),
+            school_id=school_id, resource=resource, purpose=purpose or "unstated",
         ))
     finally:
         accounts.close()
@@ -349,7 +342,7 @@ def history(
     with service() as ct:
         cid = case_uuid(case_id)
         events = ct.cases.history(cid)
-        _log_read(ct, ct.cases.get_case(cid), "cli-history", user, purpose)
+        _log_read(ct, cid, events[0].school_id, "cli-history", user, purpose)  # Identified
         emit(
             [e.model_dump(mode="json") | {"type": type(e).__name__} for e in events],
             as_json,

@@ -20,6 +20,8 @@ from domain.values import Actor, Role
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AsOpt = Annotated[str, typer.Option("--as", help="User id acting.", envvar="CARETRAIL_CLI_USER")]
+PurposeOpt = Annotated[str | None, typer.Option(
+    help="Why you read this personal data (kept in the access log).")]
 RoleOpt = Annotated[Role, typer.Option("--role", help="Role the user acts in.")]
 AtOpt = Annotated[
     str | None,

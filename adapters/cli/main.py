@@ -158,21 +158,24 @@ def _internal(e: Exception) -> NoReturn:
     unless it is the database out of reach or a store the process cannot open."""
     if os.environ.get("CARETRAIL_DEBUG"):
         raise e
-    kind, text = type(e), str(e)
-    if kind.__module__.startswith(("psycopg", "psycopg_pool")):
-        if kind.__name__ == "PoolTimeout" or (
-            kind.__name__ == "OperationalError" and "connection" in text
-        ):  # EX_UNAVAILABLE
-            _fail(f"cannot connect to the PostgreSQL database of CARETRAIL_DATABASE_URL: {text}", 69)
-        if kind.__name__ == "LockNotAvailable":  # as for SQLite: EX_TEMPFAIL, try again
+    text = str(e)
+    if type(e).__module__.startswith("psycopg"):  # imported only then: not on every command
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        if isinstance(e, psycopg.errors.LockNotAvailable):  # as for SQLite: EX_TEMPFAIL
             _fail("the store is busy: another process held a lock longer than "
                   "CARETRAIL_POSTGRES_LOCK_TIMEOUT allows; try again", 75)
-        if kind.__name__ == "ProgrammingError" and ("URI" in text or "percent-encoded" in text):
+        if isinstance(e, PoolTimeout) or (
+            isinstance(e, psycopg.OperationalError) and "connection" in text
+        ):  # EX_UNAVAILABLE
+            _fail(f"cannot connect to the PostgreSQL database of CARETRAIL_DATABASE_URL: {text}", 69)
+        if isinstance(e, psycopg.ProgrammingError) and ("URI" in text or "percent-encoded" in text):
             _fail(f"CARETRAIL_DATABASE_URL is not a valid PostgreSQL URL: {text}", 1)
     if "unable to open database file" in text or "readonly database" in text:
         _fail(f"cannot open or write the SQLite store ({text}): check CARETRAIL_DATA_DIR "
               "and its permissions", 74)  # EX_IOERR
-    _fail(f"internal error ({kind.__name__}): {text}. Set CARETRAIL_DEBUG=1 for details.", 70)
+    _fail(f"internal error ({type(e).__name__}): {text}. Set CARETRAIL_DEBUG=1 for details.", 70)
 
 
 def _problem(err: dict[str, object], setting: bool = False) -> str:

@@ -50,11 +50,10 @@ def migrate(
             report: dict[str, object] = {"store": _describe(settings), "created": True}
             if source is not None:
                 report |= _copy(source, target)
-            _create_side_tables(target)
+            # A copied log is history: the outbox starts after it, as a new outbox does
+            # (an interrupted earlier run may have created it at the start of the log).
+            _create_side_tables(target, outbox_at_head=source is not None)
             if source is not None:
-                # A copied log is history: the outbox starts after it, as a new outbox does
-                # (an interrupted earlier run may have created it at the start of the log).
-                _outbox_at_head(target)
                 with typer.progressbar(length=target.runner.head(), label="views", file=sys.stderr) as bar:
                     try:
                         rebuild_views(target, progress=bar.update)
@@ -80,8 +79,8 @@ def _source_dir(from_url: str) -> Path:
 
 
 def _copy(source: Any, target: Any) -> dict[str, object]:
-    if source.settings.sqlite_dir.resolve() == (
-        None if target.settings.is_postgres else target.settings.sqlite_dir.resolve()
+    if not target.settings.is_postgres and (
+        source.settings.sqlite_dir.resolve() == target.settings.sqlite_dir.resolve()
     ):
         raise CliError("--from names the target store itself")
     total = source.cases.position()
@@ -116,24 +115,18 @@ def worker(
         app.close()
 
 
-def _create_side_tables(app: Any) -> None:
-    """The tables besides events and views: users and tokens, the notification outbox."""
+def _create_side_tables(app: Any, *, outbox_at_head: bool = False) -> None:
+    """The tables besides events and views: users and tokens, the notification outbox
+    (moved to the log's head if ``outbox_at_head``, even if it existed)."""
     build_accounts(app.settings, app.clock, create_tables=True).close()
     from adapters.bootstrap import view_stores
 
     store = view_stores(app.settings, ["outbox"])["outbox"]
     try:
-        Outbox(store, app).setup()
-    finally:
-        store.close()
-
-
-def _outbox_at_head(app: Any) -> None:
-    from adapters.bootstrap import view_stores
-
-    store = view_stores(app.settings, ["outbox"])["outbox"]
-    try:
-        Outbox(store, app).skip_to_head()
+        outbox = Outbox(store, app)
+        outbox.setup()
+        if outbox_at_head:
+            outbox.skip_to_head()
     finally:
         store.close()
 

@@ -31,6 +31,14 @@ def _source(data: Path, cases: int = 3, cipher_key: str | None = None) -> int:
         app.close()
 
 
+def _events(data: Path) -> int:
+    app = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
+    try:
+        return app.cases.position()
+    finally:
+        app.close()
+
+
 def _positions(data: Path) -> tuple[int, int, list[int]]:
     """(events, outbox position, view positions) of a store."""
     app = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
@@ -80,11 +88,7 @@ def test_a_target_holding_other_events_is_refused_and_left_as_it_was(tmp_path: P
     assert done.returncode == 1
     last = done.stderr.splitlines()[-1]  # after the progress bar's label
     assert last.startswith("caretrail: copy failed: the target store holds other events")
-    app = build(Settings(data_dir=tmp_path / "new"), clock=lambda: datetime.now(UTC))
-    try:
-        assert app.cases.position() == other
-    finally:
-        app.close()
+    assert _events(tmp_path / "new") == other
 
 
 def test_a_source_this_configuration_cannot_read_is_refused_before_anything_is_written(
@@ -109,3 +113,11 @@ def test_a_bad_source_is_refused_before_the_target_is_created(
     assert done.returncode == 1
     assert message in done.stderr
     assert not (tmp_path / "new").exists()
+
+
+def test_a_store_is_not_copied_into_itself(tmp_path: Path) -> None:
+    events = _source(tmp_path / "old")
+    done = caretrail(tmp_path / "old", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == "caretrail: --from names the target store itself"
+    assert _events(tmp_path / "old") == events
