@@ -41,13 +41,28 @@ class Aggregate(BaseAggregate[UUID]):
     lets :meth:`__deepcopy__` copy only the containers.
     """
 
+    @classmethod
+    def start(cls, event_class: type[Aggregate.Created], **fields: Any) -> Self:
+        """A new aggregate from its first event, pending until saved.
+
+        The library's own way, through its public parts: the created event's ``mutate``
+        builds the aggregate, which keeps the event among its pending events.
+        """
+        event = event_class(
+            originator_topic=get_topic(cls), originator_version=cls.INITIAL_VERSION, **fields
+        )
+        aggregate = event.mutate(None)
+        assert isinstance(aggregate, cls)
+        aggregate.pending_events.append(event)
+        return aggregate
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """An independent copy: containers are copied, the immutable values in them shared.
 
         The application's aggregate cache deep-copies the aggregate on every read so a
         command cannot corrupt the cached one; the generic deep copy also copied every
         frozen model and UUID of every follow-up and command id, and cost more than the
-        rest of a command. Mutations reach an aggregate only through its attributes and
+        rest of a command (the figures are in docs/performance.md). Mutations reach an aggregate only through its attributes and
         containers, which this copies.
         """
         clone = object.__new__(type(self))
@@ -109,14 +124,19 @@ class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
         )
 
     def mutate(self, _: None) -> Any:
-        """Rebuild the aggregate object from the snapshot."""
-        aggregate_cls: type[BaseAggregate[UUID]] = resolve_topic(self.topic)
-        aggregate = object.__new__(aggregate_cls)
-        aggregate.__base_init__(
+        """Rebuild the aggregate object from the snapshot.
+
+        The object is made as the library makes every aggregate, by a created event's
+        ``mutate`` (id, version and creation time); the snapshot then sets the rest.
+        """
+        shell = Aggregate.Created(
             originator_id=self.originator_id,
             originator_version=self.originator_version,
             timestamp=self.state.created_on,
+            originator_topic=self.topic,
         )
+        aggregate = shell.mutate(None)
+        assert aggregate is not None
         aggregate.modified_on = self.state.modified_on
         for name in type(self.state).model_fields:
             if name in ("created_on", "modified_on"):

@@ -332,9 +332,9 @@ class Case(Aggregate):
         school_id = valid_id("school_id", school_id)
         student_no = valid_id("student_no", student_no)
         head_teacher_id = valid_id("head_teacher_id", head_teacher_id)
-        case = cls._create(
+        case = cls.start(
             cls.Identified,
-            id=case_id,
+            originator_id=case_id,
             timestamp=ctx.recorded_at,
             actor=ctx.actor,
             occurred_at=ctx.occurred_at,

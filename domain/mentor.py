@@ -71,9 +71,9 @@ class Mentor(Aggregate):
     @classmethod
     def register(cls, ctx: CommandContext, *, mentor_id: UUID, teacher_id: str) -> Self:
         """Start the mentoring record of a teacher."""
-        return cls._create(
+        return cls.start(
             cls.Registered,
-            id=mentor_id,
+            originator_id=mentor_id,
             teacher_id=teacher_id,
             **_envelope(ctx),
         )
