@@ -80,15 +80,7 @@ def build(
     except UnknownWorkflow as e:
         raise StartupError(f"CARETRAIL_DEFAULT_WORKFLOW: {e}") from None
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
-    cases = CaseService(
-        env,
-        registry=registry,
-        clock=clock,
-        id_namespace=settings.id_namespace,
-        default_workflow=settings.default_workflow,
-        mentor_capacity=settings.mentor_capacity,
-        snapshot_interval=settings.snapshot_interval,
-    )
+    cases = case_service(settings, env, clock=clock, registry=registry)
     if not memory:
         try:
             check_readable(cases)
@@ -120,6 +112,21 @@ def build(
             stores, task_list_cache=TaskListCache() if settings.task_list_cache else None
         ),
         listener=listener,
+    )
+
+
+def case_service(
+    settings: Settings, env: dict[str, str], *, clock: Callable[[], datetime], registry: Registry
+) -> CaseService:
+    """The case application on the event store ``env``, with the deployment's choices."""
+    return CaseService(
+        env,
+        registry=registry,
+        clock=clock,
+        id_namespace=settings.id_namespace,
+        default_workflow=settings.default_workflow,
+        mentor_capacity=settings.mentor_capacity,
+        snapshot_interval=settings.snapshot_interval,
     )
 
 

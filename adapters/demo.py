@@ -31,6 +31,14 @@ from domain.values import (
     RiskLevel,
     Role,
 )
+from workflows.commands import (
+    IdentifyChild,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReviewCase,
+)
 from workflows.services import CaseService
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -172,8 +180,7 @@ class _CasePlan:
     def _identify(self, service: CaseService, at: datetime) -> list[Any]:
         rng = self.rng
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice([1, 2])))
-        result = service.identify_child(
-            self._actor(self.head_teacher),
+        result = service.handle(IdentifyChild(
             school_id=self.school_id,
             student_no=self.student_no,
             child=Child(name=name, class_name=self.class_name,
@@ -185,7 +192,7 @@ class _CasePlan:
                             work_place=rng.choice(WORK_PLACES)),
             head_teacher_id=self.head_teacher,
             occurred_at=at,
-        )
+        ), self._actor(self.head_teacher))
         self.case_id = result.case_id
         steps: list[Any] = [
             (self._later(at, 20, 40), self._guardian_contact),
@@ -197,19 +204,19 @@ class _CasePlan:
 
     def _home_visit(self, service: CaseService, at: datetime) -> list[Any]:
         assert self.case_id
-        result = service.record_home_visit(
-            self.case_id, self._actor(self.head_teacher), occurred_at=at,
+        result = service.handle(RecordHomeVisit(
+            case_id=self.case_id, occurred_at=at,
             guardian_met=self.rng.random() < 0.8,
             observations="学习习惯有待加强，与祖辈沟通较少。" if self.rng.random() < 0.5 else None,
-        )
+        ), self._actor(self.head_teacher))
         if result.state == "visited" and self.rng.random() < 0.95:
             return [(self._later(at, 1, 9), self._pair)]
         return []
 
     def _pair(self, service: CaseService, at: datetime) -> list[Any]:
         assert self.case_id
-        service.pair_mentor(self.case_id, self._actor(self.supervisor, Role.SUPERVISOR),
-                            occurred_at=at, teacher_id=self.mentor)
+        service.handle(PairMentor(case_id=self.case_id, occurred_at=at, teacher_id=self.mentor),
+                       self._actor(self.supervisor, Role.SUPERVISOR))
         steps: list[Any] = [(self._later(at, 8, 16), self._mentor_talk)]
         if self.rng.random() < 0.92:
             steps.append((self._later(at, 7, 34), self._counsel))
@@ -217,11 +224,10 @@ class _CasePlan:
 
     def _counsel(self, service: CaseService, at: datetime) -> list[Any]:
         assert self.case_id
-        result = service.record_counselling(
-            self.case_id, self._actor(self.counsellor), occurred_at=at,
-            summary="情绪稳定，想念父母。",
+        result = service.handle(RecordCounselling(
+            case_id=self.case_id, occurred_at=at, summary="情绪稳定，想念父母。",
             risk_level=RiskLevel.HIGH if self.high_risk else None,
-        )
+        ), self._actor(self.counsellor))
         steps: list[Any] = []
         if result.state == "counselled":
             steps.append((self._later(at, 10, 32), self._review))
@@ -237,8 +243,9 @@ class _CasePlan:
             else ReviewOutcome.RAISE_RISK if roll < 0.1
             else ReviewOutcome.CONTINUE
         )
-        service.review_case(self.case_id, self._actor(self.supervisor, Role.SUPERVISOR),
-                            occurred_at=at, outcome=outcome, summary="按计划继续跟踪。")
+        service.handle(ReviewCase(case_id=self.case_id, occurred_at=at, outcome=outcome,
+                                  summary="按计划继续跟踪。"),
+                       self._actor(self.supervisor, Role.SUPERVISOR))
         if outcome is ReviewOutcome.CLOSE:
             return []
         if outcome is ReviewOutcome.RAISE_RISK:
@@ -251,11 +258,11 @@ class _CasePlan:
             assert self.case_id
             who = self.mentor if party is ContactParty.CHILD else self.head_teacher
             try:
-                service.log_contact(
-                    self.case_id, self._actor(who), occurred_at=at, party=party,
+                service.handle(LogContact(
+                    case_id=self.case_id, occurred_at=at, party=party,
                     channel=ContactChannel.IN_PERSON if party is ContactParty.CHILD
                     else ContactChannel.PHONE,
-                )
+                ), self._actor(who))
             except DomainError:
                 return []  # the case was closed meanwhile
             if self.rng.random() < 0.015:  # a teacher who stops following up

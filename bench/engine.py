@@ -6,9 +6,9 @@ Run by hand (not a test)::
 
 1. The engine: the synthetic school year of ``adapters.demo`` (150 cases per school, home
    visits, pairings, counselling, reviews, contacts, some refusals) through
-   ``CaseService`` on a SQLite file, configured as in production (pydantic mapper,
-   aggregate cache, snapshots every 50 events). Its time is the time spent inside the use
-   cases (the generator's own time is printed beside it).
+   ``CaseService.handle`` on a SQLite file, configured as in production (pydantic mapper,
+   aggregate cache, snapshots every 50 events). Its time is the time spent inside
+   ``handle`` (the generator's own time is printed beside it).
 2. In the same run, a bare eventsourcing ``Application`` (plain dataclass aggregate,
    default mapper, SQLite file of its own) appends the same events: every save the
    engine made, with the same aggregates and the same number of events per aggregate,
@@ -36,20 +36,17 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from adapters.bootstrap import case_service
 from adapters.clock import Clock
 from adapters.demo import generate
 from adapters.persistence import event_store_env
 from adapters.settings import Settings
 from domain.values import Actor, Child, ContactChannel, ContactParty, Guardian, Parents, ParentsAway, Role
+from workflows.commands import AddNote, IdentifyChild, LogContact
 from workflows.registry import Registry
 from workflows.services import CaseService
 
 UNTIL = datetime(2026, 11, 29, tzinfo=UTC)
-USE_CASES = (
-    "identify_child", "record_home_visit", "pair_mentor", "release_mentor", "record_counselling",
-    "review_case", "close_case", "reopen_case", "log_contact", "add_note", "assign_head_teacher",
-    "change_risk_level", "complete_follow_up", "escalate_follow_up",
-)
 
 
 class FakeClock(Clock):
@@ -73,10 +70,7 @@ class FakeClock(Clock):
 def engine_service(directory: Path, clock: Callable[[], datetime], **settings: Any) -> CaseService:
     """The case application on a SQLite file, configured as ``adapters.bootstrap`` does."""
     s = Settings(data_dir=directory, **settings)
-    return CaseService(
-        event_store_env(s), registry=Registry.load(), clock=clock, id_namespace=s.id_namespace,
-        mentor_capacity=s.mentor_capacity, snapshot_interval=s.snapshot_interval,
-    )
+    return case_service(s, event_store_env(s), registry=Registry.load(), clock=clock)
 
 
 @dataclass
@@ -149,7 +143,7 @@ class Round:
 
     commands: int
     events: int
-    seconds: float  # inside the engine's use cases
+    seconds: float  # inside CaseService.handle
     wall: float  # the whole generated year, generator included
     bare_events: int
     bare_seconds: float
@@ -170,8 +164,7 @@ def run_round(directory: Path, schools: int, seed: int, chunk: int) -> Round:
     real_save = app.save
     app.save = lambda *objs, **kw: _tap(real_save(*objs, **kw), bare)  # type: ignore[method-assign]
     spent = [0.0, 0]
-    for name in USE_CASES:
-        setattr(app, name, _timed(getattr(app, name), spent, chunk, bare))
+    app.handle = _timed(app.handle, spent, chunk, bare)  # type: ignore[method-assign]
     try:
         began = time.perf_counter()
         summary = generate(app, clock.set, seed=seed, schools=schools, until=UNTIL)
@@ -212,27 +205,27 @@ def rebuild_times(directory: Path, events: int, repeat: int = 50) -> tuple[int, 
     clock = FakeClock(UNTIL - timedelta(days=400))
     app = engine_service(directory, clock)
     head = Actor(user_id="t-head", role=Role.TEACHER)
-    case_id = app.identify_child(
-        head, school_id="s1", student_no="1", child=Child(name="王小明"),
+    case_id = app.handle(IdentifyChild(
+        school_id="s1", student_no="1", child=Child(name="王小明"),
         guardian=Guardian(name="李奶奶", relation="grandmother"), parents=Parents(away=ParentsAway.BOTH),
         head_teacher_id="t-head", occurred_at=clock(),
-    ).case_id
+    ), head).case_id
     parties = [ContactParty.GUARDIAN, ContactParty.PARENT]
     n = 0
     while app.get_case(case_id).version < events:
         clock.advance(hours=6)
         if n % 2:
-            app.add_note(case_id, head, occurred_at=clock(), text="按时完成作业，情绪稳定。")
+            app.handle(AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。"), head)
         else:
-            app.log_contact(case_id, head, occurred_at=clock(), party=parties[n // 2 % 2],
-                            channel=ContactChannel.PHONE)
+            app.handle(LogContact(case_id=case_id, occurred_at=clock(), party=parties[n // 2 % 2],
+                                  channel=ContactChannel.PHONE), head)
         n += 1
     assert app.snapshots is not None
     # Then half an interval more, one event at a time: the average distance from a snapshot.
     while (after_snapshot := app.get_case(case_id).version
            - list(app.snapshots.get(case_id))[-1].originator_version) < Settings().snapshot_interval // 2:
         clock.advance(hours=6)
-        app.add_note(case_id, head, occurred_at=clock(), text="按时完成作业，情绪稳定。")
+        app.handle(AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。"), head)
     version = app.get_case(case_id).version
     app.close()
     with_snapshots = engine_service(directory, clock)

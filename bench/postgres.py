@@ -40,6 +40,15 @@ def _engine_worker(schema: str, worker: int, cases: int, start: Any, out: Any) -
         ReviewOutcome,
         Role,
     )
+    from workflows.commands import (
+        CaseCommand,
+        IdentifyChild,
+        LogContact,
+        PairMentor,
+        RecordCounselling,
+        RecordHomeVisit,
+        ReviewCase,
+    )
 
     app = build(Settings(database_url=URL, postgres_schema=schema), create_tables=False)
     teacher = Actor(user_id=f"w{worker}-t", role=Role.TEACHER)
@@ -48,25 +57,24 @@ def _engine_worker(schema: str, worker: int, cases: int, start: Any, out: Any) -
     began = time.perf_counter()
     commands = events = 0
     for n in range(cases):
-        r = app.cases.identify_child(
-            teacher, school_id=f"school-{worker}", student_no=f"{n:06d}",
+        r = app.cases.handle(IdentifyChild(
+            school_id=f"school-{worker}", student_no=f"{n:06d}",
             child=Child(name="王小明", class_name="三年级2班"),
             guardian=Guardian(name="李奶奶", relation="grandmother", phone="13800000000"),
             parents=Parents(away=ParentsAway.BOTH, work_place="广东东莞"),
             head_teacher_id=teacher.user_id, occurred_at=at,
-        )
-        cid, cases_ = r.case_id, app.cases
-        results = [
-            r,
-            cases_.record_home_visit(cid, teacher, occurred_at=at, guardian_met=True,
-                                     observations="学习习惯有待加强。"),
-            cases_.pair_mentor(cid, teacher, occurred_at=at, teacher_id=f"w{worker}-m{n // 3}"),
-            cases_.record_counselling(cid, teacher, occurred_at=at, summary="情绪稳定。"),
-            cases_.review_case(cid, teacher, occurred_at=at, outcome=ReviewOutcome.CONTINUE),
+        ), teacher)
+        cid, handle = r.case_id, app.cases.handle
+        steps: list[CaseCommand] = [
+            RecordHomeVisit(case_id=cid, occurred_at=at, guardian_met=True,
+                            observations="学习习惯有待加强。"),
+            PairMentor(case_id=cid, occurred_at=at, teacher_id=f"w{worker}-m{n // 3}"),
+            RecordCounselling(case_id=cid, occurred_at=at, summary="情绪稳定。"),
+            ReviewCase(case_id=cid, occurred_at=at, outcome=ReviewOutcome.CONTINUE),
         ]
-        for party in (ContactParty.GUARDIAN, ContactParty.PARENT, ContactParty.CHILD) * 2:
-            results.append(cases_.log_contact(cid, teacher, occurred_at=at, party=party,
-                                              channel=ContactChannel.PHONE))
+        steps += [LogContact(case_id=cid, occurred_at=at, party=party, channel=ContactChannel.PHONE)
+                  for party in (ContactParty.GUARDIAN, ContactParty.PARENT, ContactParty.CHILD) * 2]
+        results = [r, *(handle(step, teacher) for step in steps)]
         commands += len(results)
         events += sum(len(x.events) for x in results)
     out.put((commands, events, time.perf_counter() - began))

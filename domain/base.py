@@ -11,7 +11,7 @@ from eventsourcing.domain import (
     CanMutateAggregate,
     CanSnapshotAggregate,
 )
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 
@@ -62,8 +62,8 @@ class Aggregate(BaseAggregate[UUID]):
         The application's aggregate cache deep-copies the aggregate on every read so a
         command cannot corrupt the cached one; the generic deep copy also copied every
         frozen model and UUID of every follow-up and command id, and cost more than the
-        rest of a command (the figures are in docs/performance.md). Mutations reach an aggregate only through its attributes and
-        containers, which this copies.
+        rest of a command (docs/performance.md). Mutations reach an aggregate only through
+        its attributes and containers, which this copies.
         """
         clone = object.__new__(type(self))
         for name, value in vars(self).items():

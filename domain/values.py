@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from domain.base import Frozen
 from domain.errors import InvalidCommand
 
+_IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$"
+_IDENT_RULE = "1-64 letters, digits, '.', '_', ':', '@', '-'"
+
+
+def _readable_id_error(value: object) -> object:
+    """Say what an id must look like (the constraints below only give their pattern)."""
+    if isinstance(value, str) and not (
+        0 < len(value.strip()) <= 64 and re.match(_IDENT_PATTERN, value.strip())
+    ):
+        raise ValueError(f"{value!r} is not a valid id ({_IDENT_RULE})")
+    return value
+
+
 #: Identifiers of people and places (user ids, school ids, student numbers).
 Ident = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
-                           pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=_IDENT_PATTERN),
+    BeforeValidator(_readable_id_error),
 ]
 #: Free text written by teachers (names, observations, summaries).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -215,9 +237,7 @@ def valid_id(field: str, value: str) -> str:
     try:
         return _IDENT.validate_python(value)
     except ValidationError:
-        raise InvalidCommand(
-            f"{field} {value!r} is not a valid id (1-64 letters, digits, '.', '_', ':', '@', '-')"
-        ) from None
+        raise InvalidCommand(f"{field} {value!r} is not a valid id ({_IDENT_RULE})") from None
 
 
 def valid_text(field: str, value: str | None, *, short: bool = False) -> str | None:

@@ -11,11 +11,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from adapters.bootstrap import Caretrail, build
+from adapters.bootstrap import Caretrail, build, case_service
 from adapters.persistence import memory_env
 from adapters.settings import Settings
 from domain.values import Actor, Child, Guardian, Parents, ParentsAway, Role
 from tests.fakes import FakeClock
+from workflows.commands import IdentifyChild
 from workflows.registry import Registry
 from workflows.services import CaseService
 
@@ -37,7 +38,7 @@ def registry() -> Registry:
 @pytest.fixture
 def service(clock: FakeClock, registry: Registry) -> Iterator[CaseService]:
     """The case application on the in-memory store."""
-    app = CaseService(memory_env(), registry=registry, clock=clock)
+    app = case_service(Settings(), memory_env(), registry=registry, clock=clock)
     yield app
     app.close()
 
@@ -62,7 +63,7 @@ def identify(service: CaseService, clock: FakeClock, n: int = 1, **overrides: An
         "occurred_at": clock(),
     }
     args.update(overrides)
-    return service.identify_child(TEACHER, **args)
+    return service.handle(IdentifyChild(**args), TEACHER)
 
 
 @pytest.fixture(scope="session")

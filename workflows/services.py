@@ -1,11 +1,11 @@
-"""The use cases: one method per step a user takes, each ``verb_noun``.
+"""The case application: every step a user takes comes in through :meth:`CaseService.handle`.
 
-Each method reads the case, calls one command on it, and saves the case (and any
-mentor whose load changed) in one atomic save. A save that loses a race is retried
-from a fresh read, so the aggregate re-decides on current state.
+A step is a typed command (``workflows.commands``); ``handle`` reads the case, runs the
+command on it, and saves the case (and any mentor whose load changed) in one atomic save.
+Reads of cases and their history are here too.
 
 Events are pydantic models: the application must be configured with a mapper that
-knows them (``MAPPER_TOPIC``; ``adapters.persistence`` does this).
+knows them (``MAPPER_TOPIC``; ``adapters.driven.events`` does this).
 """
 
 from __future__ import annotations
@@ -14,39 +14,27 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
-from uuid import UUID, uuid4, uuid5
+from typing import Any
+from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import EnvType
 
 from domain.base import Frozen
 from domain.case import Case
-from domain.errors import AlreadyApplied, CaseAlreadyExists, CaseNotFound
-from domain.ids import DEFAULT_NAMESPACE, case_id_for, mentor_id_for
+from domain.errors import CaseAlreadyExists, CaseNotFound
+from domain.ids import case_id_for, mentor_id_for
 from domain.mentor import Mentor
-from domain.values import (
-    Actor,
-    Child,
-    ClosureReason,
-    CommandContext,
-    ContactChannel,
-    ContactParty,
-    FollowUp,
-    Guardian,
-    Parents,
-    ReviewOutcome,
-    RiskLevel,
-    Role,
-)
+from domain.values import Actor, CommandContext, FollowUp, Role
+from workflows.commands import CaseCommand, Command, IdentifyChild
 from workflows.errors import ConcurrentUpdate, VersionConflict
 from workflows.registry import Registry
 
 #: The scheduler's identity in the events it causes.
 SYSTEM_ACTOR = Actor(user_id="scheduler", role=Role.SYSTEM)
-
-CaseCommand = Callable[[Case, Any, CommandContext], object]
+#: How often a command is tried again after losing a race to another writer.
+MAX_ATTEMPTS = 8
 
 
 class CommandResult(Frozen):
@@ -62,10 +50,13 @@ class CommandResult(Frozen):
 
 
 class CaseService(Application[UUID]):
-    """The case application: use cases over the event store."""
+    """The case application over the event store (eventsourcing's ``Application``).
+
+    The deployment's choices (id namespace, default workflow, mentor capacity, snapshot
+    interval) come from the settings, through the composition root.
+    """
 
     name = "cases"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Case: 50, Mentor: 50}
 
     def __init__(
         self,
@@ -73,11 +64,10 @@ class CaseService(Application[UUID]):
         *,
         registry: Registry,
         clock: Callable[[], datetime],
-        id_namespace: UUID = DEFAULT_NAMESPACE,
-        default_workflow: str = "left_behind",
-        mentor_capacity: int = 3,
-        snapshot_interval: int = 50,
-        max_attempts: int = 8,
+        id_namespace: UUID,
+        default_workflow: str,
+        mentor_capacity: int,
+        snapshot_interval: int,
         retry_pause: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(env)
@@ -86,13 +76,9 @@ class CaseService(Application[UUID]):
         self.id_namespace = id_namespace
         self.default_workflow = default_workflow
         self.mentor_capacity = mentor_capacity
-        self.max_attempts = max_attempts
-        self.retry_pause = retry_pause or _jittered_pause
-        # eventsourcing's own snapshotting (the class attribute keeps its snapshot store)
-        # rebuilds the aggregate from the store at each multiple of the interval; ``save``
-        # below snapshots the aggregate it already holds instead.
-        self.snapshotting_intervals = {}  # type: ignore[misc]
         self.snapshot_interval = snapshot_interval
+        self.max_attempts = MAX_ATTEMPTS
+        self.retry_pause = retry_pause or _jittered_pause
         self._listeners: list[Callable[[int], None]] = []
 
     # ------------------------------------------------------------ wiring
@@ -100,36 +86,29 @@ class CaseService(Application[UUID]):
         """Call ``listener(position)`` after every save (wakes in-process projections)."""
         self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save atomically (eventsourcing's ``save``), then snapshot the aggregates whose save
+        crossed a multiple of the snapshot interval, from the aggregate in memory, and tell
+        the listeners the position reached.
+
+        eventsourcing's own snapshotting (``snapshotting_intervals``, left empty) would
+        rebuild each aggregate from the store to snapshot it.
+        """
+        saved = [a for a in aggregates if a is not None]
+        if not all(isinstance(a, Case | Mentor) for a in saved):
+            raise TypeError("CaseService saves Case and Mentor aggregates only")
+        interval = self.snapshot_interval
+        crossing = [
+            a for a in saved
+            if interval and (a.version - len(a.pending_events)) // interval < a.version // interval
+        ]
+        recordings = super().save(*saved, **kwargs)
+        if crossing and self.snapshots is not None:
+            self.snapshots.put([a.Snapshot.take(a) for a in crossing])
         if recordings:
             position = max(r.notification.id for r in recordings)
             for listener in self._listeners:
                 listener(position)
-
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save atomically, then snapshot the aggregates whose save crossed a multiple of the
-        snapshot interval (at the save's last version), from the aggregate in memory
-        (eventsourcing's snapshotting would rebuild it from the store).
-        """
-        saved = [o for o in objs if o is not None]
-        if not all(isinstance(o, Case | Mentor) for o in saved):
-            raise TypeError("CaseService saves Case and Mentor aggregates only")
-        interval = self.snapshot_interval
-        crossing = [
-            o for o in saved
-            if interval and (o.version - len(o.pending_events)) // interval < o.version // interval
-        ]
-        # eventsourcing's save() tells events from aggregates with runtime Protocol checks
-        # (about 10 us each); ours are always aggregates.
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in saved:
-            processing.events.extend(aggregate.collect_events())
-            processing.aggregates[aggregate.id] = aggregate
-        processing.saved_kwargs.update(kwargs)
-        recordings = self._record(processing)
-        self._notify(recordings)
-        if crossing and self.snapshots is not None:
-            self.snapshots.put([o.Snapshot.take(o) for o in crossing])
         return recordings
 
     def position(self) -> int:
@@ -192,37 +171,39 @@ class CaseService(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
-    # ------------------------------------------------------------ use cases
-    def identify_child(
-        self,
-        actor: Actor,
-        *,
-        school_id: str,
-        student_no: str,
-        child: Child,
-        guardian: Guardian,
-        parents: Parents,
-        head_teacher_id: str,
-        occurred_at: datetime,
-        risk_level: RiskLevel = RiskLevel.NORMAL,
-        workflow: str | None = None,
-        command_id: UUID | None = None,
-    ) -> CommandResult:
+    # ------------------------------------------------------------ the entry point
+    def handle(self, command: Command, actor: Actor) -> CommandResult:
+        """Carry out ``command`` for ``actor``: what every interface calls, for every step.
+
+        The case is read (or, for an identification, found missing), the command runs on
+        it and the case is saved with any mentor whose load changed, in one atomic save.
+        A save that loses a race is retried from a fresh read, so the aggregate decides
+        on current state. A command whose id the case already applied records nothing and
+        answers the version it reached.
+        """
+        if isinstance(command, IdentifyChild):
+            return self._identify(command, actor)
+        if isinstance(command, CaseCommand):
+            return self._act(command, actor)
+        raise TypeError(f"not a command: {type(command).__name__}")
+
+    def _identify(self, command: IdentifyChild, actor: Actor) -> CommandResult:
         """Open a case for a newly identified child; the same child twice is refused."""
-        case_id = self.case_id_for(school_id, student_no)
-        command_id = command_id or uuid4()
-        policy = self.registry.latest(workflow or self.default_workflow)
+        case_id = self.case_id_for(command.school_id, command.student_no)
+        command_id = command.command_id or uuid4()
+        policy = self.registry.latest(command.workflow or self.default_workflow)
         for _ in range(2):
             existing = self._find(case_id)
             if existing is not None:
                 if command_id in existing.commands:
                     return self._replayed(existing, existing.commands[command_id])
-                raise CaseAlreadyExists(case_id, school_id)
-            ctx = self._context(actor, occurred_at, command_id)
+                raise CaseAlreadyExists(case_id, command.school_id)
+            ctx = self._context(actor, command.occurred_at, command_id)
             case = Case.identify(
-                policy, ctx, case_id=case_id, school_id=school_id, student_no=student_no,
-                child=child, guardian=guardian, parents=parents,
-                head_teacher_id=head_teacher_id, risk_level=risk_level,
+                policy, ctx, case_id=case_id, school_id=command.school_id,
+                student_no=command.student_no, child=command.child, guardian=command.guardian,
+                parents=command.parents, head_teacher_id=command.head_teacher_id,
+                risk_level=command.risk_level,
             )
             try:
                 result = self._result(case, self.save(case))
@@ -232,118 +213,11 @@ class CaseService(Application[UUID]):
                 continue  # identified concurrently: the next read tells by whom
         raise ConcurrentUpdate(case_id, 2)
 
-    def record_home_visit(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, guardian_met: bool,
-        observations: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Record a home visit."""
-        return self._act(case_id, actor, occurred_at, opts, lambda c, p, x: c.record_home_visit(
-            p, x, guardian_met=guardian_met, observations=observations))
-
-    def pair_mentor(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, teacher_id: str, **opts: Any
-    ) -> CommandResult:
-        """Pair the child with a mentor (or hand over to another), within the mentor's cap."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.pair_mentor(p, x, teacher_id=teacher_id))
-
-    def release_mentor(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, reason: str, **opts: Any
-    ) -> CommandResult:
-        """End the child's pairing."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.release_mentor(p, x, reason=reason))
-
-    def record_counselling(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, summary: str | None = None,
-        risk_level: RiskLevel | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Record a counselling session (and optionally a new risk level)."""
-        return self._act(case_id, actor, occurred_at, opts, lambda c, p, x: c.record_counselling(
-            p, x, summary=summary, risk_level=risk_level))
-
-    def review_case(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, outcome: ReviewOutcome,
-        summary: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Review the case: continue, close, or raise the risk."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.review_case(p, x, outcome=outcome, summary=summary))
-
-    def close_case(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, reason: ClosureReason,
-        note: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Close the case; its mentor is released and open tasks are cancelled."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.close_case(p, x, reason=reason, note=note))
-
-    def reopen_case(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, reason: str, **opts: Any
-    ) -> CommandResult:
-        """Reopen a closed case."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.reopen_case(p, x, reason=reason))
-
-    def log_contact(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, party: ContactParty,
-        channel: ContactChannel, summary: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Log contact with the guardian, a parent or the child."""
-        return self._act(case_id, actor, occurred_at, opts, lambda c, p, x: c.log_contact(
-            p, x, party=party, channel=channel, summary=summary))
-
-    def add_note(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, text: str, **opts: Any
-    ) -> CommandResult:
-        """Add a note to the growth diary."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.add_note(p, x, text=text))
-
-    def assign_head_teacher(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, teacher_id: str, **opts: Any
-    ) -> CommandResult:
-        """Give the child another head teacher."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.assign_head_teacher(p, x, teacher_id=teacher_id))
-
-    def change_risk_level(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, level: RiskLevel,
-        reason: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Reassess the child's risk."""
-        return self._act(case_id, actor, occurred_at, opts,
-                         lambda c, p, x: c.change_risk_level(p, x, level=level, reason=reason))
-
-    def complete_follow_up(
-        self, case_id: UUID, actor: Actor, *, occurred_at: datetime, follow_up_id: UUID,
-        note: str | None = None, **opts: Any,
-    ) -> CommandResult:
-        """Mark an open follow-up done by hand."""
-        return self._act(case_id, actor, occurred_at, opts, lambda c, p, x: c.complete_follow_up(
-            p, x, follow_up_id=follow_up_id, note=note))
-
-    def escalate_follow_up(self, case_id: UUID, follow_up_id: UUID, level: int) -> CommandResult:
-        """Escalate an overdue task (for the scheduler). Idempotent; re-checked by the case."""
-        command_id = uuid5(follow_up_id, f"escalate\x1f{level}")
-        return self._act(
-            case_id, SYSTEM_ACTOR, self.clock(), {"command_id": command_id},
-            lambda c, p, x: c.escalate_follow_up(p, x, follow_up_id=follow_up_id, level=level),
-        )
-
     # ------------------------------------------------------------ internals
-    def _act(
-        self,
-        case_id: UUID,
-        actor: Actor,
-        occurred_at: datetime,
-        opts: dict[str, Any],
-        command: CaseCommand,
-    ) -> CommandResult:
-        command_id: UUID = opts.pop("command_id", None) or uuid4()
-        expected: int | None = opts.pop("expected_version", None)
-        if opts:
-            raise TypeError(f"unexpected options: {', '.join(opts)}")
+    def _act(self, command: CaseCommand, actor: Actor) -> CommandResult:
+        """Run a step on an existing case, retried from a fresh read after a lost race."""
+        case_id, expected = command.case_id, command.expected_version
+        command_id = command.command_id or uuid4()
         for attempt in range(self.max_attempts):
             if attempt:
                 self.retry_pause(attempt)
@@ -352,12 +226,9 @@ class CaseService(Application[UUID]):
                 return self._replayed(case, case.commands[command_id])
             if expected is not None and case.version != expected:
                 raise VersionConflict(case_id, expected, case.version)
-            ctx = self._context(actor, occurred_at, command_id)
+            ctx = self._context(actor, command.occurred_at, command_id)
             mentor_before = case.mentor_id
-            try:
-                command(case, self.registry.get(case.workflow), ctx)
-            except AlreadyApplied as e:  # pragma: no cover - checked above, kept as a guard
-                return self._replayed(case, e.version)
+            command.run(case, self.registry.get(case.workflow), ctx)
             mentors = self._mentor_changes(case, mentor_before, ctx)
             try:
                 recordings = self.save(case, *mentors)
@@ -396,9 +267,11 @@ class CaseService(Application[UUID]):
         except CaseNotFound:
             return None
 
-    def _context(self, actor: Actor, occurred_at: datetime, command_id: UUID) -> CommandContext:
+    def _context(self, actor: Actor, occurred_at: datetime | None, command_id: UUID) -> CommandContext:
+        """The command's context: ``occurred_at`` as stated (None: now), recorded now."""
+        now = self.clock()
         return CommandContext(
-            actor=actor, command_id=command_id, occurred_at=occurred_at, recorded_at=self.clock()
+            actor=actor, command_id=command_id, occurred_at=occurred_at or now, recorded_at=now
         )
 
     def _hand_to_cache(self, *saved: Case | Mentor) -> None:
@@ -441,7 +314,7 @@ class CaseService(Application[UUID]):
 
 def _project(aggregate: Any, events: Iterable[Any]) -> Any:
     """Apply events in order: eventsourcing's ``project_aggregate`` without its per-event
-    runtime Protocol check (about 11 µs on a pydantic event, on every read)."""
+    runtime Protocol check (a cost on every read: docs/performance.md)."""
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate

@@ -16,7 +16,7 @@ from adapters.api import problems
 from adapters.api.deps import QueryShape, Service, route_permission
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
-from adapters.api.routers import actions, audit, cases, follow_ups, history, ops
+from adapters.api.routers import audit, cases, follow_ups, history, ops, steps
 from adapters.auth.accounts import Accounts, build_accounts
 from adapters.bootstrap import Caretrail
 
@@ -71,7 +71,7 @@ def create_app(
     app.state.query_shapes = {}
     # Routes are matched in order: the busiest lists first (it is measurable).
     route_class = _route_class(app.state.config)
-    for module in (follow_ups, ops, cases, actions, history, audit):
+    for module in (follow_ups, ops, cases, steps, history, audit):
         _add_routes(app, module.router, route_class)
     # FastAPI puts its documentation routes (/openapi.json, /docs...) first; matched after
     # the API's own, they no longer cost every API request four path matches (~4 µs).

@@ -5,25 +5,23 @@ byte for byte), If-Match (the version the caller saw), and the command's answer.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid5
 
 from fastapi import Depends, Header, Request
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 from starlette.responses import Response
 
 from adapters.api.deps import authenticated, note
 from adapters.api.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
-from adapters.api.schemas import CommandOut
+from adapters.api.schemas import ENVELOPE, CommandOut
 from adapters.auth.accounts import Accounts
 from adapters.auth.models import Principal, StoredResponse
 from adapters.bootstrap import Caretrail
 from domain.values import Actor
-from workflows.services import CommandResult
+from workflows.commands import Command
 
 #: Namespace of the command ids derived from (user, Idempotency-Key).
 IDEMPOTENCY_NAMESPACE = UUID("5d0f7a52-6f1e-4c8a-9a43-0e6f1c2b7d10")
@@ -36,7 +34,7 @@ IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, 
 class Commands:
     """Runs one command for the caller: idempotency key, If-Match, the first answer kept."""
 
-    ct: Caretrail
+    caretrail: Caretrail
     accounts: Accounts
     user: Principal
     method: str
@@ -49,27 +47,18 @@ class Commands:
         """The acting user, as events record them."""
         return Actor(user_id=self.user.user_id, role=self.user.role.domain_role)
 
-    def run(
-        self,
-        request: BaseModel | dict[str, Any],
-        call: Callable[[dict[str, Any]], CommandResult],
-        *,
-        status: int = 200,
-        location: bool = False,
-    ) -> Response:
-        """Run ``call(opts)`` (``opts``: when it happened, command id, expected version) and
-        answer it. When it happened is the request's ``occurred_at``, or now if it gives none.
+    def __call__(self, command: Command, *, status: int = 200, location: bool = False) -> Response:
+        """Carry out ``command`` for the caller and answer it.
 
         A request repeated with the same ``Idempotency-Key`` gets the first answer byte
         for byte and records nothing; a copy arriving while the first still runs gets
         409 (retry later). The key is also the command id, so the case itself refuses
-        to record the command twice, whatever happens to the stored answer.
+        to record the command twice, whatever happens to the stored answer. ``If-Match``
+        becomes the command's expected version.
         """
-        fingerprint = request_fingerprint(self.method, self.path, request)
-        store, user, now = self.accounts.store, self.user.user_id, self.ct.clock()
-        fields = request if isinstance(request, dict) else vars(request)
-        stated = fields.get("occurred_at")
-        opts: dict[str, Any] = {"occurred_at": stated or now}
+        fingerprint = request_fingerprint(self.method, self.path, command)
+        store, user, now = self.accounts.store, self.user.user_id, self.caretrail.clock()
+        envelope: dict[str, Any] = {"expected_version": self.expected_version}
         if self.key is not None:
             kept = store.claim_key(user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT)
             if kept is not None:
@@ -78,11 +67,9 @@ class Commands:
                 if kept.status == 0:
                     raise IdempotencyKeyInFlight("the first request with this key is still running")
                 return self._replay(kept, location)
-            opts["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{user}\x1f{self.key}")
-        if self.expected_version is not None:
-            opts["expected_version"] = self.expected_version
+            envelope["command_id"] = uuid5(IDEMPOTENCY_NAMESPACE, f"{user}\x1f{self.key}")
         try:
-            result = call(opts)
+            result = self.caretrail.cases.handle(command.model_copy(update=envelope), self.actor)
         except BaseException:
             if self.key is not None:
                 store.release_key(user, self.key)
@@ -99,10 +86,10 @@ class Commands:
         return response
 
 
-def request_fingerprint(method: str, path: str, request: BaseModel | dict[str, Any]) -> str:
-    """What identifies a request for its Idempotency-Key: method, path and canonical body."""
-    text = (request.model_dump_json() if isinstance(request, BaseModel)
-            else json.dumps(request, sort_keys=True, default=str))
+def request_fingerprint(method: str, path: str, command: Command) -> str:
+    """What identifies a request for its Idempotency-Key: method, path and what it asks
+    (the command's fields but the envelope, in canonical JSON)."""
+    text = command.model_dump_json(exclude=set(ENVELOPE))
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 

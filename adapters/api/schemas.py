@@ -1,57 +1,32 @@
-"""Request and response bodies. Requests reject unknown fields; times need a UTC offset."""
+"""Request and response bodies. Request bodies are the commands' own fields; they reject
+unknown fields, and times need a UTC offset."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic.fields import FieldInfo
 
-from adapters.text import check_text
 from domain.case import Case
-from domain.values import (
-    Child,
-    ClosureReason,
-    ContactChannel,
-    ContactParty,
-    FollowUp,
-    Guardian,
-    Ident,
-    Parents,
-    ReviewOutcome,
-    RiskLevel,
-    ShortText,
-    Text,
-    WorkflowRef,
-)
+from domain.values import Child, FollowUp, Guardian, Parents, RiskLevel, WorkflowRef
 from projections.queries import OverdueCount
+from workflows.commands import Command
 from workflows.services import CommandResult
+from workflows.text import check_text
 
-
-def _iso_text(value: Any) -> Any:
-    """Times are ISO 8601 text: a number (seconds since 1970?) is refused, not guessed at."""
-    if isinstance(value, int | float):
-        raise ValueError("a time is ISO 8601 text with a UTC offset, not a number")
-    return value
-
-
-#: When something happened, as a request states it.
-StatedTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+#: A command's fields that the request gives elsewhere: the case in the path, the command
+#: id from ``Idempotency-Key``, the expected version from ``If-Match``.
+ENVELOPE = frozenset({"case_id", "command_id", "expected_version"})
 
 
 class Body(BaseModel):
     """Base of request bodies: unknown fields are an error, not silently dropped, and text
-    is text (checked here, at the edge: stored events are not re-validated this strictly,
-    so old events stay readable)."""
+    is text (checked here, at the edge, as commands do: stored events are not re-validated
+    this strictly, so old events stay readable)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -62,99 +37,20 @@ class Body(BaseModel):
         return data
 
 
-class Step(Body):
-    """Base of a step on a case: when it happened (default: now)."""
-
-    occurred_at: StatedTime | None = Field(
-        default=None, description="When it happened, with a UTC offset. Default: now."
-    )
-
-
-# --------------------------------------------------------------------------- requests
-class IdentifyChild(Step):
-    """Open a case for a newly identified left-behind child."""
-
-    school_id: Ident
-    student_no: Ident
-    child: Child
-    guardian: Guardian
-    parents: Parents
-    head_teacher_id: Ident
-    risk_level: RiskLevel = RiskLevel.NORMAL
-    workflow: Ident | None = Field(default=None, description="Default: the deployment's workflow.")
+def request_fields(command: type[Command], *, besides: Iterable[str] = ()) -> dict[str, FieldInfo]:
+    """The fields of ``command`` a request states, in order: all but the envelope and
+    ``besides`` (those the path gives)."""
+    left_out = ENVELOPE | set(besides)
+    return {name: f for name, f in command.model_fields.items() if name not in left_out}
 
 
-class HomeVisit(Step):
-    """A home visit (家访)."""
-
-    guardian_met: StrictBool = Field(description="true or false (not \"yes\", not 1).")
-    observations: Text | None = None
-
-
-class MentorPairing(Step):
-    """Pair the child with a mentor teacher, or hand over to another."""
-
-    teacher_id: Ident
-
-
-class CounsellingSession(Step):
-    """A counselling session held by the calling teacher."""
-
-    summary: Text | None = None
-    risk_level: RiskLevel | None = None
-
-
-class Review(Step):
-    """A review of the case."""
-
-    outcome: ReviewOutcome
-    summary: Text | None = None
-
-
-class Contact(Step):
-    """Contact with the guardian, a parent, or the child (a mentor's talk)."""
-
-    party: ContactParty
-    channel: ContactChannel = ContactChannel.PHONE
-    summary: Text | None = None
-
-
-class Note(Step):
-    """A note in the growth diary (成长日记)."""
-
-    text: Text
-
-
-class Closure(Step):
-    """Close the case."""
-
-    reason: ClosureReason
-    note: Text | None = None
-
-
-class Reopening(Step):
-    """Reopen a closed case."""
-
-    reason: ShortText
-
-
-class HeadTeacher(Step):
-    """Hand the child to another head teacher (their open tasks follow)."""
-
-    teacher_id: Ident
-
-
-class RiskChange(Step):
-    """Reassess the child's risk."""
-
-    level: RiskLevel
-    reason: ShortText | None = None
-
-
-class FollowUpCompletion(Step):
-    """Mark an open follow-up done by hand."""
-
-    note: Text | None = None
+def request_body(command: type[Command], name: str, *, besides: Iterable[str] = ()) -> type[Body]:
+    """The request body of a command: its own fields, with their types and descriptions,
+    so the API documents exactly what the command accepts."""
+    fields: dict[str, Any] = {
+        field_name: (f.annotation, f) for field_name, f in request_fields(command, besides=besides).items()
+    }
+    return create_model(name, __base__=Body, __doc__=command.__doc__, __module__=__name__, **fields)
 
 
 # --------------------------------------------------------------------------- responses

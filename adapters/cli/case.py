@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
@@ -25,8 +24,10 @@ from adapters.cli.common import (
     emit,
     local,
     service,
+    stated_time,
     when,
 )
+from adapters.settings import Settings
 from domain.case import Case
 from domain.values import (
     Child,
@@ -41,6 +42,22 @@ from domain.values import (
     Role,
 )
 from projections.summaries import summarise
+from workflows.commands import (
+    AddNote,
+    AssignHeadTeacher,
+    ChangeRiskLevel,
+    CloseCase,
+    Command,
+    CompleteFollowUp,
+    IdentifyChild,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReleaseMentor,
+    ReopenCase,
+    ReviewCase,
+)
 from workflows.services import CommandResult
 
 app = typer.Typer(help="Identify children and record each step of their cases.", no_args_is_help=True)
@@ -50,19 +67,25 @@ CommandIdOpt = Annotated[
 ]
 
 
-def _act(
-    case_id: str,
-    command_id: str | None,
-    as_json: bool,
-    step: Callable[[Caretrail, UUID, dict[str, UUID]], CommandResult],
-) -> None:
-    """Run one step on a case and print what it reached."""
-    with service() as ct:
-        _report(ct, step(ct, case_uuid(case_id), _opts(command_id)), as_json)
+class Envelope:
+    """What every step's command line carries besides the step's own options."""
+
+    def __init__(self, at: str | None, user: str, role: Role, command_id: str | None, as_json: bool) -> None:
+        self.at, self.user, self.role, self.command_id, self.as_json = at, user, role, command_id, as_json
 
 
-def _opts(command_id: str | None) -> dict[str, UUID]:
-    return {"command_id": _uuid(command_id, "--command-id")} if command_id else {}
+def _run(command: type[Command], case_id: str | None, envelope: Envelope, **fields: Any) -> None:
+    """Build the command from the options, hand it to the application, print what it reached."""
+    settings = Settings()
+    actor_ = actor(envelope.user, envelope.role)
+    given = {"case_id": case_uuid(case_id)} if case_id is not None else {}
+    stated = command(
+        occurred_at=stated_time(envelope.at, settings),
+        command_id=_uuid(envelope.command_id, "--command-id") if envelope.command_id else None,
+        **given, **fields,
+    )
+    with service(settings) as ct:
+        _report(ct, ct.cases.handle(stated, actor_), envelope.as_json)
 
 
 def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
@@ -106,23 +129,15 @@ def identify(
     guardian_phone: Annotated[str | None, typer.Option()] = None,
     parents_work_place: Annotated[str | None, typer.Option()] = None,
     risk: Annotated[RiskLevel, typer.Option(help="Initial risk level.")] = RiskLevel.NORMAL,
-    at: AtOpt = None,
-    user: AsOpt = "operator",
-    role: RoleOpt = Role.TEACHER,
-    command_id: CommandIdOpt = None,
-    as_json: JsonOpt = False,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Open a case for a left-behind child."""
-    with service() as ct:
-        result = ct.cases.identify_child(
-            actor(user, role), school_id=school, student_no=student_no,
-            child=Child(name=name, class_name=class_name),
-            guardian=Guardian(name=guardian_name, relation=guardian_relation, phone=guardian_phone),
-            parents=Parents(away=parents_away, work_place=parents_work_place),
-            head_teacher_id=head_teacher, risk_level=risk, occurred_at=when(at, ct),
-            **_opts(command_id),
-        )
-        _report(ct, result, as_json)
+    _run(IdentifyChild, None, Envelope(at, user, role, command_id, as_json),
+         school_id=school, student_no=student_no, child=Child(name=name, class_name=class_name),
+         guardian=Guardian(name=guardian_name, relation=guardian_relation, phone=guardian_phone),
+         parents=Parents(away=parents_away, work_place=parents_work_place),
+         head_teacher_id=head_teacher, risk_level=risk)
 
 
 @app.command()
@@ -134,9 +149,8 @@ def visit(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Record a home visit (家访)."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.record_home_visit(
-        cid, actor(user, role), occurred_at=when(at, ct), guardian_met=guardian_met,
-        observations=observations, **opts))
+    _run(RecordHomeVisit, case_id, Envelope(at, user, role, command_id, as_json),
+         guardian_met=guardian_met, observations=observations)
 
 
 @app.command()
@@ -147,8 +161,7 @@ def pair(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Pair the child with a mentor (结对帮扶), or hand over to another."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.pair_mentor(
-        cid, actor(user, role), occurred_at=when(at, ct), teacher_id=mentor, **opts))
+    _run(PairMentor, case_id, Envelope(at, user, role, command_id, as_json), teacher_id=mentor)
 
 
 @app.command()
@@ -159,8 +172,7 @@ def release(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """End the child's pairing with their mentor."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.release_mentor(
-        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, **opts))
+    _run(ReleaseMentor, case_id, Envelope(at, user, role, command_id, as_json), reason=reason)
 
 
 @app.command()
@@ -172,9 +184,8 @@ def counsel(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Record a counselling session held by the acting teacher."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.record_counselling(
-        cid, actor(user, role), occurred_at=when(at, ct), summary=summary, risk_level=risk,
-        **opts))
+    _run(RecordCounselling, case_id, Envelope(at, user, role, command_id, as_json),
+         summary=summary, risk_level=risk)
 
 
 @app.command()
@@ -186,8 +197,8 @@ def review(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Review the case."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.review_case(
-        cid, actor(user, role), occurred_at=when(at, ct), outcome=outcome, summary=summary, **opts))
+    _run(ReviewCase, case_id, Envelope(at, user, role, command_id, as_json),
+         outcome=outcome, summary=summary)
 
 
 @app.command()
@@ -199,8 +210,7 @@ def close(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Close the case."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.close_case(
-        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, note=note, **opts))
+    _run(CloseCase, case_id, Envelope(at, user, role, command_id, as_json), reason=reason, note=note)
 
 
 @app.command()
@@ -211,8 +221,7 @@ def reopen(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Reopen a closed case."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.reopen_case(
-        cid, actor(user, role), occurred_at=when(at, ct), reason=reason, **opts))
+    _run(ReopenCase, case_id, Envelope(at, user, role, command_id, as_json), reason=reason)
 
 
 @app.command()
@@ -225,9 +234,8 @@ def contact(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Log a contact."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.log_contact(
-        cid, actor(user, role), occurred_at=when(at, ct), party=party, channel=channel,
-        summary=summary, **opts))
+    _run(LogContact, case_id, Envelope(at, user, role, command_id, as_json),
+         party=party, channel=channel, summary=summary)
 
 
 @app.command()
@@ -238,8 +246,7 @@ def note(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Add a note to the growth diary (成长日记)."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.add_note(
-        cid, actor(user, role), occurred_at=when(at, ct), text=text, **opts))
+    _run(AddNote, case_id, Envelope(at, user, role, command_id, as_json), text=text)
 
 
 @app.command("head-teacher")
@@ -250,8 +257,7 @@ def head_teacher(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Give the child another head teacher (their open tasks follow)."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.assign_head_teacher(
-        cid, actor(user, role), occurred_at=when(at, ct), teacher_id=teacher, **opts))
+    _run(AssignHeadTeacher, case_id, Envelope(at, user, role, command_id, as_json), teacher_id=teacher)
 
 
 @app.command()
@@ -263,8 +269,7 @@ def risk(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Reassess the child's risk level."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.change_risk_level(
-        cid, actor(user, role), occurred_at=when(at, ct), level=level, reason=reason, **opts))
+    _run(ChangeRiskLevel, case_id, Envelope(at, user, role, command_id, as_json), level=level, reason=reason)
 
 
 @app.command()
@@ -276,9 +281,8 @@ def complete(
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Mark an open follow-up done by hand."""
-    _act(case_id, command_id, as_json, lambda ct, cid, opts: ct.cases.complete_follow_up(
-        cid, actor(user, role), occurred_at=when(at, ct),
-        follow_up_id=_uuid(follow_up, "--follow-up"), note=note_text, **opts))
+    _run(CompleteFollowUp, case_id, Envelope(at, user, role, command_id, as_json),
+         follow_up_id=_uuid(follow_up, "--follow-up"), note=note_text)
 
 
 @app.command()

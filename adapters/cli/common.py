@@ -34,9 +34,9 @@ class CliError(Exception):
 
 
 @contextmanager
-def service() -> Iterator[Caretrail]:
+def service(settings: Settings | None = None) -> Iterator[Caretrail]:
     """The whole service for one command, closed afterwards."""
-    app = build(Settings())
+    app = build(settings or Settings())
     try:
         yield app
     finally:
@@ -57,15 +57,21 @@ def actor(user_id: str, role: Role) -> Actor:
 
 def when(text: str | None, app: Caretrail, option: str = "--at") -> datetime:
     """Parse ``--at`` (or ``option``): ISO 8601; a time without offset is in the school's
-    time zone."""
+    time zone; none given, now."""
+    return stated_time(text, app.settings, option) or app.clock()
+
+
+def stated_time(text: str | None, settings: Settings, option: str = "--at") -> datetime | None:
+    """Parse a time option (None if not given): ISO 8601; a time without offset is in the
+    school's time zone."""
     if text is None:
-        return app.clock()
+        return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CliError(f"{option}: '{text}' is not an ISO 8601 date or time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(app.settings.timezone))
+        moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
     return moment
 
 

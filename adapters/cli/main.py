@@ -21,12 +21,12 @@ from adapters.cli import serve as serve_cli
 from adapters.cli import users as users_cli
 from adapters.cli.common import CliError, JsonOpt, emit, service, when
 from adapters.demo import generate
-from adapters.text import check_text
 from domain.errors import DomainError
 from domain.values import EARLIEST_OCCURRED_AT
 from projections.queries import BadCursor
 from workflows.definition import DefinitionError
 from workflows.registry import UnknownWorkflow
+from workflows.text import check_text
 
 app = typer.Typer(
     name="caretrail",

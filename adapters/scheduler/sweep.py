@@ -2,7 +2,7 @@
 
 The sweep holds no truth. It catches the view up, pages through open tasks that may
 have reached a rung of their case's ladder (the ladder of the workflow version the
-case pinned), and calls the idempotent ``escalate_follow_up`` use case once per rung
+case pinned), and hands the case an idempotent ``EscalateFollowUp`` command once per rung
 reached, lowest first. The case re-checks everything; a task completed since the
 view was read is simply not escalated. A crash anywhere is harmless: the next sweep
 reads the view again, and a command already recorded is recognised by its id.
@@ -21,6 +21,8 @@ from pydantic import BaseModel
 
 from domain.policy import EscalationStep
 from projections.queries import TaskRow
+from workflows.commands import EscalateFollowUp
+from workflows.services import SYSTEM_ACTOR
 
 if TYPE_CHECKING:
     from adapters.bootstrap import Caretrail
@@ -110,9 +112,8 @@ class Sweeper:
             if step.level <= row.escalation_level or overdue < step.after_days:
                 continue
             try:
-                result = self.app.cases.escalate_follow_up(
-                    UUID(row.case_id), UUID(row.follow_up_id), step.level
-                )
+                escalation = EscalateFollowUp.of(UUID(row.case_id), UUID(row.follow_up_id), step.level)
+                result = self.app.cases.handle(escalation, SYSTEM_ACTOR)
             except Exception as e:  # one broken case must not stop the others
                 report.failed += 1
                 log.error(

@@ -18,10 +18,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from adapters.bootstrap import case_service
 from adapters.persistence import event_store_env
 from adapters.settings import Settings
 from workflows.registry import Registry
-from workflows.services import CaseService
 
 CARETRAIL = str(Path(sys.executable).parent / "caretrail")
 CHILD = ["--name", "王小明", "--guardian-name", "李奶奶", "--guardian-relation", "grandmother",
@@ -45,8 +45,9 @@ def ok(data_dir: Path, *args: str) -> Any:
 
 def store(data_dir: Path, case_id: str) -> tuple[int, int]:
     """The store's position and the case's version, read in this process."""
-    app = CaseService(event_store_env(Settings(data_dir=data_dir)), registry=Registry.load(),
-                      clock=lambda: datetime.now(UTC))
+    settings = Settings(data_dir=data_dir)
+    app = case_service(settings, event_store_env(settings), registry=Registry.load(),
+                       clock=lambda: datetime.now(UTC))
     try:
         return app.position(), app.get_case(UUID(case_id)).version
     finally:
@@ -114,7 +115,7 @@ def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
         "duplicate child": (["case", "identify", "--school", "school-001", "--student-no", "20260001",
                              *CHILD], f"already has case {case_id}"),
         "bad school id": (["case", "identify", "--school", "school 001!", "--student-no", "20260002",
-                           *CHILD], "school_id 'school 001!' is not a valid id"),
+                           *CHILD], "school_id: 'school 001!' is not a valid id"),
         "year 1": (["case", "note", case_id, "typed in wrong", "--at", "0001-01-01T00:00:00+08:00"],
                    "is before 2000-01-01"),
         "version not reached": (["case", "show", case_id, "--version", "999999"],
@@ -203,8 +204,9 @@ def test_a_data_directory_that_is_a_file_is_one_line_and_exit_74(tmp_path: Path)
 
 
 def store_is_empty(data: Path) -> bool:
-    app = CaseService(event_store_env(Settings(data_dir=data)), registry=Registry.load(),
-                      clock=lambda: datetime.now(UTC))
+    settings = Settings(data_dir=data)
+    app = case_service(settings, event_store_env(settings), registry=Registry.load(),
+                       clock=lambda: datetime.now(UTC))
     try:
         return app.position() == 0
     finally:

@@ -24,6 +24,7 @@ from domain.values import ContactChannel, ContactParty
 from tests.conftest import TEACHER
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import MENTOR, aggregate_state, case_in
+from workflows.commands import AddNote, LogContact, PairMentor, RecordHomeVisit
 
 
 @contextmanager
@@ -41,8 +42,16 @@ def busy_case(app: Caretrail, clock: FakeClock, contacts: int = 3) -> UUID:
     case_id = case_in(app.cases, clock, "reviewed")
     for n in range(contacts):
         clock.advance(days=2)
-        app.cases.log_contact(case_id, TEACHER, occurred_at=clock(), party=list(ContactParty)[n % 3],
-                              channel=ContactChannel.PHONE, summary=f"call {n}")
+        app.cases.handle(
+            LogContact(
+                case_id=case_id,
+                occurred_at=clock(),
+                party=list(ContactParty)[n % 3],
+                channel=ContactChannel.PHONE,
+                summary=f"call {n}",
+            ),
+            TEACHER,
+        )
     return case_id
 
 
@@ -158,10 +167,10 @@ def test_the_case_as_of_a_recorded_time_and_as_of_a_version(
         case_id = case_in(app.cases, clock, "identified")
         identified_version = app.cases.get_case(case_id).version
         clock.advance(days=1)
-        app.cases.record_home_visit(case_id, TEACHER, occurred_at=clock(), guardian_met=True)
+        app.cases.handle(RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True), TEACHER)
         visited_at = clock()
         clock.advance(days=1)
-        app.cases.pair_mentor(case_id, TEACHER, occurred_at=clock(), teacher_id=MENTOR)
+        app.cases.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), TEACHER)
 
         assert app.cases.case_as_of(case_id, opened_at).state == "identified"
         assert app.cases.case_as_of(case_id, visited_at - timedelta(seconds=1)).version == identified_version
@@ -193,9 +202,11 @@ def test_a_process_sees_what_another_process_wrote_after_its_own_save(
     # the aggregate it saved in its cache, and must still see the other's later events.
     with opened(backend_settings, clock) as first, opened(backend_settings, clock) as second:
         case_id = case_in(first.cases, clock, "visited")
-        first.cases.add_note(case_id, TEACHER, occurred_at=clock(), text="first writes")
-        second.cases.pair_mentor(case_id, TEACHER, occurred_at=clock(), teacher_id=MENTOR)
+        first.cases.handle(AddNote(case_id=case_id, occurred_at=clock(), text="first writes"), TEACHER)
+        second.cases.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), TEACHER)
         seen = first.cases.get_case(case_id)
         assert (seen.state, seen.mentor_id) == ("paired", MENTOR)
-        result = first.cases.add_note(case_id, TEACHER, occurred_at=clock(), text="and goes on")
+        result = first.cases.handle(
+            AddNote(case_id=case_id, occurred_at=clock(), text="and goes on"), TEACHER
+        )
         assert result.version == second.cases.get_case(case_id).version == seen.version + 1

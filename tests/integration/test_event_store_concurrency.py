@@ -17,6 +17,7 @@ from domain.errors import MentorAtCapacity
 from tests.conftest import SUPERVISOR
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import case_in
+from workflows.commands import PairMentor
 from workflows.errors import ConcurrentUpdate
 from workflows.services import CommandResult
 
@@ -45,7 +46,9 @@ def pair_all(app: Caretrail, clock: FakeClock, cases: list[UUID]) -> list[Comman
     """Pair every case with the same mentor at once, one thread each."""
     def pair(case_id: UUID) -> CommandResult | Exception:
         try:
-            return app.cases.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+            return app.cases.handle(
+                PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR
+            )
         except (MentorAtCapacity, ConcurrentUpdate) as e:
             return e
 
@@ -58,7 +61,7 @@ def test_two_concurrent_pairings_for_the_last_place_admit_exactly_one(
 ) -> None:
     cases = [case_in(backend.cases, clock, "visited", n) for n in range(1, 5)]
     for case_id in cases[:2]:
-        backend.cases.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+        backend.cases.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     hold_first_saves(backend, 2)
     results = pair_all(backend, clock, cases[2:])
     winners = [c for c, r in zip(cases[2:], results, strict=True) if isinstance(r, CommandResult)]

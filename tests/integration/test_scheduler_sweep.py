@@ -29,6 +29,7 @@ from tests.unit.scheduler.fakes import (
     poll,
     seed,
 )
+from workflows.commands import RecordHomeVisit
 from workflows.registry import BUILTIN_DIR
 
 
@@ -109,9 +110,9 @@ class CompletingReads(ReadModels):
     def escalation_candidates(self, **kwargs: Any) -> Any:
         page = super().escalation_candidates(**kwargs)
         for row in page.items[::2]:
-            self.app.cases.record_home_visit(
-                UUID(row.case_id), TEACHER,
-                occurred_at=self.app.clock(), guardian_met=True,
+            self.app.cases.handle(
+                RecordHomeVisit(case_id=UUID(row.case_id), occurred_at=self.app.clock(), guardian_met=True),
+                TEACHER,
             )
             self.completed.add(row.follow_up_id)
         return page

@@ -19,11 +19,13 @@ from adapters.api.deps import (
 from adapters.api.errors import VersionNotFound
 from adapters.api.permissions import Permission
 from adapters.api.problems import problem_responses
-from adapters.api.schemas import CaseDetail, CommandOut, IdentifyChild
+from adapters.api.schemas import CaseDetail, CommandOut, request_body
 from domain.values import Ident, RiskLevel
 from projections.queries import CaseRow, Page
+from workflows.commands import IdentifyChild
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+IdentifyChildBody = request_body(IdentifyChild, "IdentifyChild")
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 
@@ -32,17 +34,11 @@ Limit = Annotated[int, Query(ge=1, le=100)]
     "", status_code=201, response_model=CommandOut, responses=problem_responses(403, 409, 422),
 )
 def identify_child(
-    caller: Annotated[Caller, allow(Permission.CASE_CREATE)], body: IdentifyChild, cmd: NewCaseCommands,
+    caller: Annotated[Caller, allow(Permission.CASE_CREATE)], body: IdentifyChildBody, run: NewCaseCommands,
 ) -> object:
     """Identify a left-behind child: opens the case and schedules its first follow-ups."""
-    ct = caller.ct
     require_school(caller.user, body.school_id)
-    return cmd.run(body, lambda opts: ct.cases.identify_child(
-        cmd.actor, school_id=body.school_id, student_no=body.student_no, child=body.child,
-        guardian=body.guardian, parents=body.parents, head_teacher_id=body.head_teacher_id,
-        risk_level=body.risk_level, workflow=body.workflow,
-        **opts,
-    ), status=201, location=True)
+    return run(IdentifyChild(**dict(body)), status=201, location=True)
 
 
 @router.get(

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.api.commands import CLAIM_TIMEOUT, request_fingerprint
-from adapters.api.schemas import Note
 from tests.e2e.api.conftest import Api
+from workflows.commands import AddNote
 
 
 def step(api: Api, case_id: str, path: str, who: str = "teacher", **kwargs: Any) -> dict[str, Any]:
@@ -173,7 +173,7 @@ def test_a_copy_arriving_while_the_first_request_runs_is_409_until_the_claim_is_
     case_id = api.identify()["case_id"]
     url = f"/cases/{case_id}/notes"
     # A claim on the key, as a request still running (or a process that died) leaves it.
-    held = request_fingerprint("POST", f"/api/v1{url}", Note(text="x"))
+    held = request_fingerprint("POST", f"/api/v1{url}", AddNote(case_id=case_id, text="x"))
     api.accounts.store.claim_key("a-teacher", "k", held, api.clock(), stale_before=api.clock())
     busy = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
     assert busy.status_code == 409

@@ -28,6 +28,7 @@ import json, sys
 from uuid import UUID, uuid4
 from adapters.bootstrap import build
 from domain.values import Actor, Role
+from workflows.commands import AddNote
 from workflows.errors import ConcurrentUpdate
 app = build()
 case_id, n, who = UUID(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -36,8 +37,7 @@ accepted, refused = [], 0
 for i in range(n):
     command_id = uuid4()
     try:
-        app.cases.add_note(case_id, actor, occurred_at=app.clock(), text=f"note {i}",
-                           command_id=command_id)
+        app.cases.handle(AddNote(case_id=case_id, text=f"note {i}", command_id=command_id), actor)
         accepted.append(str(command_id))
     except ConcurrentUpdate:
         refused += 1

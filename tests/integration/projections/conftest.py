@@ -12,7 +12,7 @@ from uuid import UUID, uuid5
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from adapters.bootstrap import Caretrail
+from adapters.bootstrap import Caretrail, case_service
 from adapters.persistence import event_store_env
 from adapters.settings import Settings
 from tests.fakes import FakeClock
@@ -131,13 +131,13 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
 def crash_events(demo_events: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An events file of interleaved demo schools, at least 50,000 events, made once."""
     from workflows.registry import Registry
-    from workflows.services import CaseService
 
     directory = tmp_path_factory.mktemp("crash-events")
     clock = FakeClock()
-    source = CaseService(event_store_env(demo_events), registry=Registry.load(), clock=clock)
+    registry = Registry.load()
+    source = case_service(demo_events, event_store_env(demo_events), registry=registry, clock=clock)
     target_settings = Settings(data_dir=directory)
-    target = CaseService(event_store_env(target_settings), registry=Registry.load(), clock=clock)
+    target = case_service(target_settings, event_store_env(target_settings), registry=registry, clock=clock)
     try:
         copies = max(2, -(-50_000 // source.recorder.max_notification_id()))
         clone_schools(source, target, copies)

@@ -23,7 +23,22 @@ from domain.values import (
 )
 from tests.conftest import identify
 from tests.fakes import FakeClock
-from workflows.services import CaseService
+from workflows.commands import (
+    AddNote,
+    AssignHeadTeacher,
+    ChangeRiskLevel,
+    CloseCase,
+    CompleteFollowUp,
+    EscalateFollowUp,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReleaseMentor,
+    ReopenCase,
+    ReviewCase,
+)
+from workflows.services import SYSTEM_ACTOR, CaseService
 
 HEAD = Actor(user_id="t-head", role=Role.TEACHER)
 SUPERVISOR = Actor(user_id="sup-1", role=Role.SUPERVISOR)
@@ -65,46 +80,59 @@ def _step(service: CaseService, clock: FakeClock, command: str, n: int, choice: 
             return identify(service, clock, n, school_id=SCHOOLS[n % 2],
                             risk_level=RiskLevel.HIGH if choice % 5 == 0 else RiskLevel.NORMAL)
         case "home_visit":
-            return service.record_home_visit(cid, HEAD, occurred_at=at, guardian_met=choice % 2 == 0)
+            return service.handle(
+                RecordHomeVisit(case_id=cid, occurred_at=at, guardian_met=choice % 2 == 0), HEAD
+            )
         case "pair":
-            return service.pair_mentor(cid, SUPERVISOR, occurred_at=at,
-                                       teacher_id=MENTORS[choice % len(MENTORS)])
+            return service.handle(
+                PairMentor(case_id=cid, occurred_at=at, teacher_id=MENTORS[choice % len(MENTORS)]), SUPERVISOR
+            )
         case "release":
-            return service.release_mentor(cid, SUPERVISOR, occurred_at=at, reason="teacher left")
+            return service.handle(
+                ReleaseMentor(case_id=cid, occurred_at=at, reason="teacher left"), SUPERVISOR
+            )
         case "counsel":
             level = (None, RiskLevel.HIGH, RiskLevel.NORMAL)[choice % 3]
-            return service.record_counselling(cid, COUNSELLOR, occurred_at=at, risk_level=level)
+            return service.handle(
+                RecordCounselling(case_id=cid, occurred_at=at, risk_level=level), COUNSELLOR
+            )
         case "review":
             outcome = list(ReviewOutcome)[choice % len(ReviewOutcome)]
-            return service.review_case(cid, SUPERVISOR, occurred_at=at, outcome=outcome)
+            return service.handle(ReviewCase(case_id=cid, occurred_at=at, outcome=outcome), SUPERVISOR)
         case "close":
-            return service.close_case(cid, SUPERVISOR, occurred_at=at,
-                                      reason=ClosureReason.PARENTS_RETURNED)
+            return service.handle(
+                CloseCase(case_id=cid, occurred_at=at, reason=ClosureReason.PARENTS_RETURNED), SUPERVISOR
+            )
         case "reopen":
-            return service.reopen_case(cid, SUPERVISOR, occurred_at=at, reason="parents left again")
+            return service.handle(
+                ReopenCase(case_id=cid, occurred_at=at, reason="parents left again"), SUPERVISOR
+            )
         case "contact":
             party = list(ContactParty)[choice % len(ContactParty)]
-            return service.log_contact(cid, HEAD, occurred_at=at, party=party,
-                                       channel=ContactChannel.PHONE)
+            return service.handle(
+                LogContact(case_id=cid, occurred_at=at, party=party, channel=ContactChannel.PHONE), HEAD
+            )
         case "note":
-            return service.add_note(cid, HEAD, occurred_at=at, text="学习有进步")
+            return service.handle(AddNote(case_id=cid, occurred_at=at, text="学习有进步"), HEAD)
         case "head_teacher":
-            return service.assign_head_teacher(cid, SUPERVISOR, occurred_at=at,
-                                               teacher_id=f"t-head{choice % 3}")
+            return service.handle(
+                AssignHeadTeacher(case_id=cid, occurred_at=at, teacher_id=f"t-head{choice % 3}"), SUPERVISOR
+            )
         case "risk":
             level = RiskLevel.HIGH if choice % 2 else RiskLevel.NORMAL
-            return service.change_risk_level(cid, SUPERVISOR, occurred_at=at, level=level)
+            return service.handle(ChangeRiskLevel(case_id=cid, occurred_at=at, level=level), SUPERVISOR)
         case "complete" | "escalate":
             tasks = service.get_case(cid).open_follow_ups
             if not tasks:
                 return None
             if command == "complete":
                 task = tasks[choice % len(tasks)]
-                return service.complete_follow_up(cid, HEAD, occurred_at=at,
-                                                  follow_up_id=task.follow_up_id)
+                return service.handle(
+                    CompleteFollowUp(case_id=cid, occurred_at=at, follow_up_id=task.follow_up_id), HEAD
+                )
             # The most overdue task, to the highest rung it has earned (a no-op if none).
-            service.escalate_follow_up(cid, tasks[0].follow_up_id, 1)
-            return service.escalate_follow_up(cid, tasks[0].follow_up_id, 2)
+            service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 1), SYSTEM_ACTOR)
+            return service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 2), SYSTEM_ACTOR)
         case "advance":
             clock.advance(hours=1 + 7 * choice)
             return None

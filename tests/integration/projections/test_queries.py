@@ -10,6 +10,7 @@ from domain.values import ClosureReason
 from projections.queries import TaskStatus
 from tests.conftest import SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
+from workflows.commands import CloseCase, RecordHomeVisit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MICRO = timedelta(microseconds=1)
@@ -93,9 +94,9 @@ def test_stats_count_tasks_done_on_time_and_late(backend: Caretrail, clock: Fake
     identify(backend.cases, clock, 2)
     due = next(t.due_at for t in first.scheduled if t.kind == "home_visit")
     clock.set(due + 2 * DAY)
-    backend.cases.record_home_visit(first.case_id, TEACHER, occurred_at=due, guardian_met=True)
+    backend.cases.handle(RecordHomeVisit(case_id=first.case_id, occurred_at=due, guardian_met=True), TEACHER)
     second = backend.cases.case_id_for("s1", "20260002")
-    backend.cases.record_home_visit(second, TEACHER, occurred_at=due + DAY, guardian_met=True)
+    backend.cases.handle(RecordHomeVisit(case_id=second, occurred_at=due + DAY, guardian_met=True), TEACHER)
     backend.runner.catch_up()
     stats = backend.read.stats(school_id="s1", now=clock())
     assert (stats.completed_on_time, stats.completed_late) == (1, 1)
@@ -122,7 +123,7 @@ def test_pages_neither_repeat_nor_skip_tasks_while_writes_continue(
         # some tasks are done (they leave the list).
         identify(backend.cases, clock, n, occurred_at=start - timedelta(hours=31 * (n % 40)))
         done = backend.cases.case_id_for("s1", f"2026{n - 100:04d}")
-        backend.cases.record_home_visit(done, TEACHER, occurred_at=clock(), guardian_met=True)
+        backend.cases.handle(RecordHomeVisit(case_id=done, occurred_at=clock(), guardian_met=True), TEACHER)
         stayed -= {str(t.follow_up_id) for t in backend.cases.get_case(done).follow_ups.values()
                    if t.kind == "home_visit"}
         n += 1
@@ -142,7 +143,9 @@ def test_a_supervisor_sees_unassigned_role_tasks_of_their_schools_only(
     backend: Caretrail, clock: FakeClock
 ) -> None:
     result = identify(backend.cases, clock, 1)
-    backend.cases.record_home_visit(result.case_id, TEACHER, occurred_at=clock(), guardian_met=True)
+    backend.cases.handle(
+        RecordHomeVisit(case_id=result.case_id, occurred_at=clock(), guardian_met=True), TEACHER
+    )
     identify(backend.cases, clock, 2, school_id="s2")
     backend.runner.catch_up()
     later = clock() + 60 * DAY
@@ -156,9 +159,13 @@ def test_done_and_cancelled_lists_show_closed_tasks_of_a_school(
     backend: Caretrail, clock: FakeClock
 ) -> None:
     result = identify(backend.cases, clock, 1)
-    backend.cases.record_home_visit(result.case_id, TEACHER, occurred_at=clock(), guardian_met=True)
-    backend.cases.close_case(result.case_id, SUPERVISOR, occurred_at=clock(),
-                             reason=ClosureReason.PARENTS_RETURNED)
+    backend.cases.handle(
+        RecordHomeVisit(case_id=result.case_id, occurred_at=clock(), guardian_met=True), TEACHER
+    )
+    backend.cases.handle(
+        CloseCase(case_id=result.case_id, occurred_at=clock(), reason=ClosureReason.PARENTS_RETURNED),
+        SUPERVISOR,
+    )
     backend.runner.catch_up()
     done = backend.read.tasks(now=clock(), status=TaskStatus.DONE, school_ids=["s1"])
     cancelled = backend.read.tasks(now=clock(), status=TaskStatus.CANCELLED, school_ids=["s1"])

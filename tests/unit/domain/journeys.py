@@ -24,6 +24,20 @@ from domain.values import (
 )
 from tests.conftest import COUNSELLOR, SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
+from workflows.commands import (
+    AddNote,
+    AssignHeadTeacher,
+    ChangeRiskLevel,
+    CloseCase,
+    CompleteFollowUp,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReleaseMentor,
+    ReopenCase,
+    ReviewCase,
+)
 from workflows.services import CaseService, CommandResult
 
 MENTOR = "t-mentor"
@@ -54,14 +68,18 @@ def case_in(service: CaseService, clock: FakeClock, state: str, n: int = 1) -> U
     """Identify the ``n``-th child and take the usual steps until the case is in ``state``."""
     case_id: UUID = identify(service, clock, n).case_id
     steps: list[Callable[[], CommandResult]] = [
-        lambda: service.record_home_visit(case_id, TEACHER, occurred_at=clock(), guardian_met=True),
-        lambda: service.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR),
-        lambda: service.record_counselling(case_id, COUNSELLOR, occurred_at=clock()),
-        lambda: service.review_case(
-            case_id, SUPERVISOR, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE
+        lambda: service.handle(
+            RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True), TEACHER
         ),
-        lambda: service.close_case(
-            case_id, SUPERVISOR, occurred_at=clock(), reason=ClosureReason.GRADUATED
+        lambda: service.handle(
+            PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR
+        ),
+        lambda: service.handle(RecordCounselling(case_id=case_id, occurred_at=clock()), COUNSELLOR),
+        lambda: service.handle(
+            ReviewCase(case_id=case_id, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE), SUPERVISOR
+        ),
+        lambda: service.handle(
+            CloseCase(case_id=case_id, occurred_at=clock(), reason=ClosureReason.GRADUATED), SUPERVISOR
         ),
     ]
     for step in steps[: PATH.index(state)]:
@@ -82,42 +100,110 @@ def run_action(
 ) -> CommandResult:
     """Take ``action`` on the case with arguments a teacher would plausibly give.
 
-    ``at`` is when the act happened (default: now); ``opts`` go to the use case.
+    ``at`` is when the act happened (default: now); ``opts`` go to the command.
     """
     actor = actor or Actor(user_id="t-actor", role=Role.TEACHER)
     at = at or clock()
     case = service.get_case(case_id)
     calls: dict[Action, Callable[[], CommandResult]] = {
-        Action.RECORD_HOME_VISIT: lambda: service.record_home_visit(
-            case_id, actor, occurred_at=at, guardian_met=True, **opts),
-        Action.PAIR_MENTOR: lambda: service.pair_mentor(
-            case_id, actor, occurred_at=at,
-            teacher_id=OTHER_MENTOR if case.mentor_id == MENTOR else MENTOR, **opts),
-        Action.RELEASE_MENTOR: lambda: service.release_mentor(
-            case_id, actor, occurred_at=at, reason="teacher moved away", **opts),
-        Action.RECORD_COUNSELLING: lambda: service.record_counselling(
-            case_id, actor, occurred_at=at, summary="misses her parents", **opts),
-        Action.REVIEW_CASE: lambda: service.review_case(
-            case_id, actor, occurred_at=at, outcome=ReviewOutcome.CONTINUE, **opts),
-        Action.CLOSE_CASE: lambda: service.close_case(
-            case_id, actor, occurred_at=at, reason=ClosureReason.PARENTS_RETURNED, **opts),
-        Action.REOPEN_CASE: lambda: service.reopen_case(
-            case_id, actor, occurred_at=at, reason="parents left again", **opts),
-        Action.LOG_CONTACT: lambda: service.log_contact(
-            case_id, actor, occurred_at=at, party=ContactParty.GUARDIAN,
-            channel=ContactChannel.PHONE, **opts),
-        Action.ADD_NOTE: lambda: service.add_note(
-            case_id, actor, occurred_at=at, text="did her homework on time", **opts),
-        Action.ASSIGN_HEAD_TEACHER: lambda: service.assign_head_teacher(
-            case_id, actor, occurred_at=at,
-            teacher_id=OTHER_HEAD_TEACHER if case.head_teacher_id != OTHER_HEAD_TEACHER
-            else TEACHER.user_id, **opts),
-        Action.CHANGE_RISK_LEVEL: lambda: service.change_risk_level(
-            case_id, actor, occurred_at=at,
-            level=RiskLevel.HIGH if case.risk_level is RiskLevel.NORMAL else RiskLevel.NORMAL,
-            **opts),
-        Action.COMPLETE_FOLLOW_UP: lambda: service.complete_follow_up(
-            case_id, actor, occurred_at=at, follow_up_id=_some_follow_up(case), **opts),
+        Action.RECORD_HOME_VISIT: lambda: service.handle(
+            RecordHomeVisit(
+                case_id=case_id, occurred_at=at, guardian_met=True, **opts
+            ),
+            actor,
+        ),
+        Action.PAIR_MENTOR: lambda: service.handle(
+            PairMentor(
+                case_id=case_id,
+                occurred_at=at,
+                teacher_id=OTHER_MENTOR if case.mentor_id == MENTOR else MENTOR,
+                **opts,
+            ),
+            actor,
+        ),
+        Action.RELEASE_MENTOR: lambda: service.handle(
+            ReleaseMentor(
+                case_id=case_id, occurred_at=at, reason="teacher moved away", **opts
+            ),
+            actor,
+        ),
+        Action.RECORD_COUNSELLING: lambda: service.handle(
+            RecordCounselling(
+                case_id=case_id,
+                occurred_at=at,
+                summary="misses her parents",
+                **opts,
+            ),
+            actor,
+        ),
+        Action.REVIEW_CASE: lambda: service.handle(
+            ReviewCase(
+                case_id=case_id, occurred_at=at, outcome=ReviewOutcome.CONTINUE, **opts
+            ),
+            actor,
+        ),
+        Action.CLOSE_CASE: lambda: service.handle(
+            CloseCase(
+                case_id=case_id,
+                occurred_at=at,
+                reason=ClosureReason.PARENTS_RETURNED,
+                **opts,
+            ),
+            actor,
+        ),
+        Action.REOPEN_CASE: lambda: service.handle(
+            ReopenCase(
+                case_id=case_id, occurred_at=at, reason="parents left again", **opts
+            ),
+            actor,
+        ),
+        Action.LOG_CONTACT: lambda: service.handle(
+            LogContact(
+                case_id=case_id,
+                occurred_at=at,
+                party=ContactParty.GUARDIAN,
+                channel=ContactChannel.PHONE,
+                **opts,
+            ),
+            actor,
+        ),
+        Action.ADD_NOTE: lambda: service.handle(
+            AddNote(
+                case_id=case_id, occurred_at=at, text="did her homework on time", **opts
+            ),
+            actor,
+        ),
+        Action.ASSIGN_HEAD_TEACHER: lambda: service.handle(
+            AssignHeadTeacher(
+                case_id=case_id,
+                occurred_at=at,
+                teacher_id=OTHER_HEAD_TEACHER
+                if case.head_teacher_id != OTHER_HEAD_TEACHER
+                else TEACHER.user_id,
+                **opts,
+            ),
+            actor,
+        ),
+        Action.CHANGE_RISK_LEVEL: lambda: service.handle(
+            ChangeRiskLevel(
+                case_id=case_id,
+                occurred_at=at,
+                level=RiskLevel.HIGH
+                if case.risk_level is RiskLevel.NORMAL
+                else RiskLevel.NORMAL,
+                **opts,
+            ),
+            actor,
+        ),
+        Action.COMPLETE_FOLLOW_UP: lambda: service.handle(
+            CompleteFollowUp(
+                case_id=case_id,
+                occurred_at=at,
+                follow_up_id=_some_follow_up(case),
+                **opts,
+            ),
+            actor,
+        ),
     }
     return calls[action]()
 

@@ -6,12 +6,15 @@ import copy
 
 import pytest
 
+from adapters.bootstrap import case_service
 from adapters.persistence import memory_env
+from adapters.settings import Settings
 from domain.errors import MentorAtCapacity
 from domain.values import ContactChannel, ContactParty, FollowUpStatus
 from tests.conftest import SUPERVISOR
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import MENTOR, aggregate_state, case_in
+from workflows.commands import LogContact, PairMentor
 from workflows.registry import Registry
 from workflows.services import CaseService
 
@@ -37,19 +40,23 @@ def test_a_command_refused_half_way_leaves_the_cached_case_untouched(
 ) -> None:
     # The cache keeps the very object each save wrote (no fast-forward): the riskiest setup.
     env = {**memory_env(), "AGGREGATE_CACHE_MAXSIZE": "10", "AGGREGATE_CACHE_FASTFORWARD": "n"}
-    app = CaseService(env, registry=registry, clock=clock, mentor_capacity=1)
+    app = case_service(Settings(mentor_capacity=1), env, registry=registry, clock=clock)
     try:
         paired = case_in(app, clock, "paired")  # takes MENTOR's only place
         other = case_in(app, clock, "visited", n=2)
-        app.pair_mentor(other, SUPERVISOR, occurred_at=clock(), teacher_id="t-other")
+        app.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id="t-other"), SUPERVISOR)
         before = aggregate_state(app.get_case(other))
         # The case releases t-other and pairs MENTOR in memory; then MENTOR's aggregate refuses.
         with pytest.raises(MentorAtCapacity):
-            app.pair_mentor(other, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+            app.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
         assert aggregate_state(app.get_case(other)) == before
         assert app.get_case(paired).mentor_id == MENTOR
-        app.log_contact(other, SUPERVISOR, occurred_at=clock(), party=ContactParty.CHILD,
-                        channel=ContactChannel.PHONE)
+        app.handle(
+            LogContact(
+                case_id=other, occurred_at=clock(), party=ContactParty.CHILD, channel=ContactChannel.PHONE
+            ),
+            SUPERVISOR,
+        )
         assert app.get_case(other).mentor_id == "t-other"
         assert app.get_mentor("t-other").children == [other]  # type: ignore[union-attr]
     finally:

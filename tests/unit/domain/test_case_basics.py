@@ -10,6 +10,7 @@ import pytest
 from domain.errors import CaseAlreadyExists, IllegalStep, OccurredInFuture
 from tests.conftest import TEACHER, identify
 from tests.fakes import FakeClock
+from workflows.commands import RecordCounselling, RecordHomeVisit
 from workflows.services import CaseService
 
 
@@ -28,12 +29,14 @@ def test_a_retried_command_adds_no_event_and_returns_the_first_result(
 ) -> None:
     case_id = identify(service, clock).case_id
     command_id = uuid4()
-    first = service.record_home_visit(
-        case_id, TEACHER, occurred_at=clock(), guardian_met=True, command_id=command_id
+    first = service.handle(
+        RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True, command_id=command_id),
+        TEACHER,
     )
     clock.advance(hours=1)
-    again = service.record_home_visit(
-        case_id, TEACHER, occurred_at=clock(), guardian_met=False, command_id=command_id
+    again = service.handle(
+        RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=False, command_id=command_id),
+        TEACHER,
     )
     assert again.replayed
     assert not first.replayed
@@ -46,7 +49,7 @@ def test_refuses_counselling_before_pairing_naming_state_and_allowed_steps(
 ) -> None:
     case_id = identify(service, clock).case_id
     with pytest.raises(IllegalStep) as refused:
-        service.record_counselling(case_id, TEACHER, occurred_at=clock())
+        service.handle(RecordCounselling(case_id=case_id, occurred_at=clock()), TEACHER)
     assert refused.value.state == "identified"
     assert "record_home_visit" in refused.value.allowed
     assert "record_counselling" not in refused.value.allowed
@@ -59,10 +62,12 @@ def test_refuses_an_act_stated_to_happen_in_the_future(
 ) -> None:
     case_id = identify(service, clock).case_id
     with pytest.raises(OccurredInFuture):
-        service.record_home_visit(
-            case_id, TEACHER, occurred_at=clock() + timedelta(hours=1), guardian_met=True
+        service.handle(
+            RecordHomeVisit(case_id=case_id, occurred_at=clock() + timedelta(hours=1), guardian_met=True),
+            TEACHER,
         )
     # A few minutes of clock skew between a teacher's phone and the server is fine.
-    service.record_home_visit(
-        case_id, TEACHER, occurred_at=clock() + timedelta(minutes=4), guardian_met=True
+    service.handle(
+        RecordHomeVisit(case_id=case_id, occurred_at=clock() + timedelta(minutes=4), guardian_met=True),
+        TEACHER,
     )

@@ -24,8 +24,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import event as tally
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from pydantic import ValidationError
 
+from adapters.bootstrap import case_service
 from adapters.persistence import memory_env
+from adapters.settings import Settings
 from domain.case import Case
 from domain.errors import DomainError, MentorAtCapacity
 from domain.ids import mentor_id_for
@@ -44,9 +47,24 @@ from domain.values import (
 from tests.conftest import identify
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import aggregate_state
+from workflows.commands import (
+    AddNote,
+    AssignHeadTeacher,
+    ChangeRiskLevel,
+    CloseCase,
+    CompleteFollowUp,
+    EscalateFollowUp,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReleaseMentor,
+    ReopenCase,
+    ReviewCase,
+)
 from workflows.definition import FollowUpRule
 from workflows.registry import Registry
-from workflows.services import CaseService, CommandResult
+from workflows.services import SYSTEM_ACTOR, CommandResult
 
 REGISTRY = Registry.load()
 WORKFLOW = REGISTRY.latest("left_behind")
@@ -96,9 +114,9 @@ class CaseMachine(RuleBasedStateMachine):
             "AGGREGATE_CACHE_MAXSIZE": "100",
             "AGGREGATE_CACHE_FASTFORWARD": "n",
         }
-        self.service = CaseService(
-            env, registry=REGISTRY, clock=self.clock, mentor_capacity=CAPACITY,
-            snapshot_interval=SNAPSHOT_EVERY,
+        self.service = case_service(
+            Settings(mentor_capacity=CAPACITY, snapshot_interval=SNAPSHOT_EVERY), env,
+            registry=REGISTRY, clock=self.clock,
         )
         self.case_ids: list[UUID] = []
         self.done: list[tuple[Run, UUID, datetime, UUID, CommandResult]] = []
@@ -114,8 +132,9 @@ class CaseMachine(RuleBasedStateMachine):
             case_id = identify(self.service, self.clock, n).case_id
             self.case_ids.append(case_id)
             if n <= visited:
-                self.service.record_home_visit(case_id, ACTOR, occurred_at=self.clock(),
-                                               guardian_met=True)
+                self.service.handle(
+                    RecordHomeVisit(case_id=case_id, occurred_at=self.clock(), guardian_met=True), ACTOR
+                )
 
     @rule(n=st.integers(1, 5), risk=st.sampled_from(list(RiskLevel)), when=WHEN)
     def identify_a_child(self, n: int, risk: RiskLevel, when: timedelta) -> None:
@@ -174,7 +193,7 @@ class CaseMachine(RuleBasedStateMachine):
             and task.escalation_level < level
             and (self.clock() - task.due_at) >= timedelta(days=step.after_days)
         )
-        result = self.service.escalate_follow_up(case.id, task.follow_up_id, level)
+        result = self.service.handle(EscalateFollowUp.of(case.id, task.follow_up_id, level), SYSTEM_ACTOR)
         after = self.service.get_case(case.id).follow_ups[task.follow_up_id]
         assert (result.events == ("FollowUpEscalated",)) == deserved
         if deserved:
@@ -276,12 +295,13 @@ class CaseMachine(RuleBasedStateMachine):
     def _attempt(
         self, run: Run, case_id: UUID | None, at: datetime, command_id: UUID
     ) -> CommandResult | None:
-        """Run a command; if refused, nothing may have changed. Remember it for retries."""
+        """Run a command; if refused (by the case, or as a command that cannot be built:
+        blank text), nothing may have changed. Remember it for retries."""
         before = self._everything()
-        refused: DomainError | None = None
+        refused: DomainError | ValidationError | None = None
         try:
             result = run(case_id or uuid4(), at, command_id)
-        except DomainError as e:
+        except (DomainError, ValidationError) as e:
             refused = e
         if refused is not None:
             tally(f"refused: {type(refused).__name__}")
@@ -327,52 +347,86 @@ class CaseMachine(RuleBasedStateMachine):
         match action:
             case Action.RECORD_HOME_VISIT:
                 met = draw(st.booleans())
-                return lambda c, at, i: s.record_home_visit(c, ACTOR, occurred_at=at, guardian_met=met,
-                                                            command_id=i)
+                return lambda c, at, i: s.handle(
+                    RecordHomeVisit(case_id=c, occurred_at=at, guardian_met=met, command_id=i), ACTOR
+                )
             case Action.PAIR_MENTOR:
                 teacher = draw(st.sampled_from([MENTORS[0], *MENTORS]))  # m1 fills up first
-                return lambda c, at, i: s.pair_mentor(c, ACTOR, occurred_at=at, teacher_id=teacher,
-                                                      command_id=i)
+                return lambda c, at, i: s.handle(
+                    PairMentor(case_id=c, occurred_at=at, teacher_id=teacher, command_id=i),
+                    ACTOR,
+                )
             case Action.RELEASE_MENTOR:
-                return lambda c, at, i: s.release_mentor(c, ACTOR, occurred_at=at, reason="moved",
-                                                         command_id=i)
+                return lambda c, at, i: s.handle(
+                    ReleaseMentor(case_id=c, occurred_at=at, reason="moved", command_id=i),
+                    ACTOR,
+                )
             case Action.RECORD_COUNSELLING:
                 risk = draw(st.sampled_from([None, *RiskLevel]))
-                return lambda c, at, i: s.record_counselling(c, ACTOR, occurred_at=at, risk_level=risk,
-                                                             command_id=i)
+                return lambda c, at, i: s.handle(
+                    RecordCounselling(
+                        case_id=c, occurred_at=at, risk_level=risk, command_id=i
+                    ),
+                    ACTOR,
+                )
             case Action.REVIEW_CASE:
                 outcome = draw(st.sampled_from(list(ReviewOutcome)))
-                return lambda c, at, i: s.review_case(c, ACTOR, occurred_at=at, outcome=outcome,
-                                                      command_id=i)
+                return lambda c, at, i: s.handle(
+                    ReviewCase(case_id=c, occurred_at=at, outcome=outcome, command_id=i),
+                    ACTOR,
+                )
             case Action.CLOSE_CASE:
                 reason = draw(st.sampled_from(list(ClosureReason)))
-                return lambda c, at, i: s.close_case(c, ACTOR, occurred_at=at, reason=reason,
-                                                     command_id=i)
+                return lambda c, at, i: s.handle(
+                    CloseCase(case_id=c, occurred_at=at, reason=reason, command_id=i), ACTOR
+                )
             case Action.REOPEN_CASE:
-                return lambda c, at, i: s.reopen_case(c, ACTOR, occurred_at=at, reason="back",
-                                                      command_id=i)
+                return lambda c, at, i: s.handle(
+                    ReopenCase(case_id=c, occurred_at=at, reason="back", command_id=i),
+                    ACTOR,
+                )
             case Action.LOG_CONTACT:
                 party = draw(st.sampled_from(list(ContactParty)))
-                return lambda c, at, i: s.log_contact(c, ACTOR, occurred_at=at, party=party,
-                                                      channel=ContactChannel.PHONE, command_id=i)
+                return lambda c, at, i: s.handle(
+                    LogContact(
+                        case_id=c,
+                        occurred_at=at,
+                        party=party,
+                        channel=ContactChannel.PHONE,
+                        command_id=i,
+                    ),
+                    ACTOR,
+                )
             case Action.ADD_NOTE:
                 text = draw(st.sampled_from(["walked to school alone", "   "]))  # blank: refused
-                return lambda c, at, i: s.add_note(c, ACTOR, occurred_at=at, text=text, command_id=i)
+                return lambda c, at, i: s.handle(
+                    AddNote(case_id=c, occurred_at=at, text=text, command_id=i), ACTOR
+                )
             case Action.ASSIGN_HEAD_TEACHER:
                 teacher = draw(st.sampled_from(["t-head", "t-head-2"]))
-                return lambda c, at, i: s.assign_head_teacher(c, ACTOR, occurred_at=at,
-                                                              teacher_id=teacher, command_id=i)
+                return lambda c, at, i: s.handle(
+                    AssignHeadTeacher(
+                        case_id=c, occurred_at=at, teacher_id=teacher, command_id=i
+                    ),
+                    ACTOR,
+                )
             case Action.CHANGE_RISK_LEVEL:
                 level = draw(st.sampled_from(list(RiskLevel)))
-                return lambda c, at, i: s.change_risk_level(c, ACTOR, occurred_at=at, level=level,
-                                                            command_id=i)
+                return lambda c, at, i: s.handle(
+                    ChangeRiskLevel(case_id=c, occurred_at=at, level=level, command_id=i),
+                    ACTOR,
+                )
             case Action.COMPLETE_FOLLOW_UP:
                 known = sorted(case.follow_ups, key=str)
                 still_open = sorted((t.follow_up_id for t in case.open_follow_ups), key=str)
                 # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
                 task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
-                return lambda c, at, i: s.complete_follow_up(c, ACTOR, occurred_at=at,
-                                                             follow_up_id=task, command_id=i)
+                return lambda c, at, i: s.handle(
+                    CompleteFollowUp(
+                        case_id=c, occurred_at=at, follow_up_id=task, command_id=i
+                    ),
+                    ACTOR,
+                )
         raise AssertionError(action)
 
 

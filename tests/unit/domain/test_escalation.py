@@ -14,6 +14,7 @@ from domain.values import AssigneeRole, ClosureReason, FollowUp, Role
 from tests.conftest import SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import one_open
+from workflows.commands import CloseCase, EscalateFollowUp, RecordHomeVisit
 from workflows.services import SYSTEM_ACTOR, CaseService
 
 
@@ -30,7 +31,7 @@ def test_a_task_is_not_escalated_before_it_is_3_days_overdue(
     case_id, task = overdue_visit(service, clock)
     version = service.get_case(case_id).version
     clock.set(task.due_at + timedelta(days=3) - timedelta(seconds=1))
-    result = service.escalate_follow_up(case_id, task.follow_up_id, 1)
+    result = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR)
     assert result.events == ()
     assert result.version == version
     assert service.get_case(case_id).follow_ups[task.follow_up_id].escalation_level == 0
@@ -41,7 +42,7 @@ def test_a_task_3_days_overdue_is_escalated_once_to_the_supervisor(
 ) -> None:
     case_id, task = overdue_visit(service, clock)
     clock.set(task.due_at + timedelta(days=3, hours=5))
-    first = service.escalate_follow_up(case_id, task.follow_up_id, 1)
+    first = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR)
     assert first.events == ("FollowUpEscalated",)
     event = service.history(case_id)[-1]
     assert isinstance(event, Case.FollowUpEscalated)
@@ -51,7 +52,7 @@ def test_a_task_3_days_overdue_is_escalated_once_to_the_supervisor(
     assert event.occurred_at == clock()
     position = service.position()
     clock.advance(hours=1)
-    again = service.escalate_follow_up(case_id, task.follow_up_id, 1)
+    again = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR)
     assert again.replayed
     assert again.version == first.version
     assert service.position() == position
@@ -62,10 +63,10 @@ def test_the_second_level_waits_for_14_days_and_goes_to_the_district(
 ) -> None:
     case_id, task = overdue_visit(service, clock)
     clock.set(task.due_at + timedelta(days=5))
-    service.escalate_follow_up(case_id, task.follow_up_id, 1)
-    assert service.escalate_follow_up(case_id, task.follow_up_id, 2).events == ()
+    service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR)
+    assert service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 2), SYSTEM_ACTOR).events == ()
     clock.set(task.due_at + timedelta(days=14))
-    result = service.escalate_follow_up(case_id, task.follow_up_id, 2)
+    result = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 2), SYSTEM_ACTOR)
     assert result.events == ("FollowUpEscalated",)
     event = service.history(case_id)[-1]
     assert isinstance(event, Case.FollowUpEscalated)
@@ -78,18 +79,18 @@ def test_a_lower_level_after_a_higher_one_records_nothing(
 ) -> None:
     case_id, task = overdue_visit(service, clock)
     clock.set(task.due_at + timedelta(days=20))
-    service.escalate_follow_up(case_id, task.follow_up_id, 2)
+    service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 2), SYSTEM_ACTOR)
     version = service.get_case(case_id).version
-    assert service.escalate_follow_up(case_id, task.follow_up_id, 1).events == ()
+    assert service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR).events == ()
     assert service.get_case(case_id).version == version
 
 
 def test_a_task_done_meanwhile_is_not_escalated(service: CaseService, clock: FakeClock) -> None:
     case_id, task = overdue_visit(service, clock)
     clock.set(task.due_at + timedelta(days=4))
-    service.record_home_visit(case_id, TEACHER, occurred_at=clock(), guardian_met=True)
+    service.handle(RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True), TEACHER)
     version = service.get_case(case_id).version
-    result = service.escalate_follow_up(case_id, task.follow_up_id, 1)
+    result = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 1), SYSTEM_ACTOR)
     assert (result.events, result.version) == ((), version)
 
 
@@ -97,10 +98,12 @@ def test_escalating_a_task_of_a_closed_case_is_not_refused_and_records_nothing(
     service: CaseService, clock: FakeClock
 ) -> None:
     case_id, task = overdue_visit(service, clock)
-    service.close_case(case_id, SUPERVISOR, occurred_at=clock(), reason=ClosureReason.GRADUATED)
+    service.handle(
+        CloseCase(case_id=case_id, occurred_at=clock(), reason=ClosureReason.GRADUATED), SUPERVISOR
+    )
     clock.set(task.due_at + timedelta(days=30))
     version = service.get_case(case_id).version
-    result = service.escalate_follow_up(case_id, task.follow_up_id, 2)
+    result = service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 2), SYSTEM_ACTOR)
     assert (result.state, result.events, result.version) == ("closed", (), version)
 
 
@@ -110,7 +113,7 @@ def test_escalating_an_unknown_task_or_level_is_refused(
     case_id, task = overdue_visit(service, clock)
     clock.set(task.due_at + timedelta(days=30))
     with pytest.raises(FollowUpNotOpen, match="does not exist"):
-        service.escalate_follow_up(case_id, follow_up_id_for(case_id, "nope", 1), 1)
+        service.handle(EscalateFollowUp.of(case_id, follow_up_id_for(case_id, "nope", 1), 1), SYSTEM_ACTOR)
     with pytest.raises(InvalidCommand, match="no escalation level 3"):
-        service.escalate_follow_up(case_id, task.follow_up_id, 3)
+        service.handle(EscalateFollowUp.of(case_id, task.follow_up_id, 3), SYSTEM_ACTOR)
     assert service.get_case(case_id).version == 4

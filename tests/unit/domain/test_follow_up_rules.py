@@ -33,6 +33,19 @@ from tests.unit.domain.journeys import (
     one_open,
     open_of_kind,
 )
+from workflows.commands import (
+    AssignHeadTeacher,
+    ChangeRiskLevel,
+    CloseCase,
+    CompleteFollowUp,
+    LogContact,
+    PairMentor,
+    RecordCounselling,
+    RecordHomeVisit,
+    ReleaseMentor,
+    ReopenCase,
+    ReviewCase,
+)
 from workflows.services import CaseService
 
 DAY = timedelta(days=1)
@@ -40,8 +53,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def talk(service: CaseService, case_id: object, at: datetime, party: ContactParty) -> None:
-    service.log_contact(case_id, TEACHER, occurred_at=at, party=party,  # type: ignore[arg-type]
-                        channel=ContactChannel.IN_PERSON)
+    service.handle(
+        LogContact(case_id=case_id, occurred_at=at, party=party, channel=ContactChannel.IN_PERSON), TEACHER
+    )
 
 
 def test_identifying_schedules_home_visit_in_14_days_and_contacts_in_30(
@@ -65,7 +79,9 @@ def test_the_home_visit_completes_its_task_and_asks_the_supervisor_to_pair_withi
     case_id = identify(service, clock).case_id
     task = one_open(service.get_case(case_id), "home_visit")
     visited_at = clock.advance(days=2)
-    result = service.record_home_visit(case_id, TEACHER, occurred_at=visited_at, guardian_met=True)
+    result = service.handle(
+        RecordHomeVisit(case_id=case_id, occurred_at=visited_at, guardian_met=True), TEACHER
+    )
     case = service.get_case(case_id)
     assert case.follow_ups[task.follow_up_id].status is FollowUpStatus.DONE
     assert case.follow_ups[task.follow_up_id].closed_at == visited_at
@@ -81,7 +97,7 @@ def test_pairing_schedules_mentor_talk_in_14_days_and_counselling_in_30(
     case_id = case_in(service, clock, "visited")
     pairing = one_open(service.get_case(case_id), "mentor_pairing")
     at = clock.advance(days=1)
-    service.pair_mentor(case_id, SUPERVISOR, occurred_at=at, teacher_id=MENTOR)
+    service.handle(PairMentor(case_id=case_id, occurred_at=at, teacher_id=MENTOR), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.follow_ups[pairing.follow_up_id].status is FollowUpStatus.DONE
     talk_task = one_open(case, "mentor_talk")
@@ -98,7 +114,7 @@ def test_counselling_completes_its_task_and_schedules_a_review_in_30_days(
     case_id = case_in(service, clock, "paired")
     counselling = one_open(service.get_case(case_id), "counselling")
     at = clock.advance(days=5)
-    service.record_counselling(case_id, COUNSELLOR, occurred_at=at)
+    service.handle(RecordCounselling(case_id=case_id, occurred_at=at), COUNSELLOR)
     case = service.get_case(case_id)
     assert case.follow_ups[counselling.follow_up_id].status is FollowUpStatus.DONE
     assert open_of_kind(case, "counselling") == []  # normal risk: no recurring counselling
@@ -113,7 +129,7 @@ def test_a_review_that_continues_schedules_next_terms_visit_and_a_review_in_120_
     case_id = case_in(service, clock, "counselled")  # clock: 1 September 2026, school year
     review = one_open(service.get_case(case_id), "case_review")
     at = clock.advance(days=20)
-    service.review_case(case_id, SUPERVISOR, occurred_at=at, outcome=ReviewOutcome.CONTINUE)
+    service.handle(ReviewCase(case_id=case_id, occurred_at=at, outcome=ReviewOutcome.CONTINUE), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.follow_ups[review.follow_up_id].status is FollowUpStatus.DONE
     periodic = one_open(case, "case_review")
@@ -141,7 +157,9 @@ def test_next_terms_home_visit_is_due_at_term_start_in_shanghai_time(
     service.clock = clock
     case_id = case_in(service, clock, "counselled")
     clock.set(reviewed_at)
-    service.review_case(case_id, SUPERVISOR, occurred_at=reviewed_at, outcome=ReviewOutcome.CONTINUE)
+    service.handle(
+        ReviewCase(case_id=case_id, occurred_at=reviewed_at, outcome=ReviewOutcome.CONTINUE), SUPERVISOR
+    )
     visit = one_open(service.get_case(case_id), "home_visit")
     assert visit.due_at == term_start
     assert visit.due_at.astimezone(SHANGHAI).hour == 0
@@ -154,7 +172,7 @@ def test_next_terms_visit_completes_by_the_visit_and_starts_a_new_cycle(
     case = service.get_case(case_id)
     visit, periodic = one_open(case, "home_visit"), one_open(case, "case_review")
     at = clock.advance(days=30)
-    service.record_home_visit(case_id, TEACHER, occurred_at=at, guardian_met=False)
+    service.handle(RecordHomeVisit(case_id=case_id, occurred_at=at, guardian_met=False), TEACHER)
     case = service.get_case(case_id)
     assert case.state == "visited"
     assert case.follow_ups[visit.follow_up_id].status is FollowUpStatus.DONE
@@ -204,18 +222,30 @@ def test_a_task_marked_done_by_hand_is_done_and_a_recurring_one_recurs(
     counselling, contact = one_open(case, "counselling"), one_open(case, "guardian_contact")
     at = clock.advance(days=2)
     for task in (counselling, contact):
-        service.complete_follow_up(case_id, TEACHER, occurred_at=at, follow_up_id=task.follow_up_id,
-                                   note="done at the parents' meeting")
+        service.handle(
+            CompleteFollowUp(
+                case_id=case_id,
+                occurred_at=at,
+                follow_up_id=task.follow_up_id,
+                note="done at the parents' meeting",
+            ),
+            TEACHER,
+        )
     case = service.get_case(case_id)
     assert case.follow_ups[counselling.follow_up_id].status is FollowUpStatus.DONE
     assert open_of_kind(case, "counselling") == []
     assert one_open(case, "guardian_contact").due_at == at + 30 * DAY
     with pytest.raises(FollowUpNotOpen, match="is done"):
-        service.complete_follow_up(case_id, TEACHER, occurred_at=at,
-                                   follow_up_id=counselling.follow_up_id)
+        service.handle(
+            CompleteFollowUp(case_id=case_id, occurred_at=at, follow_up_id=counselling.follow_up_id), TEACHER
+        )
     with pytest.raises(FollowUpNotOpen, match="does not exist"):
-        service.complete_follow_up(case_id, TEACHER, occurred_at=at,
-                                   follow_up_id=follow_up_id_for(case_id, "nothing", 1))
+        service.handle(
+            CompleteFollowUp(
+                case_id=case_id, occurred_at=at, follow_up_id=follow_up_id_for(case_id, "nothing", 1)
+            ),
+            TEACHER,
+        )
 
 
 def test_releasing_the_mentor_when_paired_cancels_what_no_longer_applies_with_a_reason(
@@ -225,7 +255,7 @@ def test_releasing_the_mentor_when_paired_cancels_what_no_longer_applies_with_a_
     case = service.get_case(case_id)
     talk_task, counselling = one_open(case, "mentor_talk"), one_open(case, "counselling")
     at = clock.advance(days=1)
-    service.release_mentor(case_id, SUPERVISOR, occurred_at=at, reason="teacher transferred")
+    service.handle(ReleaseMentor(case_id=case_id, occurred_at=at, reason="teacher transferred"), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.state == "visited"
     reasons = {e.follow_up_id: e.reason for e in service.history(case_id)
@@ -242,14 +272,14 @@ def test_releasing_the_mentor_after_counselling_asks_for_a_replacement(
     case_id = case_in(service, clock, "counselled")
     talk_task = one_open(service.get_case(case_id), "mentor_talk")
     at = clock.advance(days=1)
-    service.release_mentor(case_id, SUPERVISOR, occurred_at=at, reason="pairing did not work")
+    service.handle(ReleaseMentor(case_id=case_id, occurred_at=at, reason="pairing did not work"), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.state == "counselled"
     assert case.follow_ups[talk_task.follow_up_id].status is FollowUpStatus.CANCELLED
     replacement = one_open(case, "mentor_pairing")
     assert (replacement.rule_id, replacement.due_at) == ("mentor_replacement", at + 7 * DAY)
     later = clock.advance(days=2)
-    service.pair_mentor(case_id, SUPERVISOR, occurred_at=later, teacher_id=OTHER_MENTOR)
+    service.handle(PairMentor(case_id=case_id, occurred_at=later, teacher_id=OTHER_MENTOR), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.follow_ups[replacement.follow_up_id].status is FollowUpStatus.DONE
     assert one_open(case, "mentor_talk").assignee_id == OTHER_MENTOR
@@ -261,7 +291,9 @@ def test_closing_cancels_every_open_task_with_the_reason_and_releases_the_mentor
     case_id = case_in(service, clock, "reviewed")
     open_ids = {t.follow_up_id for t in service.get_case(case_id).open_follow_ups}
     assert len(open_ids) >= 4
-    service.close_case(case_id, SUPERVISOR, occurred_at=clock(), reason=ClosureReason.LEFT_SCHOOL)
+    service.handle(
+        CloseCase(case_id=case_id, occurred_at=clock(), reason=ClosureReason.LEFT_SCHOOL), SUPERVISOR
+    )
     case = service.get_case(case_id)
     assert case.open_follow_ups == []
     cancelled = {e.follow_up_id: e.reason for e in service.history(case_id)
@@ -276,7 +308,7 @@ def test_reopening_schedules_a_new_home_visit_and_contacts_with_new_sequences(
 ) -> None:
     case_id = case_in(service, clock, "closed")
     at = clock.advance(days=40)
-    service.reopen_case(case_id, SUPERVISOR, occurred_at=at, reason="parents left again")
+    service.handle(ReopenCase(case_id=case_id, occurred_at=at, reason="parents left again"), SUPERVISOR)
     case = service.get_case(case_id)
     visit = one_open(case, "home_visit")
     assert (visit.sequence, visit.due_at) == (2, at + 14 * DAY)
@@ -289,8 +321,9 @@ def test_a_new_head_teacher_takes_over_the_open_head_teacher_tasks_only(
 ) -> None:
     case_id = case_in(service, clock, "visited")
     before = {t.kind: t for t in service.get_case(case_id).open_follow_ups}
-    service.assign_head_teacher(case_id, SUPERVISOR, occurred_at=clock(),
-                                teacher_id=OTHER_HEAD_TEACHER)
+    service.handle(
+        AssignHeadTeacher(case_id=case_id, occurred_at=clock(), teacher_id=OTHER_HEAD_TEACHER), SUPERVISOR
+    )
     after = {t.kind: t for t in service.get_case(case_id).open_follow_ups}
     assert after["guardian_contact"].assignee_id == OTHER_HEAD_TEACHER
     assert after["parent_contact"].assignee_id == OTHER_HEAD_TEACHER
@@ -303,7 +336,9 @@ def test_a_mentor_hand_over_moves_the_child_and_the_mentor_talk_to_the_new_mento
 ) -> None:
     case_id = case_in(service, clock, "counselled")
     talk_task = one_open(service.get_case(case_id), "mentor_talk")
-    result = service.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=OTHER_MENTOR)
+    result = service.handle(
+        PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=OTHER_MENTOR), SUPERVISOR
+    )
     assert result.events[:2] == ("MentorReleased", "MentorPaired")
     case = service.get_case(case_id)
     moved = one_open(case, "mentor_talk")
@@ -326,14 +361,14 @@ def test_high_risk_counselling_recurs_every_14_days_without_halving(
 ) -> None:
     case_id = case_in(service, clock, "paired")
     at = clock.advance(days=1)
-    service.record_counselling(case_id, COUNSELLOR, occurred_at=at, risk_level=RiskLevel.HIGH)
+    service.handle(RecordCounselling(case_id=case_id, occurred_at=at, risk_level=RiskLevel.HIGH), COUNSELLOR)
     case = service.get_case(case_id)
     first = one_open(case, "counselling")
     assert (first.rule_id, first.due_at, first.assignee_id) == (
         "high_risk_counselling", at + 14 * DAY, COUNSELLOR.user_id)
     assert one_open(case, "case_review").due_at == at + 15 * DAY  # 30 halved
     again = clock.advance(days=13)
-    service.record_counselling(case_id, COUNSELLOR, occurred_at=again)
+    service.handle(RecordCounselling(case_id=case_id, occurred_at=again), COUNSELLOR)
     case = service.get_case(case_id)
     second = one_open(case, "counselling")
     assert case.follow_ups[first.follow_up_id].status is FollowUpStatus.DONE
@@ -346,8 +381,9 @@ def test_raising_risk_at_review_schedules_high_risk_counselling_and_halves_the_r
 ) -> None:
     case_id = case_in(service, clock, "counselled")
     at = clock.advance(days=10)
-    result = service.review_case(case_id, SUPERVISOR, occurred_at=at,
-                                 outcome=ReviewOutcome.RAISE_RISK)
+    result = service.handle(
+        ReviewCase(case_id=case_id, occurred_at=at, outcome=ReviewOutcome.RAISE_RISK), SUPERVISOR
+    )
     assert "RiskLevelChanged" in result.events
     case = service.get_case(case_id)
     assert case.risk_level is RiskLevel.HIGH
@@ -357,9 +393,9 @@ def test_raising_risk_at_review_schedules_high_risk_counselling_and_halves_the_r
 
 def test_lowering_risk_cancels_high_risk_counselling(service: CaseService, clock: FakeClock) -> None:
     case_id = case_in(service, clock, "counselled")
-    service.change_risk_level(case_id, SUPERVISOR, occurred_at=clock(), level=RiskLevel.HIGH)
+    service.handle(ChangeRiskLevel(case_id=case_id, occurred_at=clock(), level=RiskLevel.HIGH), SUPERVISOR)
     task = one_open(service.get_case(case_id), "counselling")
-    service.change_risk_level(case_id, SUPERVISOR, occurred_at=clock(), level=RiskLevel.NORMAL)
+    service.handle(ChangeRiskLevel(case_id=case_id, occurred_at=clock(), level=RiskLevel.NORMAL), SUPERVISOR)
     case = service.get_case(case_id)
     assert case.follow_ups[task.follow_up_id].status is FollowUpStatus.CANCELLED
     cancelled = [e for e in service.history(case_id) if isinstance(e, Case.FollowUpCancelled)]
@@ -369,12 +405,16 @@ def test_lowering_risk_cancels_high_risk_counselling(service: CaseService, clock
 def test_a_case_never_has_two_open_tasks_of_one_kind(service: CaseService, clock: FakeClock) -> None:
     case_id = case_in(service, clock, "paired")
     # counselling is open: raising the risk must not add the high-risk one beside it
-    service.change_risk_level(case_id, SUPERVISOR, occurred_at=clock(), level=RiskLevel.HIGH)
+    service.handle(ChangeRiskLevel(case_id=case_id, occurred_at=clock(), level=RiskLevel.HIGH), SUPERVISOR)
     assert one_open(service.get_case(case_id), "counselling").rule_id == "counselling"
-    service.record_counselling(case_id, COUNSELLOR, occurred_at=clock())
-    service.review_case(case_id, SUPERVISOR, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE)
+    service.handle(RecordCounselling(case_id=case_id, occurred_at=clock()), COUNSELLOR)
+    service.handle(
+        ReviewCase(case_id=case_id, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE), SUPERVISOR
+    )
     # a second review while next term's visit is open must not schedule another visit
-    service.review_case(case_id, SUPERVISOR, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE)
+    service.handle(
+        ReviewCase(case_id=case_id, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE), SUPERVISOR
+    )
     kinds = [t.kind for t in service.get_case(case_id).open_follow_ups]
     assert len(kinds) == len(set(kinds))
     assert "home_visit" in kinds

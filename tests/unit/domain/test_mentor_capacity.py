@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.bootstrap import case_service
 from adapters.persistence import memory_env
+from adapters.settings import Settings
 from domain.errors import MentorAtCapacity
 from domain.values import ClosureReason
 from tests.conftest import SUPERVISOR
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import MENTOR, OTHER_MENTOR, aggregate_state, case_in
+from workflows.commands import CloseCase, PairMentor, ReleaseMentor
 from workflows.registry import Registry
 from workflows.services import CaseService
 
@@ -19,11 +22,11 @@ def test_a_fourth_pairing_is_refused_naming_the_mentor_and_changes_nothing(
 ) -> None:
     cases = [case_in(service, clock, "visited", n) for n in range(1, 5)]
     for case_id in cases[:3]:
-        service.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id="t-busy")
+        service.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id="t-busy"), SUPERVISOR)
     before = aggregate_state(service.get_case(cases[3]))
     position = service.position()
     with pytest.raises(MentorAtCapacity) as refused:
-        service.pair_mentor(cases[3], SUPERVISOR, occurred_at=clock(), teacher_id="t-busy")
+        service.handle(PairMentor(case_id=cases[3], occurred_at=clock(), teacher_id="t-busy"), SUPERVISOR)
     assert (refused.value.teacher_id, refused.value.capacity) == ("t-busy", 3)
     assert "t-busy" in str(refused.value)
     assert aggregate_state(service.get_case(cases[3])) == before
@@ -34,9 +37,9 @@ def test_a_fourth_pairing_is_refused_naming_the_mentor_and_changes_nothing(
 def test_releasing_a_child_frees_a_place(service: CaseService, clock: FakeClock) -> None:
     cases = [case_in(service, clock, "visited", n) for n in range(1, 5)]
     for case_id in cases[:3]:
-        service.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
-    service.release_mentor(cases[0], SUPERVISOR, occurred_at=clock(), reason="moved class")
-    service.pair_mentor(cases[3], SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+        service.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
+    service.handle(ReleaseMentor(case_id=cases[0], occurred_at=clock(), reason="moved class"), SUPERVISOR)
+    service.handle(PairMentor(case_id=cases[3], occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     assert service.get_mentor(MENTOR).children == cases[1:]  # type: ignore[union-attr]
 
 
@@ -45,23 +48,23 @@ def test_a_hand_over_to_a_full_mentor_is_refused_and_the_child_stays_with_the_fi
 ) -> None:
     cases = [case_in(service, clock, "visited", n) for n in range(1, 5)]
     for case_id in cases[:3]:
-        service.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=OTHER_MENTOR)
-    service.pair_mentor(cases[3], SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+        service.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=OTHER_MENTOR), SUPERVISOR)
+    service.handle(PairMentor(case_id=cases[3], occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     with pytest.raises(MentorAtCapacity):
-        service.pair_mentor(cases[3], SUPERVISOR, occurred_at=clock(), teacher_id=OTHER_MENTOR)
+        service.handle(PairMentor(case_id=cases[3], occurred_at=clock(), teacher_id=OTHER_MENTOR), SUPERVISOR)
     assert service.get_case(cases[3]).mentor_id == MENTOR
     assert service.get_mentor(MENTOR).children == [cases[3]]  # type: ignore[union-attr]
     assert len(service.get_mentor(OTHER_MENTOR).children) == 3  # type: ignore[union-attr]
 
 
 def test_the_capacity_is_configurable(clock: FakeClock, registry: Registry) -> None:
-    app = CaseService(memory_env(), registry=registry, clock=clock, mentor_capacity=2)
+    app = case_service(Settings(mentor_capacity=2), memory_env(), registry=registry, clock=clock)
     try:
         cases = [case_in(app, clock, "visited", n) for n in range(1, 4)]
         for case_id in cases[:2]:
-            app.pair_mentor(case_id, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+            app.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
         with pytest.raises(MentorAtCapacity, match="already has 2 children"):
-            app.pair_mentor(cases[2], SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+            app.handle(PairMentor(case_id=cases[2], occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     finally:
         app.close()
 
@@ -69,6 +72,8 @@ def test_the_capacity_is_configurable(clock: FakeClock, registry: Registry) -> N
 def test_closing_a_case_gives_the_mentor_a_free_place(service: CaseService, clock: FakeClock) -> None:
     cases = [case_in(service, clock, "paired", n) for n in range(1, 4)]  # all with MENTOR
     fourth = case_in(service, clock, "visited", 4)
-    service.close_case(cases[1], SUPERVISOR, occurred_at=clock(), reason=ClosureReason.LEFT_SCHOOL)
-    service.pair_mentor(fourth, SUPERVISOR, occurred_at=clock(), teacher_id=MENTOR)
+    service.handle(
+        CloseCase(case_id=cases[1], occurred_at=clock(), reason=ClosureReason.LEFT_SCHOOL), SUPERVISOR
+    )
+    service.handle(PairMentor(case_id=fourth, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     assert service.get_mentor(MENTOR).children == [cases[0], cases[2], fourth]  # type: ignore[union-attr]

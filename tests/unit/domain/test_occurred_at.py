@@ -11,6 +11,7 @@ from domain.values import Action, Child
 from tests.conftest import SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import WHERE, aggregate_state, case_in, run_action
+from workflows.commands import PairMentor, RecordHomeVisit
 from workflows.services import CaseService
 
 
@@ -72,8 +73,10 @@ def test_a_step_stated_before_the_case_was_opened_is_refused_naming_the_case(
     opened = service.get_case(case_id).opened_at
     before = aggregate_state(service.get_case(case_id))
     with pytest.raises(OccurredBeforeCase) as refused:
-        service.pair_mentor(case_id, SUPERVISOR, occurred_at=opened - timedelta(seconds=1),
-                            teacher_id="t-m")
+        service.handle(
+            PairMentor(case_id=case_id, occurred_at=opened - timedelta(seconds=1), teacher_id="t-m"),
+            SUPERVISOR,
+        )
     assert str(case_id) in str(refused.value)
     assert aggregate_state(service.get_case(case_id)) == before
 
@@ -85,7 +88,7 @@ def test_a_backfilled_paper_record_keeps_both_times_and_counts_due_dates_from_th
     case_id = identify(service, clock, occurred_at=opened).case_id
     visited = opened + timedelta(days=3)
     clock.advance(hours=2)
-    service.record_home_visit(case_id, TEACHER, occurred_at=visited, guardian_met=True)
+    service.handle(RecordHomeVisit(case_id=case_id, occurred_at=visited, guardian_met=True), TEACHER)
     events = service.history(case_id)
     visit = next(e for e in events if type(e).__name__ == "HomeVisited")
     assert visit.occurred_at == visited

@@ -14,6 +14,7 @@ from domain.values import FollowUpStatus, RiskLevel
 from tests.conftest import COUNSELLOR, SUPERVISOR
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import case_in, one_open, open_of_kind
+from workflows.commands import ChangeRiskLevel, CompleteFollowUp, RecordCounselling
 from workflows.services import CaseService
 
 DAY = timedelta(days=1)
@@ -23,13 +24,20 @@ def test_a_high_risk_childs_counselling_continues_after_a_task_marked_done_by_ha
     service: CaseService, clock: FakeClock
 ) -> None:
     case_id = case_in(service, clock, "paired")
-    service.change_risk_level(case_id, SUPERVISOR, occurred_at=clock(), level=RiskLevel.HIGH)
+    service.handle(ChangeRiskLevel(case_id=case_id, occurred_at=clock(), level=RiskLevel.HIGH), SUPERVISOR)
     first = one_open(service.get_case(case_id), "counselling")
     assert first.rule_id == "counselling"  # opened before the risk was raised, and kept
 
     at = clock.advance(days=3)
-    service.complete_follow_up(case_id, COUNSELLOR, occurred_at=at, follow_up_id=first.follow_up_id,
-                               note="held during the village visit")
+    service.handle(
+        CompleteFollowUp(
+            case_id=case_id,
+            occurred_at=at,
+            follow_up_id=first.follow_up_id,
+            note="held during the village visit",
+        ),
+        COUNSELLOR,
+    )
 
     case = service.get_case(case_id)
     assert case.state == "paired"
@@ -44,9 +52,9 @@ def test_a_high_risk_session_recorded_as_a_step_still_starts_the_chain_once(
     service: CaseService, clock: FakeClock
 ) -> None:
     case_id = case_in(service, clock, "paired")
-    service.change_risk_level(case_id, SUPERVISOR, occurred_at=clock(), level=RiskLevel.HIGH)
+    service.handle(ChangeRiskLevel(case_id=case_id, occurred_at=clock(), level=RiskLevel.HIGH), SUPERVISOR)
     at = clock.advance(days=3)
-    result = service.record_counselling(case_id, COUNSELLOR, occurred_at=at)
+    result = service.handle(RecordCounselling(case_id=case_id, occurred_at=at), COUNSELLOR)
     scheduled = [t for t in result.scheduled if t.kind == "counselling"]
     assert [(t.rule_id, t.due_at) for t in scheduled] == [("high_risk_counselling", at + 14 * DAY)]
 
@@ -56,5 +64,7 @@ def test_a_normal_risk_childs_one_off_counselling_done_by_hand_is_not_followed_b
 ) -> None:
     case_id = case_in(service, clock, "paired")
     task = one_open(service.get_case(case_id), "counselling")
-    service.complete_follow_up(case_id, COUNSELLOR, occurred_at=clock(), follow_up_id=task.follow_up_id)
+    service.handle(
+        CompleteFollowUp(case_id=case_id, occurred_at=clock(), follow_up_id=task.follow_up_id), COUNSELLOR
+    )
     assert open_of_kind(service.get_case(case_id), "counselling") == []

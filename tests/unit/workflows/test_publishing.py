@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import pytest
 
+from adapters.bootstrap import case_service
 from adapters.persistence import event_store_env
 from adapters.settings import Settings
 from domain.errors import InvalidCommand
@@ -17,6 +18,7 @@ from domain.values import CommandContext, WorkflowRef
 from tests.conftest import SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import one_open
+from workflows.commands import RecordHomeVisit
 from workflows.registry import BUILTIN_DIR, Registry
 from workflows.services import CaseService
 
@@ -49,7 +51,7 @@ def store(tmp_path: Path) -> dict[str, str]:
 @contextmanager
 def open_service(env: dict[str, str], registry: Registry, clock: FakeClock) -> Iterator[CaseService]:
     """A case service on ``env``, closed afterwards (as a process restart would)."""
-    app = CaseService(env, registry=registry, clock=clock)
+    app = case_service(Settings(), env, registry=registry, clock=clock)
     try:
         yield app
     finally:
@@ -76,7 +78,7 @@ def test_publishing_v2_changes_no_existing_case_and_new_cases_get_v2(
 
         visited = clock.advance(days=1)
         for case_id in (old_id, new.case_id):
-            after.record_home_visit(case_id, TEACHER, occurred_at=visited, guardian_met=True)
+            after.handle(RecordHomeVisit(case_id=case_id, occurred_at=visited, guardian_met=True), TEACHER)
         old_pairing = one_open(after.get_case(old_id), "mentor_pairing")
         new_pairing = one_open(after.get_case(new.case_id), "mentor_pairing")
         assert old_pairing.due_at == visited + timedelta(days=7)
