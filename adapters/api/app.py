@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.telemetry import TelemetryConfig
 
 from adapters.api import problems
+from adapters.api.config import ApiConfig
 from adapters.api.deps import QueryShape, Service, route_permission
 from adapters.api.middleware import BodyLimit, RequestLog
 from adapters.api.permissions import GRANTS, Permission
@@ -25,21 +24,6 @@ PREFIX = "/api/v1"
 TAGS = ("cases", "case steps", "history", "follow-ups", "audit", "operations")
 #: FastAPI's native OpenTelemetry, all three signals off (``CARETRAIL_OPENTELEMETRY``).
 _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-@dataclass(frozen=True)
-class ApiConfig:
-    """Limits of the HTTP layer."""
-
-    #: Largest request body accepted (a note is at most 4,000 characters).
-    max_body_bytes: int = 64 * 1024
-    #: Longest a read waits for the views to reach ``min_position``.
-    wait_seconds: float = 5.0
-    #: Readiness fails when a view is further behind the log than this.
-    max_view_lag: int = 10_000
-    #: Answer the simple routes with :class:`adapters.api.lean.LeanRoute` (False: FastAPI's
-    #: own handler everywhere; the tests compare both).
-    lean_routes: bool = True
 
 
 def create_app(
@@ -69,14 +53,8 @@ def create_app(
     app.state.config = config or ApiConfig()
     app.state.service = Service(caretrail, app.state.accounts, app.state.config)
     app.state.query_shapes = {}
-    # Routes are matched in order: the busiest lists first (it is measurable).
-    route_class = _route_class(app.state.config)
     for module in (follow_ups, ops, cases, steps, history, audit):
-        _add_routes(app, module.router, route_class)
-    # FastAPI puts its documentation routes (/openapi.json, /docs...) first; matched after
-    # the API's own, they no longer cost every API request four path matches (~4 µs).
-    # Their paths overlap none of the API's, so what a path matches does not change.
-    app.router.routes.sort(key=lambda route: not isinstance(route, APIRoute))
+        app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
@@ -86,42 +64,8 @@ def create_app(
     return app
 
 
-#: What an APIRoute is built from, besides its path and endpoint (and the app's overrides).
-_ROUTE_FIELDS = tuple(
-    name for name in inspect.signature(APIRoute.__init__).parameters
-    if name not in ("self", "path", "endpoint", "dependency_overrides_provider")
-)
-
-
-def _route_class(config: ApiConfig) -> type[APIRoute]:
-    """The lean route class when configured and importable, else FastAPI's own."""
-    if not config.lean_routes:
-        return APIRoute
-    try:
-        from adapters.api.lean import LeanRoute  # reads FastAPI internals
-    except ImportError:  # another FastAPI moved them: its own handler serves every route
-        return APIRoute
-    return LeanRoute
-
-
-def _add_routes(app: FastAPI, router: APIRouter, route_class: type[APIRoute]) -> None:
-    """Add a router's routes to the app itself under :data:`PREFIX`.
-
-    Not ``include_router``: FastAPI 0.165 matches an included router's routes through a
-    wrapper per router, which cost ~10 µs (first router) to ~25 µs (sixth) per request
-    more than the same routes on the app (measured in process).
-    """
-    for route in router.routes:
-        if not isinstance(route, APIRoute):
-            raise TypeError(f"{route!r} is not an API route")
-        app.router.add_api_route(
-            PREFIX + route.path, route.endpoint, route_class_override=route_class,
-            **{name: getattr(route, name) for name in _ROUTE_FIELDS},
-        )
-
-
 def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
-    """Every API route with its full path (routers are included, not copied, in FastAPI 0.165)."""
+    """Every API route with its full path (an included router keeps its own routes)."""
     return [
         (context.path or "", context.original_route)
         for context in iter_route_contexts(app.routes)

@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -26,6 +26,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, StringConstraints
 
+from adapters.api.config import ApiConfig
 from adapters.api.errors import (
     Forbidden,
     PositionUnknown,
@@ -42,9 +43,6 @@ from adapters.auth.models import Principal
 from adapters.bootstrap import Caretrail
 from domain.errors import CaseNotFound
 from domain.values import Ident
-
-if TYPE_CHECKING:
-    from adapters.api.app import ApiConfig
 
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 

@@ -15,7 +15,8 @@ import anyio.from_thread
 import httpx
 import pytest
 
-from adapters.api.app import ApiConfig, create_app
+from adapters.api.app import create_app
+from adapters.api.config import ApiConfig
 from adapters.auth.accounts import Accounts, build_accounts
 from adapters.auth.models import UserRole
 from adapters.bootstrap import Caretrail

@@ -17,7 +17,8 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.api.app import ApiConfig, create_app
+from adapters.api.app import create_app
+from adapters.api.config import ApiConfig
 from adapters.auth.accounts import build_accounts
 from adapters.auth.models import UserRole
 from adapters.bootstrap import Caretrail

@@ -20,7 +20,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from adapters.api.app import ApiConfig, create_app
+from adapters.api.app import create_app
+from adapters.api.config import ApiConfig
 from adapters.auth.accounts import build_accounts
 from adapters.auth.models import UserRole
 from adapters.bootstrap import build
