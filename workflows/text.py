@@ -18,6 +18,8 @@ def check_text(value: Any, where: str) -> None:
     is text a person could read: no control characters (line breaks and tabs aside), and
     not only invisible ones (a zero-width space). ``where`` names the value in the error."""
     if isinstance(value, str):
+        if value.isprintable() and (value.strip(" ") or not value):
+            return  # no control, format or separator character but spaces, and a visible one
         if any(unicodedata.category(c) == "Cs" for c in value):  # undecodable bytes (argv)
             raise ValueError(f"{where}: is not UTF-8 text")
         if any(unicodedata.category(c) == "Cc" and c not in _LINE_BREAKS for c in value):
