@@ -1,17 +1,33 @@
-"""The composition root: builds the whole service from settings, nothing at import time."""
+"""The composition root: every part of caretrail is built and wired here, nothing at import time.
+
+``build(settings)`` gives the :class:`Caretrail` of one process (events, views, read
+models); the accounts, the scheduler and the background work of a serving process are
+built beside it by the functions below. Interfaces (the API, the CLI) call these and
+nothing else to get their parts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from adapters.clock import Clock
-from adapters.persistence import event_store_env, memory_env
-from adapters.pg_notify import NotifyListener
+from adapters.driven.auth.accounts import Accounts, key_file
+from adapters.driven.auth.port import AuthStore
+from adapters.driven.clock import Clock
+from adapters.driven.events.environment import StoreNotMigrated, event_store_env, memory_env
+from adapters.driven.locks.port import LeaderLock, LockError
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driven.notify.log import LogNotifier
+from adapters.driven.notify.outbox import Outbox
+from adapters.driven.notify.port import Notifier, SchedulerConfigError
+from adapters.driven.notify.webhook import WebhookNotifier
+from adapters.driven.views.sqlite import SQLiteViewStore
+from adapters.driving.scheduler.service import SchedulerService
+from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
-from adapters.views_sqlite import SQLiteViewStore
 from projections.queries import ReadModels, TaskListCache
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -19,10 +35,29 @@ from projections.views import all_views
 from workflows.registry import Registry, UnknownWorkflow
 from workflows.services import CaseService
 
+__all__ = [
+    "BackgroundWork",
+    "Caretrail",
+    "StartupError",
+    "StoreNotMigrated",
+    "build",
+    "build_accounts",
+    "build_outbox",
+    "build_scheduler",
+    "build_sweeper",
+    "case_service",
+    "check_migrated",
+    "view_stores",
+]
+
+
+class StartupError(Exception):
+    """Raised when the settings and the store or the workflows do not fit together."""
+
 
 @dataclass
 class Caretrail:
-    """Everything one process needs, wired together."""
+    """Everything one process needs to take commands and answer reads, wired together."""
 
     settings: Settings
     clock: Callable[[], datetime]
@@ -30,7 +65,7 @@ class Caretrail:
     cases: CaseService
     runner: ProjectionRunner
     read: ReadModels
-    listener: NotifyListener | None = None
+    listener: Any = None  # PostgreSQL: wakes the runner when another process writes
 
     def start(self) -> None:
         """Start background work: views follow the store (woken by other processes on PostgreSQL)."""
@@ -69,16 +104,15 @@ def build(
     settings = settings or Settings()
     if create_tables is None:
         create_tables = not settings.is_postgres
-    if settings.is_postgres and not create_tables and not memory:
-        check_migrated(settings)
-    if settings.is_postgres and create_tables and not memory:
-        create_schema(settings)
+    if settings.is_postgres and not memory:
+        from adapters.driven.sql.postgres import create_schema
+
+        if create_tables:
+            create_schema(_url(settings), _schema(settings))
+        else:
+            check_migrated(settings)
     clock = clock or Clock()
-    registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
-    try:
-        registry.latest(settings.default_workflow)  # refused at start, not at the first case
-    except UnknownWorkflow as e:
-        raise StartupError(f"CARETRAIL_DEFAULT_WORKFLOW: {e}") from None
+    registry = _registry(settings)
     env = memory_env() if memory else event_store_env(settings, create_tables=create_tables)
     cases = case_service(settings, env, clock=clock, registry=registry)
     if not memory:
@@ -92,10 +126,8 @@ def build(
     runner = ProjectionRunner(
         cases, stores, views, poll_interval=settings.projection_poll_seconds,
         # A batch holds its views' tracking rows (PostgreSQL: FOR UPDATE) or files (SQLite)
-        # until it commits. PostgreSQL applies ~12,000 events/s to all views here, and other
-        # workers give up on a lock after POSTGRES_LOCK_TIMEOUT (5 s): its batches stop at
-        # 20,000 events (~1.7 s). SQLite batches go to 100,000 (~3 s while rebuilding): a
-        # CLI command catching up meanwhile waits for the files (SQLITE_LOCK_TIMEOUT, 10 s).
+        # until it commits, and other processes wait for them: batches stay well inside
+        # the lock timeouts (docs/performance.md, read models).
         max_batch_size=20_000 if settings.is_postgres else 100_000,
     )
     if create_tables:
@@ -103,9 +135,10 @@ def build(
     cases.on_saved(runner.wake)
     listener = None
     if settings.is_postgres and not memory:
-        assert settings.database_url is not None
+        from adapters.driven.events.postgres import NotifyListener
+
         # The recorder NOTIFYs on a channel named after its events table.
-        listener = NotifyListener(settings.database_url, f"{cases.name}_events", runner.wake)
+        listener = NotifyListener(_url(settings), f"{cases.name}_events", runner.wake)
     return Caretrail(
         settings=settings, clock=clock, registry=registry, cases=cases, runner=runner,
         read=ReadModels(
@@ -113,6 +146,16 @@ def build(
         ),
         listener=listener,
     )
+
+
+def _registry(settings: Settings) -> Registry:
+    """Every published workflow; the default one must be among them (refused at start)."""
+    registry = Registry.load(*([settings.workflow_dir] if settings.workflow_dir else []))
+    try:
+        registry.latest(settings.default_workflow)
+    except UnknownWorkflow as e:
+        raise StartupError(f"CARETRAIL_DEFAULT_WORKFLOW: {e}") from None
+    return registry
 
 
 def case_service(
@@ -133,29 +176,18 @@ def case_service(
 def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
     """Where each view lives: one SQLite file per view under ``views/``, or PostgreSQL tables."""
     if settings.is_postgres:
-        from adapters.views_postgres import PostgresViewStore
+        from adapters.driven.views.postgres import PostgresViewStore
 
-        assert settings.database_url is not None
         shared = PostgresViewStore(
-            settings.database_url,
-            schema=settings.postgres_schema or "public",
-            pool_size=settings.postgres_pool_size,
+            _url(settings), schema=_schema(settings), pool_size=settings.postgres_pool_size,
             lock_timeout=settings.postgres_lock_timeout,
         )
         return dict.fromkeys(names, shared)
-    directory: Path = settings.sqlite_dir / "views"
+    directory = settings.sqlite_dir / "views"
     return {
         name: SQLiteViewStore(directory / f"{name}.sqlite", lock_timeout=settings.sqlite_lock_timeout)
         for name in names
     }
-
-
-class StartupError(Exception):
-    """Raised when the settings and the store or the workflows do not fit together."""
-
-
-class StoreNotMigrated(Exception):
-    """Raised when a PostgreSQL store has no tables yet: ``caretrail migrate`` creates them."""
 
 
 def check_readable(cases: CaseService) -> None:
@@ -168,29 +200,163 @@ def check_readable(cases: CaseService) -> None:
         cases.mapper.to_domain_event(first[0])
 
 
-def create_schema(settings: Settings) -> None:
-    """Create the PostgreSQL schema of this deployment if it does not exist (``migrate``)."""
-    import psycopg
-    from psycopg import sql
-
-    assert settings.database_url is not None
-    with psycopg.connect(settings.database_url, connect_timeout=5, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-            sql.Identifier(settings.postgres_schema or "public")))
-
-
 def check_migrated(settings: Settings) -> None:
     """Refuse to start on a PostgreSQL schema that ``caretrail migrate`` has not prepared."""
-    import psycopg
+    from adapters.driven.sql.postgres import has_tables
 
-    assert settings.database_url is not None
-    schema = settings.postgres_schema or "public"
-    with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
-        row = conn.execute(
-            "SELECT to_regclass(%s), to_regclass(%s)",
-            (f'"{schema}".cases_events', f'"{schema}".view_tracking'),
-        ).fetchone()
-    if row is None or None in row:
+    if not has_tables(_url(settings), _schema(settings), ["cases_events", "view_tracking"]):
         raise StoreNotMigrated(
-            f"the PostgreSQL schema {schema} has no caretrail tables: run `caretrail migrate` once"
+            f"the PostgreSQL schema {_schema(settings)} has no caretrail tables: "
+            "run `caretrail migrate` once"
         )
+
+
+# --------------------------------------------------------------------------- accounts
+def build_accounts(
+    settings: Settings, clock: Callable[[], datetime], *, create_tables: bool | None = None
+) -> Accounts:
+    """The accounts of this deployment: ``auth.sqlite`` in the data directory, or PostgreSQL.
+
+    As with the event store, tables are created at start on SQLite and only by
+    ``caretrail migrate`` on PostgreSQL (``create_tables=True``). The tokens' hashing key
+    is ``CARETRAIL_TOKEN_KEY``, else the data directory's ``auth.key`` file.
+    """
+    store: AuthStore
+    if settings.is_postgres:
+        from adapters.driven.auth.postgres import PostgresAuthStore
+
+        store = PostgresAuthStore(
+            _url(settings), schema=_schema(settings), pool_size=settings.postgres_pool_size,
+            lock_timeout=settings.postgres_lock_timeout,
+        )
+    else:
+        from adapters.driven.auth.sqlite import SQLiteAuthStore
+
+        store = SQLiteAuthStore(
+            settings.sqlite_dir / "auth.sqlite", lock_timeout=settings.sqlite_lock_timeout
+        )
+    if create_tables if create_tables is not None else not settings.is_postgres:
+        store.setup()
+    key = (
+        settings.token_key.get_secret_value().encode() if settings.token_key is not None
+        else key_file(settings.sqlite_dir / "auth.key")
+    )
+    return Accounts(store, key, clock)
+
+
+# --------------------------------------------------------------------------- the scheduler
+def build_notifier(settings: Settings) -> Notifier:
+    """The notifier the settings ask for; :class:`SchedulerConfigError` if incomplete."""
+    if settings.notifier == "log":
+        return LogNotifier()
+    if settings.webhook_url is None:
+        raise SchedulerConfigError("CARETRAIL_NOTIFIER=webhook needs CARETRAIL_WEBHOOK_URL")
+    return WebhookNotifier(
+        settings.webhook_url.get_secret_value(),
+        fmt=settings.webhook_format,
+        secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        timeout=settings.webhook_timeout_seconds,
+        tz=ZoneInfo(settings.timezone),
+    )
+
+
+def build_lock(settings: Settings) -> LeaderLock:
+    """The scheduler's leader lock for the configured store."""
+    if settings.is_postgres:
+        from adapters.driven.locks.postgres import PostgresLeaderLock
+
+        return PostgresLeaderLock(_url(settings), _schema(settings))
+    return FileLeaderLock(settings.sqlite_dir / "scheduler.lock")
+
+
+def build_outbox(caretrail: Caretrail, **limits: Any) -> Outbox:
+    """The notification outbox beside the views (``limits``: batch sizes, for tests)."""
+    settings = caretrail.settings
+    store = view_stores(settings, ["outbox"])["outbox"]
+    return Outbox(
+        store, caretrail, retry_seconds=settings.notify_retry_seconds,
+        max_attempts=settings.notify_max_attempts, **limits,
+    )
+
+
+def build_sweeper(caretrail: Caretrail) -> Sweeper:
+    """The escalation sweep over this caretrail's views and cases."""
+    return Sweeper(caretrail)
+
+
+def build_scheduler(
+    caretrail: Caretrail,
+    *,
+    notifier: Notifier | None = None,
+    lock: LeaderLock | None = None,
+    outbox: Outbox | None = None,
+    **timing: float,
+) -> SchedulerService:
+    """The scheduler with the notifier, lock and outbox of the settings (or those given).
+
+    ``timing`` (``lock_poll_seconds``, ``heartbeat_seconds``) is for tests.
+    """
+    settings = caretrail.settings
+    try:
+        tz = ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SchedulerConfigError(f"CARETRAIL_TIMEZONE '{settings.timezone}' is unknown") from None
+    try:
+        digest_at = settings.digest_at
+    except ValueError as e:
+        raise SchedulerConfigError(f"CARETRAIL_DIGEST_TIME: {e}") from None
+    notifier = notifier or build_notifier(settings)
+    try:
+        return SchedulerService(
+            caretrail, notifier=notifier, lock=lock or build_lock(settings),
+            outbox=outbox or build_outbox(caretrail), tz=tz, digest_at=digest_at,
+            sweep_seconds=settings.sweep_seconds, **timing,
+        )
+    except BaseException:
+        notifier.close()
+        raise
+
+
+@dataclass
+class BackgroundWork:
+    """The non-HTTP half of a process, started in order and stopped in reverse: the views
+    following the log, then the scheduler (its first sweep reads views already catching up)."""
+
+    caretrail: Caretrail
+    scheduler: SchedulerService | None = None
+    _started: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def for_process(cls, caretrail: Caretrail, *, scheduler: bool = True) -> BackgroundWork:
+        """BackgroundWork work of a serve or worker process; bad scheduler settings are a
+        :class:`StartupError`."""
+        if not scheduler:
+            return cls(caretrail)
+        try:
+            return cls(caretrail, build_scheduler(caretrail))
+        except (SchedulerConfigError, LockError) as e:
+            raise StartupError(str(e)) from None
+
+    def start(self) -> None:
+        """Start everything (idempotent)."""
+        if self._started:
+            return
+        self.caretrail.start()
+        self._started.append(self.caretrail)
+        if self.scheduler is not None:
+            self.scheduler.start()
+            self._started.append(self.scheduler)
+
+    def stop(self) -> None:
+        """Stop in reverse order."""
+        while self._started:
+            self._started.pop().stop()
+
+
+def _url(settings: Settings) -> str:
+    assert settings.database_url is not None
+    return settings.database_url
+
+
+def _schema(settings: Settings) -> str:
+    return settings.postgres_schema or "public"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from uuid import UUID
@@ -126,8 +127,6 @@ class Settings(BaseSettings):
     @field_validator("digest_time")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        from adapters.scheduler.digest import parse_digest_time
-
         parse_digest_time(value)  # ValueError with the expected form
         return value
 
@@ -156,6 +155,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def digest_at(self) -> time:
+        """The time of day of the daily digest."""
+        return parse_digest_time(self.digest_time)
+
+    @property
     def is_postgres(self) -> bool:
         """True when the store is PostgreSQL."""
         return bool(self.database_url and self.database_url.startswith("postgresql://"))
@@ -166,3 +170,12 @@ class Settings(BaseSettings):
         if self.database_url and self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir
+
+
+def parse_digest_time(text: str) -> time:
+    """``HH:MM`` (24-hour) to a time of day; ValueError with the expected form otherwise."""
+    try:
+        hours, minutes = text.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ValueError(f"digest time '{text}' is not HH:MM (24-hour), e.g. 07:30") from None

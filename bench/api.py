@@ -85,9 +85,8 @@ def serve(kind: str, data_dir: str, port: int) -> None:
         uvicorn.run(app, host=HOST, port=port, log_config=None, access_log=False)
         return
 
-    from adapters.background import Background
-    from adapters.bootstrap import build
-    from adapters.cli.serve import _serve_here
+    from adapters.bootstrap import BackgroundWork, build
+    from adapters.driving.cli.serve import _serve_here
     from adapters.logging import configure_logging
     from adapters.settings import Settings
 
@@ -95,7 +94,7 @@ def serve(kind: str, data_dir: str, port: int) -> None:
     settings = Settings(data_dir=Path(data_dir), task_list_cache=kind == "caretrail")
     ct = build(settings)
     # As ``caretrail serve`` runs by default: the projection runner and the scheduler.
-    background = Background.for_process(ct, scheduler=True)
+    background = BackgroundWork.for_process(ct, scheduler=True)
     # The very app and uvicorn options of ``caretrail serve`` (one worker).
     _serve_here(ct, background, HOST, port)
 
@@ -156,14 +155,13 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 # --------------------------------------------------------------------------- data
 def prepare(data_dir: Path) -> dict[str, Any]:
     """Demo data (if the directory is empty), users, tokens, cases open for home visits."""
-    from adapters.auth.accounts import build_accounts
-    from adapters.auth.models import UserRole
-    from adapters.bootstrap import build
-    from adapters.clock import Clock
+    from adapters.bootstrap import build, build_accounts
+    from adapters.driven.auth.models import UserRole
+    from adapters.driven.clock import Clock
     from adapters.settings import Settings
 
     env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir)}
-    subprocess.run([sys.executable, "-c", "from adapters.cli.main import main; main()",
+    subprocess.run([sys.executable, "-c", "from adapters.driving.cli.main import main; main()",
                     "demo", "--if-empty"], env=env, check=True, stdout=subprocess.DEVNULL)
     settings = Settings(data_dir=data_dir)
     accounts = build_accounts(settings, Clock())

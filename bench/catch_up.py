@@ -11,7 +11,7 @@ Run by hand (not a test)::
 2. In the same run, alternating: reading every notification (``select_notifications``
    in pages of 20,000) and decoding each with the application's mapper — the least any
    catch-up must do — then a rebuild of all views as ``caretrail projections rebuild``
-   does it (``adapters.rebuild.rebuild_views``: the views shared between ``--jobs``
+   does it (``adapters.driving.rebuild.rebuild_views``: the views shared between ``--jobs``
    processes, default one per core, each dropping, replaying in the runner's batches —
    1,000 doubling to 100,000, read in parts of 20,000, or ``--batch-size`` — and
    indexing its views). Prints events/s of each (wall clock, and per CPU second of all
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 
 from adapters.bootstrap import Caretrail, build
-from adapters.rebuild import rebuild_plan, rebuild_views
+from adapters.driven.views.sqlite import SQLiteViewStore
+from adapters.driving.rebuild import rebuild_plan, rebuild_views
 from adapters.settings import Settings
-from adapters.views_sqlite import SQLiteViewStore
 from projections.audit_view import AuditLogView
 from projections.follow_up_view import FollowUpsView
 

@@ -4,7 +4,7 @@ Run by hand (not a test)::
 
     python -m bench.engine [--schools 1] [--rounds 3] [--chunk 200] [--rebuild-events 1000]
 
-1. The engine: the synthetic school year of ``adapters.demo`` (150 cases per school, home
+1. The engine: the synthetic school year of ``adapters.driving.demo`` (150 cases per school, home
    visits, pairings, counselling, reviews, contacts, some refusals) through
    ``CaseService.handle`` on a SQLite file, configured as in production (pydantic mapper,
    aggregate cache, snapshots every 50 events). Its time is the time spent inside
@@ -37,9 +37,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 from adapters.bootstrap import case_service
-from adapters.clock import Clock
-from adapters.demo import generate
-from adapters.persistence import event_store_env
+from adapters.driven.clock import Clock
+from adapters.driven.events.environment import event_store_env
+from adapters.driving.demo import generate
 from adapters.settings import Settings
 from domain.values import Actor, Child, ContactChannel, ContactParty, Guardian, Parents, ParentsAway, Role
 from workflows.commands import AddNote, IdentifyChild, LogContact

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.views_sqlite import SQLiteViewStore
+from adapters.driven.views.sqlite import SQLiteViewStore
 from projections.follow_up_view import TASK_COLUMNS, FollowUpsView
 from projections.queries import ReadModels, TaskStatus
 from projections.store import Cursor, ViewStore, iso

@@ -188,7 +188,7 @@ class Timing:
 
 
 def bench_overdue(rows: int, queries: int) -> None:
-    from adapters.views_postgres import PostgresViewStore
+    from adapters.driven.views.postgres import PostgresViewStore
     from projections.queries import ReadModels, TaskStatus
     from projections.runner import ProjectionRunner
     from projections.store import iso

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from adapters.bootstrap import Caretrail, build, case_service
-from adapters.persistence import memory_env
+from adapters.driven.events.environment import memory_env
 from adapters.settings import Settings
 from domain.values import Actor, Child, Guardian, Parents, ParentsAway, Role
 from tests.fakes import FakeClock
@@ -71,7 +71,7 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a SQLite store holding one demo school year (~26,000 events), made once."""
     from datetime import UTC, datetime
 
-    from adapters.demo import generate
+    from adapters.driving.demo import generate
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data")
     clock = FakeClock(datetime(2026, 11, 29, tzinfo=UTC))

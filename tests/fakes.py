@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from adapters.clock import Clock
+from adapters.driven.clock import Clock
 
 
 class FakeClock(Clock):

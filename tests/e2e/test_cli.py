@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.bootstrap import case_service
-from adapters.persistence import event_store_env
+from adapters.driven.events.environment import event_store_env
 from adapters.settings import Settings
 from workflows.registry import Registry
 
@@ -323,7 +323,7 @@ def test_an_argument_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 
 
 def test_reading_a_case_from_the_shell_is_in_the_access_log(journey: dict[str, Any]) -> None:
-    from adapters.auth.accounts import build_accounts
+    from adapters.bootstrap import build_accounts
 
     data, case_id = journey["data"], journey["identify"]["case_id"]
     done = caretrail(data, "case", "show", case_id, "--as", "school-001-sup", "--purpose", "月度检查")

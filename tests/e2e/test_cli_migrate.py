@@ -12,7 +12,7 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import build, view_stores
-from adapters.scheduler.outbox import TRACKING
+from adapters.driven.notify.outbox import TRACKING
 from adapters.settings import Settings
 from tests.conftest import identify
 from tests.e2e.test_cli import caretrail

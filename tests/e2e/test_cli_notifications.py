@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from adapters.bootstrap import build
-from adapters.scheduler.lock import FileLeaderLock
-from adapters.scheduler.notifier import WebhookNotifier
-from adapters.scheduler.service import SchedulerService
+from adapters.bootstrap import build, build_scheduler
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driven.notify.webhook import WebhookNotifier
 from adapters.settings import Settings
 from tests.e2e.test_cli import caretrail
 from tests.fakes import FakeClock
@@ -25,7 +24,7 @@ def _given_up(data: Path) -> None:
     closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     port = closed.server_address[1]
     closed.server_close()  # nothing listens there now
-    sched = SchedulerService(app, notifier=WebhookNotifier(f"http://127.0.0.1:{port}/hook", timeout=2),
+    sched = build_scheduler(app, notifier=WebhookNotifier(f"http://127.0.0.1:{port}/hook", timeout=2),
                              lock=FileLeaderLock(data / "test.lock"))
     try:
         opened = now - timedelta(days=20)  # home visits due 14 days later: overdue by 6

@@ -15,7 +15,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.bootstrap import build
-from adapters.cli.case import _report
+from adapters.driving.cli.case import _report
 from adapters.settings import Settings
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,11 +22,10 @@ from uuid import UUID
 
 import pytest
 
-from adapters.bootstrap import Caretrail, build
-from adapters.cli.main import main
-from adapters.scheduler.lock import FileLeaderLock
-from adapters.scheduler.outbox import ESCALATED_TOPIC, Outbox
-from adapters.scheduler.service import _outbox_store
+from adapters.bootstrap import Caretrail, build, build_outbox
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driven.notify.outbox import ESCALATED_TOPIC
+from adapters.driving.cli.main import main
 from adapters.settings import Settings
 from tests.fakes import FakeClock
 from tests.unit.scheduler.fakes import escalation_counts, poll, seed
@@ -90,7 +90,7 @@ def escalated(app: Caretrail) -> int:
 
 def holder(app: Caretrail) -> int | None:
     record = FileLeaderLock(app.settings.sqlite_dir / "scheduler.lock").holder()
-    return int(record["pid"]) if record else None
+    return record.pid if record else None
 
 
 def tail(log: Path) -> str:
@@ -129,7 +129,7 @@ def test_a_scheduler_killed_at_random_points_20_times_escalates_every_task_exact
         kills += 1
         killed_mid_work += escalated(store) < len(wanted)
     final = launch(store, log)
-    outbox = Outbox(_outbox_store(store), store)
+    outbox = build_outbox(store)
     try:
         assert poll(lambda: escalated(store) >= len(wanted)
                     and outbox.counts().get("sent", 0) >= len(wanted), timeout=30), tail(log)
@@ -209,9 +209,9 @@ def test_scheduler_once_refuses_to_run_while_another_scheduler_leads(store: Care
     with lock:
         done = run(store, "scheduler", "--once", CARETRAIL_TEST_FIXED_NOW="")  # the real clock
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        f"caretrail: another scheduler holds file lock {lock.path} (pid {os.getpid()})"
-    ]
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"caretrail: another scheduler holds file lock {lock.path} "
+                           f"(pid {os.getpid()} on {socket.gethostname()} since ")
 
 
 def test_scheduler_once_sweeps_and_reports_in_json(store: Caretrail) -> None:

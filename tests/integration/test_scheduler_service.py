@@ -10,19 +10,18 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from structlog.testing import capture_logs
 
-from adapters.bootstrap import Caretrail, build
-from adapters.scheduler.lock import FileLeaderLock
-from adapters.scheduler.notifier import SchedulerConfigError
-from adapters.scheduler.outbox import Outbox
-from adapters.scheduler.service import SchedulerService, _outbox_store
-from adapters.scheduler.sweep import Sweeper
+from adapters.bootstrap import Caretrail, build, build_outbox, build_scheduler
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driven.notify.port import SchedulerConfigError
+from adapters.driving.scheduler.service import SchedulerService
+from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
 from tests.fakes import FakeClock
 from tests.unit.scheduler.fakes import RecordingNotifier, escalations, home_visit_due, poll, seed
 
 
 def service(app: Caretrail, lock_path: Path, notifier: RecordingNotifier | None = None) -> SchedulerService:
-    return SchedulerService(
+    return build_scheduler(
         app, notifier=notifier or RecordingNotifier(), lock=FileLeaderLock(lock_path, poll_interval=0.02),
         lock_poll_seconds=0.05, heartbeat_seconds=0.05,
     )
@@ -94,7 +93,7 @@ def test_a_scheduler_that_lost_its_lock_sweeps_nothing(
     seed(caretrail, clock, 2, at=opened)
     clock.set(home_visit_due(opened) + timedelta(days=5))
     lock = LostLock(tmp_path / "lock")
-    sched = SchedulerService(caretrail, notifier=RecordingNotifier(), lock=lock)
+    sched = build_scheduler(caretrail, notifier=RecordingNotifier(), lock=lock)
     lock.acquire()
     assert sched.sweep() is None
     assert escalations(caretrail) == []
@@ -157,11 +156,11 @@ def test_escalations_recorded_before_a_crash_are_still_announced_once(
 ) -> None:
     opened = clock()
     seed(caretrail, clock, 3, at=opened)
-    first = Outbox(_outbox_store(caretrail), caretrail)
+    first = build_outbox(caretrail)
     first.setup()  # a scheduler started here ...
     clock.set(home_visit_due(opened) + timedelta(days=3))
     Sweeper(caretrail).run()  # ... escalated, and died before collecting anything
-    second = Outbox(_outbox_store(caretrail), caretrail)
+    second = build_outbox(caretrail)
     second.setup()  # the next one resumes where the first stopped, not at the head
     assert second.collect() == 3
     assert first.collect() == 0  # each event is queued once, whoever collects
@@ -176,7 +175,7 @@ def test_a_new_outbox_does_not_announce_old_escalations(
     seed(caretrail, clock, 2, at=opened)
     clock.set(home_visit_due(opened) + timedelta(days=3))
     Sweeper(caretrail).run()
-    outbox = Outbox(_outbox_store(caretrail), caretrail)
+    outbox = build_outbox(caretrail)
     outbox.setup()
     assert outbox.collect() == 0
     assert outbox.entries() == []
@@ -195,7 +194,7 @@ def test_unworkable_settings_are_refused_when_the_service_is_made(
 ) -> None:
     caretrail.settings = caretrail.settings.model_copy(update=changes)
     with pytest.raises(SchedulerConfigError, match=problem):
-        SchedulerService(caretrail)
+        build_scheduler(caretrail)
 
 
 class FlakyLock(FileLeaderLock):
@@ -214,7 +213,7 @@ def test_a_scheduler_that_loses_its_lock_steps_down_and_leads_again_once_it_hold
     caretrail: Caretrail, tmp_path: Path
 ) -> None:
     lock = FlakyLock(tmp_path / "lock", poll_interval=0.02)
-    sched = SchedulerService(caretrail, notifier=RecordingNotifier(), lock=lock,
+    sched = build_scheduler(caretrail, notifier=RecordingNotifier(), lock=lock,
                              lock_poll_seconds=0.05, heartbeat_seconds=0.02)
     with capture_logs() as logs:
         sched.start()
@@ -234,7 +233,7 @@ def test_a_delivery_run_sends_at_most_its_share_of_messages_and_leaves_the_rest(
     caretrail: Caretrail, clock: FakeClock
 ) -> None:
     opened = clock()
-    outbox = Outbox(_outbox_store(caretrail), caretrail, batch_size=15, messages_per_run=2)
+    outbox = build_outbox(caretrail, batch_size=15, messages_per_run=2)
     outbox.setup()
     seed(caretrail, clock, 40, at=opened)
     clock.set(home_visit_due(opened) + timedelta(days=3))
@@ -253,7 +252,7 @@ def test_a_failing_notifier_is_not_hammered_within_one_delivery_run(
     caretrail: Caretrail, clock: FakeClock
 ) -> None:
     opened = clock()
-    outbox = Outbox(_outbox_store(caretrail), caretrail, batch_size=1)
+    outbox = build_outbox(caretrail, batch_size=1)
     outbox.setup()
     seed(caretrail, clock, 6, at=opened)
     clock.set(home_visit_due(opened) + timedelta(days=3))

@@ -11,10 +11,9 @@ from uuid import UUID
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.bootstrap import Caretrail, build
-from adapters.scheduler.lock import FileLeaderLock
-from adapters.scheduler.service import SchedulerService
-from adapters.scheduler.sweep import Sweeper
+from adapters.bootstrap import Caretrail, build, build_scheduler
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
 from domain.values import AssigneeRole, Role
 from projections.queries import ReadModels
@@ -41,7 +40,7 @@ def test_tasks_that_came_due_during_an_outage_are_all_escalated_once_in_the_firs
     # The scheduler is down while all 200 home visits pass their first rung (3 days late).
     clock.set(home_visit_due(opened) + timedelta(days=3, minutes=10))
     notifier = RecordingNotifier()
-    sched = SchedulerService(
+    sched = build_scheduler(
         backend, notifier=notifier, lock=FileLeaderLock(tmp_path / "scheduler.lock"),
         lock_poll_seconds=0.05,
     )
@@ -218,7 +217,7 @@ def test_notices_never_carry_personal_data(caretrail: Caretrail, clock: FakeCloc
     clock.set(home_visit_due(opened) + timedelta(days=20))
     notifier = RecordingNotifier()
     lock = FileLeaderLock(tmp_path / "scheduler.lock")
-    sched = SchedulerService(caretrail, notifier=notifier, lock=lock)
+    sched = build_scheduler(caretrail, notifier=notifier, lock=lock)
     assert lock.acquire(blocking=False)
     sched.outbox.setup()
     sched.sweep()

@@ -17,11 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.bootstrap import Caretrail
-from adapters.scheduler.formats import MAX_BYTES
-from adapters.scheduler.lock import FileLeaderLock
-from adapters.scheduler.notifier import WebhookNotifier
-from adapters.scheduler.service import SchedulerService
+from adapters.bootstrap import Caretrail, build_scheduler
+from adapters.driven.locks.sqlite import FileLeaderLock
+from adapters.driven.notify.formats import MAX_BYTES
+from adapters.driven.notify.webhook import WebhookNotifier
+from adapters.driving.scheduler.service import SchedulerService
 from tests.fakes import FakeClock
 from tests.unit.scheduler.fakes import PERSONAL, escalation_counts, home_visit_due, seed
 
@@ -72,7 +72,7 @@ def robot() -> Iterator[Robot]:
 
 def leading(app: Caretrail, notifier: WebhookNotifier, lock_path: Path) -> SchedulerService:
     """A scheduler that holds its lock; the test drives its sweeps and deliveries by hand."""
-    sched = SchedulerService(app, notifier=notifier, lock=FileLeaderLock(lock_path))
+    sched = build_scheduler(app, notifier=notifier, lock=FileLeaderLock(lock_path))
     assert sched.lock.acquire(blocking=False)
     sched.outbox.setup()
     return sched

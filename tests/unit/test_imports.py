@@ -18,9 +18,12 @@ How the sources are read (no module is imported):
   re-exports in a false cycle with its package. So ``pkg/__init__.py`` importing its own submodules is
   no cycle by itself; a submodule taking a name from it (``from pkg import NAME``) is an edge to ``pkg``
   and is a cycle when ``pkg/__init__.py`` imports that submodule. Implied edges count for cycles only.
-- An import under ``if TYPE_CHECKING:`` is not run, so it makes no runtime cycle and is left out of the
-  cycle graph; it still states a dependency, so one against the grain of the layers is a violation.
+- An import under ``if TYPE_CHECKING:`` is not run, so it makes no runtime cycle; it still states a
+  dependency a reader follows, so it counts for the layers and for the type checker's cycle test.
   The ``else:`` branch of such an ``if`` is runtime code and counts in full.
+
+Inside ``adapters`` the driven side (stores, locks, notifiers) never uses the driving side (API, CLI,
+scheduler jobs) or the composition root, which wires both.
 """
 
 from __future__ import annotations
@@ -34,8 +37,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ("domain", "workflows", "projections", "adapters")
@@ -188,13 +189,16 @@ def collect_imports(root: Path, packages: Iterable[str] = LAYERS) -> list[Import
     return imports
 
 
-def runtime_graph(imports: Iterable[Import], packages: Iterable[str] = LAYERS) -> dict[str, set[str]]:
-    """Module -> the project modules it imports when run (``TYPE_CHECKING`` imports left out)."""
+def runtime_graph(
+    imports: Iterable[Import], packages: Iterable[str] = LAYERS, *, type_checking: bool = False
+) -> dict[str, set[str]]:
+    """Module -> the project modules it imports when run (``TYPE_CHECKING`` imports left out,
+    unless ``type_checking``: then every import a reader follows)."""
     packages = tuple(packages)
     graph: dict[str, set[str]] = {}
     for edge in imports:
         successors = graph.setdefault(edge.source, set())
-        if not edge.type_checking and _is_project(edge.target, packages):
+        if (type_checking or not edge.type_checking) and _is_project(edge.target, packages):
             successors.add(edge.target)
             graph.setdefault(edge.target, set())
     return graph
@@ -311,10 +315,10 @@ def layer_violations(imports: Iterable[Import], layers: tuple[str, ...] = LAYERS
     return [f"{source} imports {target} ({why})" for (source, target), why in sorted(found.items())]
 
 
-def _cycle_report(root: Path) -> str:
-    """Every runtime import cycle under ``root`` and where its imports stand, or "" when there is none."""
+def _cycle_report(root: Path, *, type_checking: bool = False) -> str:
+    """Every import cycle under ``root`` and where its imports stand, or "" when there is none."""
     imports = collect_imports(root)
-    cycles = find_cycles(runtime_graph(imports))
+    cycles = find_cycles(runtime_graph(imports, type_checking=type_checking))
     if not cycles:
         return ""
     lines = [" -> ".join(cycle) for cycle in cycles]
@@ -325,7 +329,7 @@ def _cycle_report(root: Path) -> str:
     where: dict[tuple[str, str], str] = {}
     for edge in imports:
         key = (edge.source, edge.target)
-        if edge.type_checking or key not in used or key in where:
+        if (edge.type_checking and not type_checking) or key not in used or key in where:
             continue
         runs = ""
         if edge.implied:
@@ -348,15 +352,18 @@ def _layer_report(root: Path) -> str:
     )
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="cycles being removed by the restructuring")
 def test_no_module_imports_in_a_circle() -> None:
-    # raises=AssertionError: a checker that crashes fails the suite instead of passing as "expected".
     report = _cycle_report(ROOT)
     assert not report, report
 
 
+def test_no_module_imports_in_a_circle_even_for_the_type_checker() -> None:
+    # A reader follows TYPE_CHECKING imports too: a circle there is a circle in the design.
+    report = _cycle_report(ROOT, type_checking=True)
+    assert not report, report
+
+
 def test_imports_follow_the_layers() -> None:
-    # Not marked xfail like the cycle test: today's code breaks no layer rule, and a strict xfail would fail.
     report = _layer_report(ROOT)
     assert not report, report
 
@@ -433,4 +440,41 @@ def test_a_package_importing_its_submodules_is_no_cycle_but_an_outside_import_ru
     })
     assert find_cycles(runtime_graph(collect_imports(tmp_path))) == [
         ["adapters.scheduler", "adapters.scheduler.lock", "adapters.settings", "adapters.scheduler"]
+    ]
+
+
+#: Inside adapters: the driving side may use the composition root and the driven side; the
+#: driven side uses neither the driving side nor the root; settings and logging use no side.
+ADAPTER_RULES = {
+    "adapters.driven": ("adapters.driving", "adapters.bootstrap"),
+    "adapters.settings": ("adapters.driving", "adapters.driven", "adapters.bootstrap"),
+    "adapters.logging": ("adapters.driving", "adapters.driven", "adapters.bootstrap"),
+}
+
+
+def adapter_violations(imports: Iterable[Import]) -> list[str]:
+    """Imports inside ``adapters`` that go from a side to one it may not use."""
+    found = set()
+    for edge in imports:
+        for source, banned in ADAPTER_RULES.items():
+            hit = next((b for b in banned if edge.target == b or edge.target.startswith(b + ".")), None)
+            if (edge.source == source or edge.source.startswith(source + ".")) and hit is not None:
+                found.add(f"{edge.source} imports {edge.target} ({source} may not use {hit})")
+    return sorted(found)
+
+
+def test_the_driven_side_never_uses_the_driving_side_or_the_composition_root() -> None:
+    violations = adapter_violations(collect_imports(ROOT))
+    assert not violations, "\n".join(violations)
+
+
+def test_the_checker_finds_a_driven_module_using_the_composition_root(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "adapters/__init__.py": "",
+        "adapters/bootstrap.py": "",
+        "adapters/driven/__init__.py": "",
+        "adapters/driven/outbox.py": "from adapters.bootstrap import Caretrail\n",
+    })
+    assert adapter_violations(collect_imports(tmp_path)) == [
+        "adapters.driven.outbox imports adapters.bootstrap (adapters.driven may not use adapters.bootstrap)"
     ]

@@ -15,11 +15,11 @@ import anyio.from_thread
 import httpx
 import pytest
 
-from adapters.api.app import create_app
-from adapters.api.config import ApiConfig
-from adapters.auth.accounts import Accounts, build_accounts
-from adapters.auth.models import UserRole
-from adapters.bootstrap import Caretrail
+from adapters.bootstrap import Caretrail, build_accounts
+from adapters.driven.auth.accounts import Accounts
+from adapters.driven.auth.models import UserRole
+from adapters.driving.api.app import create_app
+from adapters.driving.api.config import ApiConfig
 from tests.fakes import FakeClock
 
 SCHOOL_A = "school-a"

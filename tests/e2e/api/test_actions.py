@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.api.commands import CLAIM_TIMEOUT, request_fingerprint
+from adapters.driving.api.idempotency import CLAIM_TIMEOUT, request_fingerprint
 from tests.e2e.api.conftest import Api
 from workflows.commands import AddNote
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from adapters.auth.models import UserRole
+from adapters.driven.auth.models import UserRole
 from tests.e2e.api.conftest import Api
 
 
@@ -74,12 +74,12 @@ def test_an_admin_manages_users_but_reads_no_case(api: Api) -> None:
 
 
 def test_a_revocation_from_another_process_takes_effect_when_the_cache_expires(api: Api) -> None:
-    from adapters.auth.accounts import Accounts, token_key
+    from adapters.driven.auth.accounts import Accounts, key_file
 
     seconds = [1000.0]
-    served = Accounts(api.accounts.store, token_key(api.ct.settings), api.clock, cache_seconds=5,
-                      monotonic=lambda: seconds[0])
-    cli = Accounts(api.accounts.store, token_key(api.ct.settings), api.clock)  # another process
+    key = key_file(api.ct.settings.sqlite_dir / "auth.key")
+    served = Accounts(api.accounts.store, key, api.clock, cache_seconds=5, monotonic=lambda: seconds[0])
+    cli = Accounts(api.accounts.store, key, api.clock)  # another process
     issued = cli.issue_token("a-teacher", label="elsewhere")
     assert served.authenticate(issued.token) is not None
     cli.revoke_token(issued.record.token_id)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.auth.models import AccessEntry, Token, User, UserRole
-from adapters.auth.sqlite import SQLiteAuthStore
-from adapters.auth.store import AuthStore, UserExists
+from adapters.driven.auth.models import AccessEntry, Token, User, UserRole
+from adapters.driven.auth.port import AuthStore, UserExists
+from adapters.driven.auth.sqlite import SQLiteAuthStore
 
 T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)
 DRIVERS: dict[str, Callable[[Path], AuthStore]] = {
@@ -22,7 +22,7 @@ DRIVERS: dict[str, Callable[[Path], AuthStore]] = {
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuthStore]:
     if request.param == "postgres":
         schema = request.getfixturevalue("pg_schema")
-        from adapters.auth.postgres import PostgresAuthStore
+        from adapters.driven.auth.postgres import PostgresAuthStore
 
         found: AuthStore = PostgresAuthStore(request.getfixturevalue("pg_url"), schema=schema)
     else:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from adapters.api.app import _check_permissions, api_routes
-from adapters.api.deps import case_in_scope, route_permission
-from adapters.api.permissions import GRANTS, WRITES, Permission, granted
-from adapters.auth.models import UserRole
+from adapters.driven.auth.models import UserRole
+from adapters.driving.api.app import _check_permissions, api_routes
+from adapters.driving.api.deps import case_in_scope, route_permission
+from adapters.driving.api.permissions import GRANTS, WRITES, Permission, granted
 from tests.e2e.api.conftest import PEOPLE, SCHOOL_A, SCHOOL_B, Api, identify_body
 
 V1 = "/api/v1"

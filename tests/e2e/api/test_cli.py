@@ -15,10 +15,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from adapters.cli.main import app
+from adapters.driving.cli.main import app
 
 runner = CliRunner()
-MAIN = "from adapters.cli.main import main; main()"
+MAIN = "from adapters.driving.cli.main import main; main()"
 
 
 @pytest.fixture

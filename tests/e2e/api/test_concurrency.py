@@ -17,11 +17,10 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.api.app import create_app
-from adapters.api.config import ApiConfig
-from adapters.auth.accounts import build_accounts
-from adapters.auth.models import UserRole
-from adapters.bootstrap import Caretrail
+from adapters.bootstrap import Caretrail, build_accounts
+from adapters.driven.auth.models import UserRole
+from adapters.driving.api.app import create_app
+from adapters.driving.api.config import ApiConfig
 from tests.e2e.api.conftest import identify_body
 from tests.fakes import FakeClock
 

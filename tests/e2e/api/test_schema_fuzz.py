@@ -20,11 +20,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from adapters.api.app import create_app
-from adapters.api.config import ApiConfig
-from adapters.auth.accounts import build_accounts
-from adapters.auth.models import UserRole
-from adapters.bootstrap import build
+from adapters.bootstrap import build, build_accounts
+from adapters.driven.auth.models import UserRole
+from adapters.driving.api.app import create_app
+from adapters.driving.api.config import ApiConfig
 from adapters.settings import Settings
 from tests.e2e.api.test_authorization_matrix import EXAMPLES
 from tests.fakes import FakeClock

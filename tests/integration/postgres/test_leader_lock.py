@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 
 import pytest
 
-from adapters.scheduler.pg_lock import PostgresLeaderLock
+from adapters.driven.locks.postgres import PostgresLeaderLock
 from tests.integration.postgres.conftest import python
 
 pytestmark = pytest.mark.postgres
 
 HOLDER = """
 import sys
-from adapters.scheduler.pg_lock import PostgresLeaderLock
+from adapters.driven.locks.postgres import PostgresLeaderLock
 lock = PostgresLeaderLock(sys.argv[1], sys.argv[2])
 assert lock.acquire(timeout=10)
 print("holding", flush=True)
@@ -30,9 +32,11 @@ def test_only_one_session_holds_the_lock_of_a_schema(pg_url: str, pg_schema: str
     assert not second.acquire(blocking=False)
     assert elsewhere.acquire(blocking=False)
     assert first.keep_alive()
-    holder = second.holder()
+    holder = second.holder()  # the same record as the file lock's, for ``caretrail scheduler``
     assert holder is not None
-    assert holder["holder"].startswith("caretrail-scheduler")
+    assert (holder.pid, holder.host) == (os.getpid(), socket.gethostname())
+    assert holder.since is not None
+    assert str(holder).startswith(f"pid {os.getpid()} on {socket.gethostname()} since ")
     first.release()
     assert not first.keep_alive()
     assert second.acquire(blocking=False)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.bootstrap import build
-from adapters.pg_notify import NotifyListener
+from adapters.driven.events.postgres import NotifyListener
 from adapters.settings import Settings
 from tests.conftest import identify
 from tests.fakes import FakeClock

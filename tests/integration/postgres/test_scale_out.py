@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.bootstrap import build
+from adapters.driven.views.postgres import PostgresViewStore
 from adapters.settings import Settings
-from adapters.views_postgres import PostgresViewStore
 from domain.case import Case
 from projections.runner import ProjectionRunner
 from projections.views import all_views
@@ -113,7 +113,7 @@ app.close()
 def test_projection_worker_killed_ten_times_leaves_views_equal_to_a_rebuild(
     pg_settings: Settings, pg_env: dict[str, str], demo_events: Settings
 ) -> None:
-    from adapters.copy_store import copy_events
+    from adapters.driven.events.copy import copy_events
 
     target = build(pg_settings, create_tables=True)
     source = build(demo_events, create_tables=False)

@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.bootstrap import Caretrail, case_service
-from adapters.persistence import event_store_env
+from adapters.driven.events.environment import event_store_env
 from adapters.settings import Settings
 from tests.fakes import FakeClock
 

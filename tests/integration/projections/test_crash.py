@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import build
+from adapters.driven.views.sqlite import SQLiteViewStore
 from adapters.settings import Settings
-from adapters.views_sqlite import SQLiteViewStore
 from projections.runner import ProjectionRunner
 from projections.views import all_views
 from tests.integration.projections.oracle import all_tables, fold, read_log, views_as_rows

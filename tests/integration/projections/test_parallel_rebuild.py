@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-import adapters.rebuild
+import adapters.driving.rebuild
 from adapters.bootstrap import Caretrail
-from adapters.rebuild import RebuildFailed, rebuild_plan, rebuild_views
+from adapters.driving.rebuild import RebuildFailed, rebuild_plan, rebuild_views
 from projections.runner import LOG_READ_COST, share
 from projections.views import all_views
 from tests.fakes import FakeClock
@@ -54,7 +54,7 @@ def test_one_view_or_one_job_is_rebuilt_in_this_process(
     def no_processes(*_: object) -> int:
         raise AssertionError("started processes")
 
-    monkeypatch.setattr(adapters.rebuild, "_in_processes", no_processes)
+    monkeypatch.setattr(adapters.driving.rebuild, "_in_processes", no_processes)
     history.runner.catch_up()
     before = tables(history)
     assert rebuild_views(history, ["follow_ups", "cases"], jobs=1) == history.runner.head()

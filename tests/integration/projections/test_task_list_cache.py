@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.views_sqlite import SQLiteViewStore
+from adapters.driven.views.sqlite import SQLiteViewStore
 from projections.follow_up_view import TASK_COLUMNS, FollowUpsView
 from projections.queries import ReadModels, TaskListCache
 from projections.store import iso

@@ -27,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from pydantic import ValidationError
 
 from adapters.bootstrap import case_service
-from adapters.persistence import memory_env
+from adapters.driven.events.environment import memory_env
 from adapters.settings import Settings
 from domain.case import Case
 from domain.errors import DomainError, MentorAtCapacity

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.bootstrap import case_service
-from adapters.persistence import memory_env
+from adapters.driven.events.environment import memory_env
 from adapters.settings import Settings
 from domain.errors import MentorAtCapacity
 from domain.values import ClosureReason

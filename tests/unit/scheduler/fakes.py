@@ -10,8 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from adapters.bootstrap import Caretrail
-from adapters.scheduler.messages import EscalationBatch, SchoolDigest
-from adapters.scheduler.notifier import DeliveryFailed, Notifier
+from adapters.driven.notify.messages import EscalationBatch, SchoolDigest
+from adapters.driven.notify.port import DeliveryFailed, Notifier
 from domain.case import Case
 from tests.conftest import identify
 from tests.fakes import FakeClock

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.scheduler.digest import digest_day, digest_due, parse_digest_time
+from adapters.driving.scheduler.digest import digest_day, digest_due
+from adapters.settings import parse_digest_time
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.scheduler.formats import MAX_BYTES, body, markdown
-from adapters.scheduler.messages import (
+from adapters.driven.notify.formats import MAX_BYTES, body, markdown
+from adapters.driven.notify.messages import (
     MESSAGE,
     AssigneeCount,
     DigestItem,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
 
-from adapters.scheduler.lock import FileLeaderLock, lock_for
+from adapters.bootstrap import build_lock
+from adapters.driven.locks.sqlite import FileLeaderLock
 from adapters.settings import Settings
 
 
@@ -43,7 +45,9 @@ def test_the_lock_file_names_its_holder_until_released(path: Path) -> None:
     with lock:
         holder = lock.holder()
         assert holder is not None
-        assert holder["pid"] == os.getpid()
+        assert (holder.pid, holder.host) == (os.getpid(), socket.gethostname())
+        assert holder.since is not None
+        assert str(holder).startswith(f"pid {os.getpid()} on {socket.gethostname()} since ")
         assert FileLeaderLock(path).holder() == holder  # anyone can read who holds it
     assert lock.holder() is None
     assert path.exists()  # never deleted: a recreated file could be locked twice
@@ -72,18 +76,18 @@ def test_a_deleted_lock_file_also_means_the_lock_is_lost(path: Path) -> None:
 
 
 def test_sqlite_stores_get_a_file_lock_next_to_their_files(tmp_path: Path) -> None:
-    lock = lock_for(Settings(data_dir=tmp_path / "d"))
+    lock = build_lock(Settings(data_dir=tmp_path / "d"))
     assert isinstance(lock, FileLeaderLock)
     assert lock.path == tmp_path / "d" / "scheduler.lock"
 
 
 def test_postgresql_stores_get_an_advisory_lock_per_schema(tmp_path: Path) -> None:
-    from adapters.scheduler.pg_lock import PostgresLeaderLock
+    from adapters.driven.locks.postgres import PostgresLeaderLock
 
     settings = Settings(data_dir=tmp_path, database_url="postgresql://u@127.0.0.1:5432/db",
                         postgres_schema="county_a")
-    lock = lock_for(settings)
+    lock = build_lock(settings)
     assert isinstance(lock, PostgresLeaderLock)
-    other = lock_for(settings.model_copy(update={"postgres_schema": "county_b"}))
+    other = build_lock(settings.model_copy(update={"postgres_schema": "county_b"}))
     assert isinstance(other, PostgresLeaderLock)
     assert lock.key != other.key

@@ -13,14 +13,11 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.scheduler.messages import EscalationBatch, EscalationNotice
-from adapters.scheduler.notifier import (
-    DeliveryFailed,
-    LogNotifier,
-    SchedulerConfigError,
-    WebhookNotifier,
-    notifier_from_settings,
-)
+from adapters.bootstrap import build_notifier
+from adapters.driven.notify.log import LogNotifier
+from adapters.driven.notify.messages import EscalationBatch, EscalationNotice
+from adapters.driven.notify.port import DeliveryFailed, SchedulerConfigError
+from adapters.driven.notify.webhook import WebhookNotifier
 from adapters.settings import Settings
 
 NOW = datetime(2026, 9, 20, 1, 0, tzinfo=UTC)
@@ -139,10 +136,10 @@ def test_unusable_webhook_settings_are_refused_up_front(
 
 
 def test_settings_choose_the_notifier(tmp_path: object) -> None:
-    assert isinstance(notifier_from_settings(Settings()), LogNotifier)
+    assert isinstance(build_notifier(Settings()), LogNotifier)
     with pytest.raises(SchedulerConfigError, match="CARETRAIL_WEBHOOK_URL"):
-        notifier_from_settings(Settings(notifier="webhook"))
-    hook = notifier_from_settings(Settings(notifier="webhook", webhook_url=WECOM, webhook_format="wecom"))
+        build_notifier(Settings(notifier="webhook"))
+    hook = build_notifier(Settings(notifier="webhook", webhook_url=WECOM, webhook_format="wecom"))
     assert isinstance(hook, WebhookNotifier)
     assert hook.where == "https://qyapi.example"
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from adapters.bootstrap import case_service
-from adapters.persistence import event_store_env
+from adapters.driven.events.environment import event_store_env
 from adapters.settings import Settings
 from domain.errors import InvalidCommand
 from domain.values import CommandContext, WorkflowRef

@@ -1,0 +1,1 @@
+"""The scheduler's leader lock: the port, then one module per backend."""

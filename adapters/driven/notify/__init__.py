@@ -1,0 +1,2 @@
+"""Telling people: the notifier port, the log and webhook notifiers, their message
+formats, and the outbox that delivers with retries."""

@@ -1,0 +1,1 @@
+"""Connections shared by the stores of one backend: SQLite files, PostgreSQL cursors."""

@@ -1,0 +1,126 @@
+"""The application factory: ``create_app(caretrail)`` builds the API; nothing at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.telemetry import TelemetryConfig
+
+from adapters.bootstrap import Caretrail
+from adapters.driven.auth.accounts import Accounts
+from adapters.driving.api import problems
+from adapters.driving.api.config import ApiConfig
+from adapters.driving.api.deps import QueryShape, Service, route_permission
+from adapters.driving.api.middleware import BodyLimit, RequestLog
+from adapters.driving.api.permissions import GRANTS, Permission
+from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
+
+PREFIX = "/api/v1"
+#: The order of the sections in the documentation.
+TAGS = ("cases", "case steps", "history", "follow-ups", "audit", "operations")
+#: FastAPI's native OpenTelemetry, all three signals off (``CARETRAIL_OPENTELEMETRY``).
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+def create_app(
+    caretrail: Caretrail,
+    *,
+    accounts: Accounts,
+    config: ApiConfig | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
+) -> FastAPI:
+    """The API over a built caretrail. ``lifespan`` starts and stops background work."""
+    app = FastAPI(
+        title="caretrail",
+        version="1.0",
+        summary="Follow-up of left-behind children's cases (留守儿童关爱跟踪)",
+        description=(
+            "Bearer tokens from `caretrail tokens issue`. Errors are `application/problem+json` "
+            "(RFC 9457) with a stable `type`. A command answers the log `position` it reached: "
+            "pass it as `min_position` to a list to read your own write. Every read of a case's "
+            "personal data is written to the access log with its purpose (`X-Purpose`)."
+        ),
+        lifespan=lifespan,
+        telemetry=None if caretrail.settings.opentelemetry else _NO_TELEMETRY,
+        openapi_tags=[{"name": name} for name in TAGS],
+    )
+    app.state.caretrail = caretrail
+    app.state.accounts = accounts
+    app.state.config = config or ApiConfig()
+    app.state.service = Service(caretrail, app.state.accounts, app.state.config)
+    app.state.query_shapes = {}
+    for module in (follow_ups, ops, cases, steps, history, audit):
+        app.include_router(module.router, prefix=PREFIX)
+    app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
+    app.add_middleware(RequestLog, templates=route_templates(app))
+    _check_permissions(app)
+    _openapi(app)
+    return app
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    """Every API route with its full path (an included router keeps its own routes)."""
+    return [
+        (context.path or "", context.original_route)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
+
+
+def route_templates(app: FastAPI) -> dict[int, str]:
+    """Full path template of each route object, for the request log."""
+    return {id(route): path for path, route in api_routes(app)}
+
+
+def _check_permissions(app: FastAPI) -> None:
+    """Refuse to build an app with a route that declares no permission."""
+    for path, route in api_routes(app):
+        if route_permission(route) is None:
+            raise RuntimeError(f"route {path} declares no permission (deps.allow)")
+
+
+def _openapi(app: FastAPI) -> None:
+    """The OpenAPI document, plus each operation's permission and the Problem schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path, route in api_routes(app):
+                permission = route_permission(route)
+                assert permission is not None
+                roles = "anyone, no token" if permission is Permission.PUBLIC else ", ".join(
+                    str(r) for r, granted in GRANTS.items() if permission in granted
+                )
+                common = {422} if route.dependant.query_params or route.body_field else set()
+                if permission is not Permission.PUBLIC:
+                    common |= {401, 403}
+                if route.body_field is not None:
+                    common |= {400, 413, 415}
+                for method in route.methods or ():
+                    operation = schema["paths"][path][method.lower()]
+                    declared = {int(c) for c in operation["responses"] if c.isdigit() and int(c) >= 400}
+                    operation["responses"].update(problems.problem_responses(*(common | declared)))
+                    operation["x-permission"] = permission.value
+                    if permission is not Permission.PUBLIC:
+                        operation["security"] = [{"bearer": []}]
+                    operation["description"] = (
+                        f"{operation.get('description', '')}\n\nPermission `{permission}`: {roles}."
+                    )
+            problem = problems.Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token from `caretrail tokens issue`."}}
+            components = schema["components"].setdefault("schemas", {})
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,83 @@
+"""A case's history from the event store: every event in order, as pages or an export file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from starlette.responses import StreamingResponse
+
+from adapters.driving.api.deps import Caller, CaseAccess, CaseRef, allow
+from adapters.driving.api.permissions import Permission
+from adapters.driving.api.problems import problem_responses
+from adapters.driving.api.schemas import EventOut, HistoryPage
+from projections.queries import decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/cases/{case_id}/history", tags=["history"])
+CSV_COLUMNS = ["version", "type", "actor_id", "role", "occurred_at", "recorded_at", "command_id",
+               "workflow", "data"]
+
+
+@router.get(
+    "", response_model=HistoryPage, responses=problem_responses(404, 422),
+)
+def case_history(
+    caller: Annotated[Caller, allow(Permission.HISTORY_READ)],
+    case: Annotated[CaseRef, Depends(CaseAccess("history"))],
+    after: Annotated[str | None, Query(max_length=100, description="next_cursor of a previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> HistoryPage:
+    """Every event of the case in order: type, actor, role, occurred and recorded times, data."""
+    start = _version(after) if after else 0
+    events = [e for e in caller.ct.cases.history(case.case_id) if e.originator_version > start]
+    page = [EventOut.of(e) for e in events[:limit]]
+    cursor = encode_cursor(page[-1].version) if len(events) > limit else None
+    return HistoryPage(case_id=case.case_id, items=page, next_cursor=cursor)
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The whole history, one event per line (JSON Lines) or row (CSV)",
+              "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                          "text/csv": {"schema": {"type": "string"}}}},
+        **problem_responses(403, 404, 422),
+    },
+)
+def export_history(
+    caller: Annotated[Caller, allow(Permission.HISTORY_EXPORT)],
+    case: Annotated[CaseRef, Depends(CaseAccess("history-export", purpose_required=True))],
+    format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
+) -> StreamingResponse:
+    """The whole history as a file; needs a purpose (``X-Purpose`` or ``?purpose=``)."""
+    events = [EventOut.of(e) for e in caller.ct.cases.history(case.case_id)]
+    name = f"case-{case.case_id}-history.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return StreamingResponse(_csv(events), media_type="text/csv; charset=utf-8", headers=headers)
+    lines = (e.model_dump_json() + "\n" for e in events)
+    return StreamingResponse(lines, media_type="application/x-ndjson", headers=headers)
+
+
+def _version(cursor: str) -> int:
+    value: int = decode_cursor(cursor, int)[0]
+    return value
+
+
+def _csv(events: list[EventOut]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        row = event.model_dump(mode="json")
+        row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
+        writer.writerow([row[c] for c in CSV_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

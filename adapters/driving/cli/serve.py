@@ -1,0 +1,84 @@
+"""``caretrail serve``: the HTTP API, with the views and the scheduler in the background."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from adapters.bootstrap import BackgroundWork, build, build_accounts
+from adapters.driving.api.app import create_app
+from adapters.logging import LogFormat, configure_logging
+from adapters.settings import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="API worker processes (more than 1: views and scheduler run here).")] = 1,
+    scheduler: Annotated[bool, typer.Option(
+        "--scheduler/--no-scheduler",
+        help="Run the scheduler here (off when a separate `caretrail worker` runs it).")] = True,
+    log_format: Annotated[LogFormat | None, typer.Option(
+        help="json, console or auto (default: CARETRAIL_LOG_FORMAT).")] = None,
+) -> None:
+    """Serve the API (docs at /docs) with the views kept current in the background."""
+    settings = Settings()
+    configure_logging(log_format or settings.log_format, settings.log_level)
+    ct = build(settings)
+    background = BackgroundWork.for_process(ct, scheduler=scheduler)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
+    # whoever handled it before: make that a clean exit (status 0) after our cleanup.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    try:
+        if workers == 1:
+            _serve_here(ct, background, host, port)
+        else:
+            background.start()
+            uvicorn.run(
+                "adapters.driving.api.asgi:create_worker_app", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=10,
+            )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.stop()
+        ct.close()
+
+
+def _serve_here(ct: Any, background: BackgroundWork, host: str, port: int) -> None:
+    accounts = build_accounts(ct.settings, ct.clock)
+    app = create_app(ct, accounts=accounts, lifespan=background_work(background))
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        accounts.close()
+
+
+def _exit_cleanly(*_: object) -> None:
+    raise SystemExit(0)
+
+
+def background_work(background: BackgroundWork) -> Callable[[FastAPI], Any]:
+    """Start the process's background work with the server, stop it when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        background.start()
+        try:
+            yield
+        finally:
+            background.stop()
+
+    return lifespan
