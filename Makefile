@@ -1,18 +1,28 @@
 # caretrail: two commands set everything up on a fresh machine.
 #   make run   - virtual env, demo data on the embedded SQLite store, then the service
 #   make test  - virtual env with the test extras, then the whole suite
+# Each installs only what it needs: `make run` on a fresh machine installs no test tool.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# What running needs, and what testing needs besides (the test extras: pytest, hypothesis,
+# schemathesis, mypy, ruff): each is installed once per change of pyproject.toml.
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(RUN_STAMP)
 
 # make run: demo data (once), demo users of $(DEMO_SCHOOL) with fresh tokens, then the API.
 HOST ?= 127.0.0.1
@@ -20,7 +30,7 @@ PORT ?= 8000
 DEMO_SCHOOL ?= school-001
 DEMO_USERS := $(DEMO_SCHOOL)-supervisor:supervisor $(DEMO_SCHOOL)-t01:teacher $(DEMO_SCHOOL)-auditor:auditor
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/caretrail demo --if-empty
 	@for entry in $(DEMO_USERS); do \
 	  $(BIN)/caretrail users add --name $${entry%%:*} --role $${entry##*:} --school $(DEMO_SCHOOL) --if-missing || exit 1; \
@@ -36,14 +46,14 @@ run: $(STAMP)
 	@echo
 	$(BIN)/caretrail serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check domain workflows projections adapters tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.catch_up
 	$(BIN)/python -m bench.overdue

@@ -68,10 +68,6 @@ class Workflow:
         """Where ``action`` leads from ``state``."""
         return self._moves[state, action]
 
-    def is_final(self, state: str) -> bool:
-        """True for states such as ``closed``."""
-        return state in self.definition.final
-
     def escalation_ladder(self) -> Sequence[EscalationStep]:
         """The escalation steps, lowest level first."""
         return self._ladder
@@ -231,11 +227,4 @@ def _holds(condition: str, case: CaseFacts) -> bool:
 
 def _assignee_id(role: AssigneeRole, case: CaseFacts) -> str | None:
     """The person who holds ``role`` for this case (None: anyone with the role at the school)."""
-    match role:
-        case AssigneeRole.HEAD_TEACHER:
-            return case.head_teacher_id
-        case AssigneeRole.MENTOR:
-            return case.mentor_id
-        case AssigneeRole.COUNSELLING_TEACHER:
-            return case.counselling_teacher_id
-    return None
+    return _holders(case).get(role)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -48,10 +47,6 @@ class Token(_Record):
     created_at: AwareDatetime
     expires_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
-
-    def active_at(self, moment: datetime) -> bool:
-        """True if the token may be used at ``moment``."""
-        return self.revoked_at is None and moment < self.expires_at
 
 
 class Principal(_Record):

@@ -24,6 +24,7 @@ from adapters.driving.cli.common import (
     local,
     service,
     stated_time,
+    uuid_of,
     when,
 )
 from adapters.settings import Settings
@@ -80,7 +81,7 @@ def _run(command: type[Command], case_id: str | None, envelope: Envelope, **fiel
     given = {"case_id": case_uuid(case_id)} if case_id is not None else {}
     stated = command(
         occurred_at=stated_time(envelope.at, settings),
-        command_id=_uuid(envelope.command_id, "--command-id") if envelope.command_id else None,
+        command_id=uuid_of(envelope.command_id, "--command-id") if envelope.command_id else None,
         **given, **fields,
     )
     with service(settings) as ct:
@@ -106,13 +107,6 @@ def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
         for t in result.scheduled
     ]
     emit(result, as_json, "\n".join(lines))
-
-
-def _uuid(text: str, option: str) -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise CliError(f"{option}: '{text}' is not a UUID") from None
 
 
 @app.command()
@@ -281,7 +275,7 @@ def complete(
 ) -> None:
     """Mark an open follow-up done by hand."""
     _run(CompleteFollowUp, case_id, Envelope(at, user, role, command_id, as_json),
-         follow_up_id=_uuid(follow_up, "--follow-up"), note=note_text)
+         follow_up_id=uuid_of(follow_up, "--follow-up id"), note=note_text)
 
 
 @app.command()

@@ -77,10 +77,15 @@ def stated_time(text: str | None, settings: Settings, option: str = "--at") -> d
 
 def case_uuid(text: str) -> UUID:
     """Parse a case id."""
+    return uuid_of(text, "case id")
+
+
+def uuid_of(text: str, what: str) -> UUID:
+    """Parse an id given on the command line; ``what`` names it in the error."""
     try:
         return UUID(text)
     except ValueError:
-        raise CliError(f"'{text}' is not a case id (a UUID)") from None
+        raise CliError(f"'{text}' is not a {what} (a UUID)") from None
 
 
 def local(moment: datetime | None, app: Caretrail) -> str:
