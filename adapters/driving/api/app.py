@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,7 +15,7 @@ from adapters.bootstrap import Caretrail
 from adapters.driven.auth.accounts import Accounts
 from adapters.driving.api import problems
 from adapters.driving.api.config import ApiConfig
-from adapters.driving.api.deps import QueryShape, Service, route_permission
+from adapters.driving.api.deps import Context, QueryShape, route_permission
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
@@ -50,8 +51,11 @@ def create_app(
     )
     app.state.caretrail = caretrail
     app.state.accounts = accounts
-    app.state.config = config or ApiConfig()
-    app.state.service = Service(caretrail, app.state.accounts, app.state.config)
+    config = config or ApiConfig()
+    if config.inline_reads is None:  # local files: inline; a database server: off the loop
+        config = replace(config, inline_reads=not caretrail.settings.is_postgres)
+    app.state.config = config
+    app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
     for module in (follow_ups, ops, cases, steps, history, audit):
         app.include_router(module.router, prefix=PREFIX)

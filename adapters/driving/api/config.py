@@ -1,4 +1,4 @@
-"""The limits of the HTTP layer."""
+"""The limits of the HTTP layer, and where its store calls run."""
 
 from __future__ import annotations
 
@@ -15,3 +15,7 @@ class ApiConfig:
     wait_seconds: float = 5.0
     #: Readiness fails when a view is further behind the log than this.
     max_view_lag: int = 10_000
+    #: Where the ``async`` routes and dependencies call the stores: inline on the event
+    #: loop (local SQLite files: an indexed read is cheaper than the hop to a thread), or
+    #: in the thread pool (a database across the network). None: by the store.
+    inline_reads: bool | None = None

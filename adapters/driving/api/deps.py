@@ -6,19 +6,19 @@ Routes never check a role or a school themselves: they declare ``allow(permissio
 (most take its :class:`Caller` as a parameter) and take ``ScopedCase`` / ``Schools``
 parameters, and these do the checking.
 
-Every dependency node costs FastAPI several microseconds per request, so a route's tree
-is kept small: the permission check hands back the caller and the service in one object,
-and the other dependencies read the caller through :func:`authenticated` (once per
-request) instead of depending on further nodes.
+Every dependency node costs FastAPI some work per request, so a route's tree is kept
+small: the permission check hands back the caller and the context in one object, and
+the other dependencies read the caller through :func:`authenticated` instead of
+depending on further nodes.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -44,6 +44,7 @@ from adapters.driving.api.permissions import Permission, granted
 from domain.errors import CaseNotFound
 from domain.values import Ident
 
+T = TypeVar("T")
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -66,20 +67,35 @@ def note(request: Request, **fields: Any) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Service:
-    """What a public route gets from its declared permission: the service and its limits."""
+class Context:
+    """What a public route gets from its declared permission: the running caretrail, the
+    accounts and the HTTP layer's limits."""
 
-    ct: Caretrail
+    caretrail: Caretrail
     accounts: Accounts
     config: ApiConfig
 
+    async def call(self, store_call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call a store from an ``async`` route: inline when the stores are local files
+        (``ApiConfig.inline_reads``), else in the thread pool, so that no request holds the
+        event loop for a round trip to the database."""
+        if self.config.inline_reads:
+            return store_call(*args, **kwargs)
+        return await run_in_threadpool(store_call, *args, **kwargs)
+
 
 @dataclass(frozen=True, slots=True)
-class Caller(Service):
+class Caller(Context):
     """What a route gets from its declared permission: the caller (authenticated and
-    authorized for the route) and the service."""
+    authorized for the route) and the context."""
 
     user: Principal
+
+
+def context(request: Request) -> Context:
+    """The route context of this app."""
+    found: Context = request.app.state.context
+    return found
 
 
 # --------------------------------------------------------------------------- what
@@ -136,8 +152,17 @@ def check_query(request: Request) -> None:
 
 # --------------------------------------------------------------------------- who
 def authenticated(request: Request) -> Principal:
+    """The caller this request was authenticated as (by the route's permission, which every
+    route declares and FastAPI solves first)."""
+    principal: Principal | None = request.scope.get(PRINCIPAL)
+    if principal is None:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    return principal
+
+
+async def authenticate(request: Request, ctx: Context) -> Principal:
     """The caller, from ``Authorization: Bearer <token>``; 401 otherwise. Checked once per
-    request: whichever dependency asks first authenticates, the others get the same caller."""
+    request: the others get the same caller from :func:`authenticated`."""
     scope = request.scope
     principal: Principal | None = scope.get(PRINCIPAL)
     if principal is not None:
@@ -145,8 +170,7 @@ def authenticated(request: Request) -> Principal:
     scheme, _, token = (raw_header(scope, b"authorization") or b"").decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    accounts: Accounts = request.app.state.accounts
-    principal = accounts.authenticate(token.strip())
+    principal = await ctx.call(ctx.accounts.authenticate, token.strip())
     if principal is None:
         raise Unauthenticated("the token is unknown, expired or revoked")
     note(request, user_id=principal.user_id, role=principal.role.value)
@@ -156,14 +180,6 @@ def authenticated(request: Request) -> Principal:
 
 # Dependencies are ``async`` even when they do not await: FastAPI runs a plain ``def``
 # dependency in the thread pool, a hop that costs more than most of these do.
-async def current_user(request: Request) -> Principal:
-    """The caller (for a dependency that needs no permission of its own)."""
-    return authenticated(request)
-
-
-CurrentUser = Annotated[Principal, Depends(current_user)]
-
-
 class Permit:
     """The permission a route declares: checked on every call, and findable on the route.
 
@@ -174,12 +190,12 @@ class Permit:
         self.permission = permission
 
     async def __call__(self, request: Request) -> Caller:
-        user = authenticated(request)
+        ctx = context(request)
+        user = await authenticate(request, ctx)
         check_query(request)
         if not granted(user.role, self.permission):
             raise Forbidden(f"the {user.role} role may not use this ({self.permission})")
-        state = request.app.state
-        return Caller(state.caretrail, state.accounts, state.config, user)
+        return Caller(ctx.caretrail, ctx.accounts, ctx.config, user)
 
 
 class PublicAccess(Permit):
@@ -188,9 +204,9 @@ class PublicAccess(Permit):
     def __init__(self) -> None:
         super().__init__(Permission.PUBLIC)
 
-    async def __call__(self, request: Request) -> Service:  # type: ignore[override]
+    async def __call__(self, request: Request) -> Context:  # type: ignore[override]
         check_query(request)
-        return request.app.state.service  # type: ignore[no-any-return]
+        return context(request)
 
 
 MinPosition = Annotated[int | None, Query(
@@ -218,13 +234,13 @@ class ReadYourWrites:
 
     async def __call__(self, request: Request, caller: Caller, min_position: int | None = None) -> Caller:
         if min_position is not None:
-            await views_caught_up(caller.ct, caller.config.wait_seconds, min_position)
+            await views_caught_up(caller, min_position)
         return caller
 
 
 def allow(permission: Permission, *, read_your_writes: bool = False) -> Any:
     """Declare a route's permission, as ``dependencies=[allow(...)]`` or as the parameter
-    that receives the :class:`Caller` (:class:`Service` for ``PUBLIC``):
+    that receives the :class:`Caller` (:class:`Context` for ``PUBLIC``):
     ``caller: Annotated[Caller, allow(Permission.CASE_READ, read_your_writes=True)]``.
     ``read_your_writes`` adds ``min_position`` (see :class:`ReadYourWrites`)."""
     if permission is Permission.PUBLIC:
@@ -307,9 +323,10 @@ async def case_in_scope(
     nobody learns that a case exists elsewhere.
     """
     user = authenticated(request)
-    ct: Caretrail = request.app.state.caretrail
+    ctx = context(request)
+    cases = ctx.caretrail.cases
     note(request, case_id=str(case_id))
-    row = ct.read.case(str(case_id))
+    row = await ctx.call(ctx.caretrail.read.case, str(case_id))
     # A case's school never changes: the view is authoritative once it has the case;
     # a case written a moment ago may not be there yet, and the store then decides.
     school = row.school_id if row is not None else None
@@ -317,11 +334,11 @@ async def case_in_scope(
         # The store is asked for another school's case too (the same indexed read, not
         # decoded), so refusing it takes about as long as refusing a case that does not
         # exist: the time of the 404 should not tell which students have a case elsewhere
-        # (measured in process: ~0.06 ms apart at the median, ~0.33 ms before).
+        # (the timings are in docs/performance.md).
         if school is None:
-            school = await run_in_threadpool(ct.cases.school_of, case_id)
+            school = await run_in_threadpool(cases.school_of, case_id)
         else:
-            await run_in_threadpool(ct.cases.has_events, case_id)
+            await run_in_threadpool(cases.has_events, case_id)
         if school is None or school not in user.schools:
             raise CaseNotFound(case_id)
     return CaseRef(case_id=case_id, school_id=school)
@@ -349,9 +366,8 @@ class CaseAccess:
         stated = x_purpose or purpose
         if not stated and self.purpose_required:
             raise PurposeRequired("an export needs a purpose: X-Purpose header or ?purpose=")
-        accounts: Accounts = request.app.state.accounts
         await run_in_threadpool(
-            accounts.record_access, authenticated(request), case_id=str(case.case_id),
+            context(request).accounts.record_access, authenticated(request), case_id=str(case.case_id),
             school_id=case.school_id, resource=self.resource, purpose=stated or "unstated",
             request_id=request.scope.get("caretrail.request_id"),
         )
@@ -359,11 +375,12 @@ class CaseAccess:
 
 
 # --------------------------------------------------------------------------- when
-async def views_caught_up(ct: Caretrail, wait: float, min_position: int) -> None:
+async def views_caught_up(ctx: Context, min_position: int) -> None:
     """Wait until the read models reached ``min_position``; 503 after the bounded wait."""
-    if ct.runner.wait_for(min_position, 0):
+    runner, wait = ctx.caretrail.runner, ctx.config.wait_seconds
+    if await ctx.call(runner.wait_for, min_position, 0):
         return
-    if min_position > ct.runner.head():
+    if min_position > await ctx.call(runner.head):
         raise PositionUnknown(f"the event log ends before position {min_position}")
-    if not await run_in_threadpool(ct.runner.wait_for, min_position, wait):
+    if not await run_in_threadpool(runner.wait_for, min_position, wait):
         raise ViewsBehind(f"views did not reach position {min_position} within {wait:g} s")

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from adapters.bootstrap import Caretrail
 from adapters.driven.auth.accounts import Accounts
 from adapters.driven.auth.models import Principal, StoredResponse
-from adapters.driving.api.deps import authenticated, note
+from adapters.driving.api.deps import authenticated, context, note
 from adapters.driving.api.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from adapters.driving.api.schemas import ENVELOPE, CommandOut
 from domain.values import Actor
@@ -111,8 +111,8 @@ IfMatchHeader = Annotated[str | None, Header(
 
 async def new_case_commands(request: Request, key: IdempotencyHeader = None) -> Commands:
     """Commands that open a case (no version to match yet)."""
-    state = request.app.state
-    return Commands(state.caretrail, state.accounts, authenticated(request), request.method,
+    ctx = context(request)
+    return Commands(ctx.caretrail, ctx.accounts, authenticated(request), request.method,
                     request.url.path, key)
 
 
@@ -124,8 +124,8 @@ async def case_commands(
     """Commands on an existing case, optionally conditional on its version."""
     expected = None if if_match is None or if_match == "*" else int(if_match.strip('"'))
     note(request, idempotent=key is not None)
-    state = request.app.state
-    return Commands(state.caretrail, state.accounts, authenticated(request), request.method,
+    ctx = context(request)
+    return Commands(ctx.caretrail, ctx.accounts, authenticated(request), request.method,
                     request.url.path, key, expected)
 
 

@@ -37,9 +37,15 @@ async def audit_events(
     limit: Limit = 50,
 ) -> Page[AuditRow]:
     """Every event of your schools' cases in log order: who, what, when, which case."""
-    return caller.ct.read.audit_events(
-        case_id=str(case_id) if case_id else None, actor_id=actor_id, school_ids=schools,
-        since=since, until=until, after=after, limit=limit,
+    return await caller.call(
+        caller.caretrail.read.audit_events,
+        case_id=str(case_id) if case_id else None,
+        actor_id=actor_id,
+        school_ids=schools,
+        since=since,
+        until=until,
+        after=after,
+        limit=limit,
     )
 
 

@@ -55,9 +55,15 @@ async def list_cases(
     limit: Limit = 50,
 ) -> Page[CaseRow]:
     """Cases of your schools, oldest first (no personal data: ids, states, dates)."""
-    return caller.ct.read.cases(
-        school_ids=schools, state=state, mentor_id=mentor_id, head_teacher_id=head_teacher_id,
-        risk_level=risk_level, after=after, limit=limit,
+    return await caller.call(
+        caller.caretrail.read.cases,
+        school_ids=schools,
+        state=state,
+        mentor_id=mentor_id,
+        head_teacher_id=head_teacher_id,
+        risk_level=risk_level,
+        after=after,
+        limit=limit,
     )
 
 
@@ -73,13 +79,13 @@ def get_case(
         description="The case as the system knew it at this time (recorded time).")] = None,
 ) -> CaseDetail:
     """One case with its personal data, now, at ``version``, or as of a time (logged)."""
-    ct = caller.ct
+    caretrail = caller.caretrail
     if as_of is not None:
-        found = ct.cases.case_as_of(case.case_id, as_of)
+        found = caretrail.cases.case_as_of(case.case_id, as_of)
         if version is not None and found.version > version:
-            found = ct.cases.get_case(case.case_id, version=version)
+            found = caretrail.cases.get_case(case.case_id, version=version)
     else:
-        found = ct.cases.get_case(case.case_id, version=version)
+        found = caretrail.cases.get_case(case.case_id, version=version)
     if version is not None and found.version < version:
         raise VersionNotFound(f"case {case.case_id} is at version {found.version}, not yet {version}")
     response.headers["ETag"] = f'"{found.version}"'

@@ -37,12 +37,20 @@ async def list_follow_ups(
     limit: Limit = 50,
 ) -> Page[TaskRow]:
     """Tasks of your schools by status (overdue: most overdue first), filtered."""
-    ct = caller.ct
-    return ct.read.tasks(
-        now=ct.clock(), status=status, school_ids=schools, assignee_id=assignee_id,
-        assignee_role=assignee_role.value if assignee_role else None, kind=kind,
-        case_id=str(case_id) if case_id else None, min_days_overdue=min_days_overdue,
-        due_within_days=due_within_days, after=after, limit=limit,
+    caretrail = caller.caretrail
+    return await caller.call(
+        caretrail.read.tasks,
+        now=caretrail.clock(),
+        status=status,
+        school_ids=schools,
+        assignee_id=assignee_id,
+        assignee_role=assignee_role.value if assignee_role else None,
+        kind=kind,
+        case_id=str(case_id) if case_id else None,
+        min_days_overdue=min_days_overdue,
+        due_within_days=due_within_days,
+        after=after,
+        limit=limit,
     )
 
 
@@ -53,12 +61,9 @@ async def overdue_summary(
     caller: Annotated[Caller, allow(Permission.TASKS_ALL, read_your_writes=True)], schools: Schools,
 ) -> OverdueSummary:
     """Overdue counts per assignee and task kind at your schools (an aggregate: one page)."""
-    ct = caller.ct
-    now = ct.clock()
-    return OverdueSummary(
-        school_ids=list(schools), as_of=now,
-        items=ct.read.overdue_summary(school_ids=schools, now=now),
-    )
+    now = caller.caretrail.clock()
+    items = await caller.call(caller.caretrail.read.overdue_summary, school_ids=schools, now=now)
+    return OverdueSummary(school_ids=list(schools), as_of=now, items=items)
 
 
 @router.get(
@@ -72,11 +77,16 @@ async def my_tasks(
 ) -> Page[TaskRow]:
     """Your open tasks, overdue or due soon, soonest first (supervisors: also your schools'
     unassigned supervisor tasks, such as mentor pairings)."""
-    ct, user = caller.ct, caller.user
+    caretrail, user = caller.caretrail, caller.user
     role_tasks = ("supervisor", user.schools) if user.role is UserRole.SUPERVISOR else None
-    return ct.read.my_tasks(
-        user_id=user.user_id, now=ct.clock(), within_days=within_days, role_tasks=role_tasks,
-        after=after, limit=limit,
+    return await caller.call(
+        caretrail.read.my_tasks,
+        user_id=user.user_id,
+        now=caretrail.clock(),
+        within_days=within_days,
+        role_tasks=role_tasks,
+        after=after,
+        limit=limit,
     )
 
 

@@ -33,7 +33,7 @@ def case_history(
 ) -> HistoryPage:
     """Every event of the case in order: type, actor, role, occurred and recorded times, data."""
     start = _version(after) if after else 0
-    events = [e for e in caller.ct.cases.history(case.case_id) if e.originator_version > start]
+    events = [e for e in caller.caretrail.cases.history(case.case_id) if e.originator_version > start]
     page = [EventOut.of(e) for e in events[:limit]]
     cursor = encode_cursor(page[-1].version) if len(events) > limit else None
     return HistoryPage(case_id=case.case_id, items=page, next_cursor=cursor)
@@ -55,7 +55,7 @@ def export_history(
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
     """The whole history as a file; needs a purpose (``X-Purpose`` or ``?purpose=``)."""
-    events = [EventOut.of(e) for e in caller.ct.cases.history(case.case_id)]
+    events = [EventOut.of(e) for e in caller.caretrail.cases.history(case.case_id)]
     name = f"case-{case.case_id}-history.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 from starlette.exceptions import HTTPException
 
-from adapters.driving.api.deps import Caller, OneSchool, Service, allow
+from adapters.driving.api.deps import Caller, Context, OneSchool, allow
 from adapters.driving.api.errors import NotReady
 from adapters.driving.api.permissions import Permission
 from adapters.driving.api.problems import CATALOGUE, problem_responses, problem_type
@@ -28,8 +28,9 @@ async def stats(
     since: Annotated[AwareDatetime | None, Query(description="Default: a year ago.")] = None,
 ) -> SchoolStats:
     """Cases per state, open and overdue tasks per kind, on-time completion rate."""
-    ct = caller.ct
-    return ct.read.stats(school_id=school_id, now=ct.clock(), since=since)
+    caretrail = caller.caretrail
+    return await run_in_threadpool(  # an aggregate over a whole school: never on the loop
+        caretrail.read.stats, school_id=school_id, now=caretrail.clock(), since=since)
 
 
 @router.get("/healthz", response_model=Health, dependencies=[allow(Permission.PUBLIC)])
@@ -41,18 +42,18 @@ async def healthz() -> Health:
 @router.get(
     "/readyz", response_model=Readiness, responses=problem_responses(503),
 )
-async def readyz(service: Annotated[Service, allow(Permission.PUBLIC)]) -> Readiness:
+async def readyz(ctx: Annotated[Context, allow(Permission.PUBLIC)]) -> Readiness:
     """Readiness: the stores answer, the views catch up, and every view is within the
     allowed lag of the log."""
-    ct, accounts, max_lag = service.ct, service.accounts, service.config.max_view_lag
+    caretrail, accounts, max_lag = ctx.caretrail, ctx.accounts, ctx.config.max_view_lag
     try:
-        views = await run_in_threadpool(ct.runner.status)
+        views = await run_in_threadpool(caretrail.runner.status)
         await run_in_threadpool(accounts.store.get_user, "readyz-probe")
     except Exception as e:  # whatever the driver raises, the answer is "not ready"
         raise NotReady(f"a store does not answer ({type(e).__name__})") from None
-    if ct.runner.failure is not None:
-        raise NotReady(f"the views cannot catch up ({ct.runner.failure}, "
-                       f"{ct.runner.failures} attempts in a row; see the log)")
+    if caretrail.runner.failure is not None:
+        raise NotReady(f"the views cannot catch up ({caretrail.runner.failure}, "
+                       f"{caretrail.runner.failures} attempts in a row; see the log)")
     worst = max((v.lag for v in views), default=0)
     if worst > max_lag:
         raise NotReady(f"the views are {worst} events behind the log (allowed: {max_lag})")
