@@ -29,7 +29,7 @@ from adapters.driving.scheduler.service import SchedulerService
 from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
 from projections.queries import ReadModels, TaskListCache
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from projections.store import ViewStore
 from projections.views import all_views
 from workflows.registry import Registry, UnknownWorkflow
@@ -63,7 +63,7 @@ class Caretrail:
     clock: Callable[[], datetime]
     registry: Registry
     cases: CaseService
-    runner: ProjectionRunner
+    runner: ViewRunner
     read: ReadModels
     listener: Any = None  # PostgreSQL: wakes the runner when another process writes
 
@@ -123,7 +123,7 @@ def build(
             raise
     views = all_views()
     stores = view_stores(settings, [v.name for v in views])
-    runner = ProjectionRunner(
+    runner = ViewRunner(
         cases, stores, views, poll_interval=settings.projection_poll_seconds,
         # A batch holds its views' tracking rows (PostgreSQL: FOR UPDATE) or files (SQLite)
         # until it commits, and other processes wait for them: batches stay well inside

@@ -92,11 +92,11 @@ def serve(kind: str, data_dir: str, port: int) -> None:
 
     configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
     settings = Settings(data_dir=Path(data_dir), task_list_cache=kind == "caretrail")
-    ct = build(settings)
+    caretrail = build(settings)
     # As ``caretrail serve`` runs by default: the projection runner and the scheduler.
-    background = BackgroundWork.for_process(ct, scheduler=True)
+    background = BackgroundWork.for_process(caretrail, scheduler=True)
     # The very app and uvicorn options of ``caretrail serve`` (one worker).
-    _serve_here(ct, background, HOST, port)
+    _serve_here(caretrail, background, HOST, port)
 
 
 def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -170,14 +170,14 @@ def prepare(data_dir: Path) -> dict[str, Any]:
         accounts.add_user(user, role, [SCHOOL], if_missing=True)
         tokens[user] = accounts.issue_token(user, label="bench", replace=True, days=1).token
     accounts.close()
-    ct = build(settings)
+    caretrail = build(settings)
     try:
-        ct.runner.catch_up()
-        cases = [c.case_id for c in ct.read.cases(school_ids=[SCHOOL], limit=100).items
+        caretrail.runner.catch_up()
+        cases = [c.case_id for c in caretrail.read.cases(school_ids=[SCHOOL], limit=100).items
                  if c.state not in ("closed", "identified")]
-        events = ct.cases.position()
+        events = caretrail.cases.position()
     finally:
-        ct.close()
+        caretrail.close()
     return {"tokens": tokens, "cases": cases, "events": events}
 
 

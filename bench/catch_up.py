@@ -66,9 +66,9 @@ def county(schools: int) -> Path:
     return data
 
 
-def read_and_decode(ct: Caretrail, batch_size: int) -> tuple[int, float, float]:
+def read_and_decode(caretrail: Caretrail, batch_size: int) -> tuple[int, float, float]:
     """Read every notification and decode it: (events, seconds, CPU seconds)."""
-    recorder, to_event = ct.cases.recorder, ct.cases.mapper.to_domain_event
+    recorder, to_event = caretrail.cases.recorder, caretrail.cases.mapper.to_domain_event
     started, cpu = time.perf_counter(), time.process_time()
     count, start = 0, 0
     while True:
@@ -89,7 +89,7 @@ def cpu_seconds() -> float:
 
 
 def rebuild(
-    ct: Caretrail, batch_size: int | None, total: int, jobs: int | None
+    caretrail: Caretrail, batch_size: int | None, total: int, jobs: int | None
 ) -> tuple[int, float, float, float]:
     """Rebuild all views as ``caretrail projections rebuild`` does: (events, seconds, of
     which after the slowest process loaded its rows, CPU seconds of all processes)."""
@@ -102,20 +102,20 @@ def rebuild(
             loaded.append(time.perf_counter())
 
     started, cpu = time.perf_counter(), cpu_seconds()
-    count = rebuild_views(ct, jobs=jobs, progress=progress, batch_size=batch_size)
+    count = rebuild_views(caretrail, jobs=jobs, progress=progress, batch_size=batch_size)
     ended = time.perf_counter()
     return count, ended - started, ended - (loaded[0] if loaded else ended), cpu_seconds() - cpu
 
 
-def floor(ct: Caretrail, events: int, scratch: Path) -> float:
+def floor(caretrail: Caretrail, events: int, scratch: Path) -> float:
     """Seconds SQLite takes to store and index the audit and task rows of ``events`` events."""
-    with ct.runner.stores["audit_log"].reader() as cur:
+    with caretrail.runner.stores["audit_log"].reader() as cur:
         cur.execute("SELECT * FROM audit_log WHERE position <= ? ORDER BY position", (events,))
         audit = cur.fetchall()
-    with ct.runner.stores["follow_ups"].reader() as cur:
+    with caretrail.runner.stores["follow_ups"].reader() as cur:
         cur.execute("SELECT COUNT(*) FROM follow_ups")
         (tasks,) = cur.fetchone()
-        cur.execute("SELECT * FROM follow_ups LIMIT ?", (tasks * events // ct.runner.head(),))
+        cur.execute("SELECT * FROM follow_ups LIMIT ?", (tasks * events // caretrail.runner.head(),))
         rows = cur.fetchall()
     for old in scratch.glob("floor.sqlite*"):
         old.unlink()
@@ -153,25 +153,25 @@ def main() -> None:
     parser.add_argument("--floor-events", type=int, default=300_000)
     args = parser.parse_args()
     data = county(args.schools)
-    ct = build(Settings(data_dir=data))
+    caretrail = build(Settings(data_dir=data))
     try:
-        total, _, _ = read_and_decode(ct, PAGE)  # warms the OS cache; not counted
-        groups = rebuild_plan(ct, jobs=args.jobs)
+        total, _, _ = read_and_decode(caretrail, PAGE)  # warms the OS cache; not counted
+        groups = rebuild_plan(caretrail, jobs=args.jobs)
         print(f"store: {args.schools} schools, {total:,} events; rebuild processes: "
               + " | ".join(", ".join(g) for g in groups))
         raw: list[tuple[float, float]] = []  # (events/s, events per CPU second)
         built: list[tuple[float, float]] = []
         for _ in range(args.rounds):
-            n, seconds, cpu = read_and_decode(ct, PAGE)
+            n, seconds, cpu = read_and_decode(caretrail, PAGE)
             raw.append((n / seconds, n / cpu))
             print(f"read + decode      {n / seconds:>9,.0f} events/s  ({seconds:.1f} s, "
                   f"{n / cpu:,.0f} per CPU second)", flush=True)
-            n, seconds, indexing, cpu = rebuild(ct, args.batch_size, total, args.jobs)
+            n, seconds, indexing, cpu = rebuild(caretrail, args.batch_size, total, args.jobs)
             built.append((n / seconds, n / cpu))
             print(f"rebuild all views  {n / seconds:>9,.0f} events/s  ({seconds:.1f} s, "
                   f"of which {indexing:.1f} s building indexes; {n / cpu:,.0f} per CPU second "
                   f"of all processes)", flush=True)
-        n, seconds, cpu = read_and_decode(ct, PAGE)
+        n, seconds, cpu = read_and_decode(caretrail, PAGE)
         raw.append((n / seconds, n / cpu))
         print(f"read + decode      {n / seconds:>9,.0f} events/s  ({seconds:.1f} s, "
               f"{n / cpu:,.0f} per CPU second)")
@@ -180,13 +180,13 @@ def main() -> None:
               f"(slowest rebuild over fastest read; target >= 0.5); CPU of all rebuild "
               f"processes: {min(b for _, b in built) / max(r for _, r in raw):.2f} of the read's")
         sample = min(args.floor_events, total)
-        seconds = floor(ct, sample, data)
+        seconds = floor(caretrail, sample, data)
         print(f"floor: storing + indexing the finished audit and task rows of {sample:,} events "
               f"{seconds / sample * 1e6:.1f} us/event; read + decode {1e6 / best_raw:.1f} us/event")
-        for status in ct.runner.status():
+        for status in caretrail.runner.status():
             print(f"  {status.name:<11} position {status.position:>9,}  lag {status.lag}")
     finally:
-        ct.close()
+        caretrail.close()
 
 
 if __name__ == "__main__":

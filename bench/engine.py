@@ -1,4 +1,4 @@
-"""Engine benchmark: a school year of commands on SQLite beside a bare eventsourcing app.
+"""Engine benchmark: a school year of commands on SQLite beside a bare eventsourcing service.
 
 Run by hand (not a test)::
 
@@ -90,7 +90,7 @@ class Bare:
 
     def __init__(self, directory: Path, engine_mapper: Any) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.app: Application[UUID] = Application(env={
+        self.application: Application[UUID] = Application(env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(directory / "bare.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "10",
@@ -104,7 +104,7 @@ class Bare:
         self.saves = 0
         probe = Thing(text="")
         probe.note("")
-        self.overhead = len(self.app.mapper.to_stored_event(probe.collect_events()[-1]).state)
+        self.overhead = len(self.application.mapper.to_stored_event(probe.collect_events()[-1]).state)
 
     def saved(self, recordings: list[Any]) -> None:
         """Remember one engine save (called inside the engine's timing: keep it cheap)."""
@@ -126,7 +126,7 @@ class Bare:
                     thing.note(text)
                 batch[originator_id] = thing
             began = time.perf_counter()
-            self.app.save(*batch.values())
+            self.application.save(*batch.values())
             self.seconds += time.perf_counter() - began
             self.events += len(plan)
             self.saves += 1
@@ -159,23 +159,23 @@ class Round:
 def run_round(directory: Path, schools: int, seed: int, chunk: int) -> Round:
     """Drive the synthetic year through the engine, the bare app catching up every ``chunk``."""
     clock = FakeClock(UNTIL)
-    app = engine_service(directory / "engine", clock)
-    bare = Bare(directory / "bare", app.mapper)
-    real_save = app.save
-    app.save = lambda *objs, **kw: _tap(real_save(*objs, **kw), bare)  # type: ignore[method-assign]
+    service = engine_service(directory / "engine", clock)
+    bare = Bare(directory / "bare", service.mapper)
+    real_save = service.save
+    service.save = lambda *objs, **kw: _tap(real_save(*objs, **kw), bare)  # type: ignore[method-assign]
     spent = [0.0, 0]
-    app.handle = _timed(app.handle, spent, chunk, bare)  # type: ignore[method-assign]
+    service.handle = _timed(service.handle, spent, chunk, bare)  # type: ignore[method-assign]
     try:
         began = time.perf_counter()
-        summary = generate(app, clock.set, seed=seed, schools=schools, until=UNTIL)
+        summary = generate(service, clock.set, seed=seed, schools=schools, until=UNTIL)
         wall = time.perf_counter() - began - bare.total
         bare.catch_up()
-        events = app.position()
-        stored = app.recorder.select_notifications(1, events)
+        events = service.position()
+        stored = service.recorder.select_notifications(1, events)
         mean_bytes = statistics.fmean(len(n.state) for n in stored)
     finally:
-        app.close()
-        bare.app.close()
+        service.close()
+        bare.application.close()
     assert bare.events == events
     return Round(summary.commands, events, float(spent[0]), wall, bare.events,
                  bare.seconds, bare.saves, mean_bytes)
@@ -203,31 +203,32 @@ def _timed(method: Callable[..., Any], spent: list[Any], chunk: int, bare: Bare)
 def rebuild_times(directory: Path, events: int, repeat: int = 50) -> tuple[int, int, float, float]:
     """(case version, events after the last snapshot, median ms with snapshots, ms without)."""
     clock = FakeClock(UNTIL - timedelta(days=400))
-    app = engine_service(directory, clock)
+    service = engine_service(directory, clock)
     head = Actor(user_id="t-head", role=Role.TEACHER)
-    case_id = app.handle(IdentifyChild(
+    case_id = service.handle(IdentifyChild(
         school_id="s1", student_no="1", child=Child(name="王小明"),
         guardian=Guardian(name="李奶奶", relation="grandmother"), parents=Parents(away=ParentsAway.BOTH),
         head_teacher_id="t-head", occurred_at=clock(),
     ), head).case_id
     parties = [ContactParty.GUARDIAN, ContactParty.PARENT]
     n = 0
-    while app.get_case(case_id).version < events:
+    while service.get_case(case_id).version < events:
         clock.advance(hours=6)
         if n % 2:
-            app.handle(AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。"), head)
+            note = AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。")
+            service.handle(note, head)
         else:
-            app.handle(LogContact(case_id=case_id, occurred_at=clock(), party=parties[n // 2 % 2],
+            service.handle(LogContact(case_id=case_id, occurred_at=clock(), party=parties[n // 2 % 2],
                                   channel=ContactChannel.PHONE), head)
         n += 1
-    assert app.snapshots is not None
+    assert service.snapshots is not None
     # Then half an interval more, one event at a time: the average distance from a snapshot.
-    while (after_snapshot := app.get_case(case_id).version
-           - list(app.snapshots.get(case_id))[-1].originator_version) < Settings().snapshot_interval // 2:
+    while (after_snapshot := service.get_case(case_id).version
+           - list(service.snapshots.get(case_id))[-1].originator_version) < Settings().snapshot_interval // 2:
         clock.advance(hours=6)
-        app.handle(AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。"), head)
-    version = app.get_case(case_id).version
-    app.close()
+        service.handle(AddNote(case_id=case_id, occurred_at=clock(), text="按时完成作业，情绪稳定。"), head)
+    version = service.get_case(case_id).version
+    service.close()
     with_snapshots = engine_service(directory, clock)
     without = engine_service(directory, clock, snapshot_interval=0)
     try:

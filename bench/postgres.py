@@ -50,21 +50,21 @@ def _engine_worker(schema: str, worker: int, cases: int, start: Any, out: Any) -
         ReviewCase,
     )
 
-    app = build(Settings(database_url=URL, postgres_schema=schema), create_tables=False)
+    caretrail = build(Settings(database_url=URL, postgres_schema=schema), create_tables=False)
     teacher = Actor(user_id=f"w{worker}-t", role=Role.TEACHER)
     at = datetime(2026, 9, 1, 8, tzinfo=UTC)
     start.wait()
     began = time.perf_counter()
     commands = events = 0
     for n in range(cases):
-        r = app.cases.handle(IdentifyChild(
+        r = caretrail.cases.handle(IdentifyChild(
             school_id=f"school-{worker}", student_no=f"{n:06d}",
             child=Child(name="王小明", class_name="三年级2班"),
             guardian=Guardian(name="李奶奶", relation="grandmother", phone="13800000000"),
             parents=Parents(away=ParentsAway.BOTH, work_place="广东东莞"),
             head_teacher_id=teacher.user_id, occurred_at=at,
         ), teacher)
-        cid, handle = r.case_id, app.cases.handle
+        cid, handle = r.case_id, caretrail.cases.handle
         steps: list[CaseCommand] = [
             RecordHomeVisit(case_id=cid, occurred_at=at, guardian_met=True,
                             observations="学习习惯有待加强。"),
@@ -78,7 +78,7 @@ def _engine_worker(schema: str, worker: int, cases: int, start: Any, out: Any) -
         commands += len(results)
         events += sum(len(x.events) for x in results)
     out.put((commands, events, time.perf_counter() - began))
-    app.close()
+    caretrail.close()
 
 
 def _bare_worker(schema: str, worker: int, plan: list[int], start: Any, out: Any) -> None:
@@ -95,7 +95,7 @@ def _bare_worker(schema: str, worker: int, plan: list[int], start: Any, out: Any
         def write(self, actor: str, occurred_at: str, text: str, command_id: str) -> None:
             self.entries.append(text)
 
-    app: Application[uuid.UUID] = Application(env={
+    caretrail: Application[uuid.UUID] = Application(env={
         "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": URL.rsplit("/", 1)[1],
         "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "5432", "POSTGRES_USER": "postgres",
         "POSTGRES_PASSWORD": "", "POSTGRES_SCHEMA": schema, "POSTGRES_LOCK_TIMEOUT": "5",
@@ -110,7 +110,7 @@ def _bare_worker(schema: str, worker: int, plan: list[int], start: Any, out: Any
         for _ in range(per_save - 1):
             diary.write(actor="t1", occurred_at="2026-09-01T08:00:00+00:00", text=payload,
                         command_id=str(uuid.uuid4()))
-        app.save(diary)
+        caretrail.save(diary)
         events += per_save
     out.put((len(plan), events, time.perf_counter() - began))
 
@@ -190,7 +190,7 @@ class Timing:
 def bench_overdue(rows: int, queries: int) -> None:
     from adapters.driven.views.postgres import PostgresViewStore
     from projections.queries import ReadModels, TaskStatus
-    from projections.runner import ProjectionRunner
+    from projections.runner import ViewRunner
     from projections.store import iso
     from projections.views import FollowUpsView
 
@@ -200,7 +200,7 @@ def bench_overdue(rows: int, queries: int) -> None:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     store = PostgresViewStore(URL, schema=schema)
     view = FollowUpsView()
-    ProjectionRunner(None, {view.name: store}, [view]).setup()
+    ViewRunner(None, {view.name: store}, [view]).setup()
     now = datetime(2026, 11, 29, tzinfo=UTC)
     rng = random.Random(7)
     schools = [f"school-{n:03d}" for n in range(1, 201)]

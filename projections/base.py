@@ -44,7 +44,7 @@ class Projection(ABC):
     def flush(self, cur: Cursor) -> None:  # noqa: B027 - a view may write as it applies
         """Write what :meth:`apply` kept in memory: called once per batch, after its last
         ``apply`` and before the position advances, in the same transaction. A batch may
-        be applied in several parts (see :attr:`ProjectionRunner.read_size`), so a view
+        be applied in several parts (see :attr:`ViewRunner.read_size`), so a view
         that folds rows in memory writes each changed row once per batch."""
 
     def reset(self) -> None:  # noqa: B027 - most projections keep no memory

@@ -92,7 +92,7 @@ class ViewStatus(BaseModel):
     updated_at: str | None
 
 
-class ProjectionRunner:
+class ViewRunner:
     """Feeds every view the notifications after its own position."""
 
     def __init__(
@@ -142,12 +142,12 @@ class ProjectionRunner:
             raise LookupError(f"unknown view(s): {', '.join(sorted(unknown))}")
         return [p for p in self.projections if not names or p.name in names]
 
-    def only(self, names: Sequence[str]) -> ProjectionRunner:
+    def only(self, names: Sequence[str]) -> ViewRunner:
         """A runner of some of these views over the same log and stores (one process's
         share of a parallel rebuild). It shares the views' objects, and so their memory,
         with this runner: use one of the two at a time."""
         chosen = self.views(names)
-        return ProjectionRunner(
+        return ViewRunner(
             self.app, {p.name: self.stores[p.name] for p in chosen}, chosen,
             batch_size=self._batch_size, poll_interval=self.poll_interval,
             max_batch_size=self.max_batch_size, read_size=self.read_size,

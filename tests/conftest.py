@@ -38,17 +38,17 @@ def registry() -> Registry:
 @pytest.fixture
 def service(clock: FakeClock, registry: Registry) -> Iterator[CaseService]:
     """The case application on the in-memory store."""
-    app = case_service(Settings(), memory_env(), registry=registry, clock=clock)
-    yield app
-    app.close()
+    cases = case_service(Settings(), memory_env(), registry=registry, clock=clock)
+    yield cases
+    cases.close()
 
 
 @pytest.fixture
 def caretrail(tmp_path: Path, clock: FakeClock) -> Iterator[Caretrail]:
-    """The whole service on SQLite files in a temporary directory."""
-    app = build(Settings(data_dir=tmp_path / "data"), clock=clock)
-    yield app
-    app.close()
+    """The whole of caretrail on SQLite files in a temporary directory."""
+    built = build(Settings(data_dir=tmp_path / "data"), clock=clock)
+    yield built
+    built.close()
 
 
 def identify(service: CaseService, clock: FakeClock, n: int = 1, **overrides: Any) -> Any:
@@ -75,11 +75,11 @@ def demo_events(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data")
     clock = FakeClock(datetime(2026, 11, 29, tzinfo=UTC))
-    app = build(settings, clock=clock)
+    caretrail = build(settings, clock=clock)
     try:
-        generate(app.cases, clock.set, seed=7, schools=1, until=clock())
+        generate(caretrail.cases, clock.set, seed=7, schools=1, until=clock())
     finally:
-        app.close()
+        caretrail.close()
     return settings
 
 

@@ -8,7 +8,7 @@ process reads and decodes the log once for its share (the price of not sharing d
 events between processes), and the shares run side by side on separate cores.
 :func:`projections.runner.share` balances them with the views' measured costs.
 
-Each process rebuilds its views exactly as :meth:`ProjectionRunner.rebuild` does in
+Each process rebuilds its views exactly as :meth:`ViewRunner.rebuild` does in
 one process (drop, replay in batches with the position committed with the rows, build
 the indexes), so an interrupted parallel rebuild leaves each view where an interrupted
 rebuild would: behind, resumable, its indexes built at the next start.
@@ -37,7 +37,7 @@ def default_jobs() -> int:
 
 
 def rebuild_views(
-    ct: Caretrail,
+    caretrail: Caretrail,
     names: Sequence[str] | None = None,
     *,
     jobs: int | None = None,
@@ -50,22 +50,22 @@ def rebuild_views(
     ``progress`` is told how far the slowest process got. With one job, or one view, the
     views are rebuilt in this process.
     """
-    groups = rebuild_plan(ct, names, jobs)
+    groups = rebuild_plan(caretrail, names, jobs)
     every = [name for group in groups for name in group]
     if len(groups) <= 1:
-        return ct.runner.rebuild(every, progress, batch_size=batch_size)
+        return caretrail.runner.rebuild(every, progress, batch_size=batch_size)
     try:
-        return _in_processes(ct.settings, groups, progress, batch_size)
+        return _in_processes(caretrail.settings, groups, progress, batch_size)
     finally:
-        ct.runner.forget(every)
+        caretrail.runner.forget(every)
 
 
 def rebuild_plan(
-    ct: Caretrail, names: Sequence[str] | None = None, jobs: int | None = None
+    caretrail: Caretrail, names: Sequence[str] | None = None, jobs: int | None = None
 ) -> list[list[str]]:
     """The views each process of :func:`rebuild_views` would rebuild (one group: this
     process); LookupError for an unknown view."""
-    return share(ct.runner.views(names), default_jobs() if jobs is None else jobs)
+    return share(caretrail.runner.views(names), default_jobs() if jobs is None else jobs)
 
 
 def _in_processes(
@@ -133,13 +133,13 @@ def _rebuild_share(
     try:
         # The parent created every table; a setup here could index a view another
         # process is still loading.
-        ct = build(settings, create_tables=False)
+        caretrail = build(settings, create_tables=False)
         try:
-            read = ct.runner.only(names).rebuild(
+            read = caretrail.runner.only(names).rebuild(
                 progress=lambda n: messages.put(("progress", index, n)), batch_size=batch_size,
             )
         finally:
-            ct.close()
+            caretrail.close()
     except Exception as e:  # reported to the parent, which names the views and fails
         # The first line only: a validation error's further lines quote the event's data.
         first = (str(e).splitlines() or [""])[0]

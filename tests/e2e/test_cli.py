@@ -46,12 +46,12 @@ def ok(data_dir: Path, *args: str) -> Any:
 def store(data_dir: Path, case_id: str) -> tuple[int, int]:
     """The store's position and the case's version, read in this process."""
     settings = Settings(data_dir=data_dir)
-    app = case_service(settings, event_store_env(settings), registry=Registry.load(),
+    service = case_service(settings, event_store_env(settings), registry=Registry.load(),
                        clock=lambda: datetime.now(UTC))
     try:
-        return app.position(), app.get_case(UUID(case_id)).version
+        return service.position(), service.get_case(UUID(case_id)).version
     finally:
-        app.close()
+        service.close()
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +205,12 @@ def test_a_data_directory_that_is_a_file_is_one_line_and_exit_74(tmp_path: Path)
 
 def store_is_empty(data: Path) -> bool:
     settings = Settings(data_dir=data)
-    app = case_service(settings, event_store_env(settings), registry=Registry.load(),
+    service = case_service(settings, event_store_env(settings), registry=Registry.load(),
                        clock=lambda: datetime.now(UTC))
     try:
-        return app.position() == 0
+        return service.position() == 0
     finally:
-        app.close()
+        service.close()
 
 
 def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path) -> None:

@@ -22,35 +22,35 @@ from tests.fakes import FakeClock
 def _source(data: Path, cases: int = 3, cipher_key: str | None = None) -> int:
     """A small SQLite store; its number of events."""
     clock = FakeClock(datetime(2026, 11, 2, tzinfo=UTC))
-    app = build(Settings(data_dir=data, cipher_key=cipher_key), clock=clock)
+    caretrail = build(Settings(data_dir=data, cipher_key=cipher_key), clock=clock)
     try:
         for n in range(1, cases + 1):
-            identify(app.cases, clock, n=n)
-        return app.cases.position()
+            identify(caretrail.cases, clock, n=n)
+        return caretrail.cases.position()
     finally:
-        app.close()
+        caretrail.close()
 
 
 def _events(data: Path) -> int:
-    app = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
+    caretrail = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
     try:
-        return app.cases.position()
+        return caretrail.cases.position()
     finally:
-        app.close()
+        caretrail.close()
 
 
 def _positions(data: Path) -> tuple[int, int, list[int]]:
     """(events, outbox position, view positions) of a store."""
-    app = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
+    caretrail = build(Settings(data_dir=data), clock=lambda: datetime.now(UTC))
     try:
-        outbox = view_stores(app.settings, ["outbox"])["outbox"]
+        outbox = view_stores(caretrail.settings, ["outbox"])["outbox"]
         try:
             at = outbox.position(TRACKING)[0]
         finally:
             outbox.close()
-        return app.cases.position(), at, [v.position for v in app.runner.status()]
+        return caretrail.cases.position(), at, [v.position for v in caretrail.runner.status()]
     finally:
-        app.close()
+        caretrail.close()
 
 
 def test_a_copy_announces_no_history_and_builds_the_views(tmp_path: Path) -> None:

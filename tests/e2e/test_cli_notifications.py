@@ -20,16 +20,16 @@ def _given_up(data: Path) -> None:
     """Three escalations (two at s1, one at s2) whose notices a dead webhook made fail for good."""
     now = datetime.now(UTC)
     clock = FakeClock(now)
-    app = build(Settings(data_dir=data, notify_max_attempts=1), clock=clock)
+    caretrail = build(Settings(data_dir=data, notify_max_attempts=1), clock=clock)
     closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     port = closed.server_address[1]
     closed.server_close()  # nothing listens there now
-    sched = build_scheduler(app, notifier=WebhookNotifier(f"http://127.0.0.1:{port}/hook", timeout=2),
+    sched = build_scheduler(caretrail, notifier=WebhookNotifier(f"http://127.0.0.1:{port}/hook", timeout=2),
                              lock=FileLeaderLock(data / "test.lock"))
     try:
         opened = now - timedelta(days=20)  # home visits due 14 days later: overdue by 6
-        seed(app, clock, 2, at=opened, school="s1")
-        seed(app, clock, 1, at=opened, first=2, school="s2")
+        seed(caretrail, clock, 2, at=opened, school="s1")
+        seed(caretrail, clock, 1, at=opened, first=2, school="s2")
         assert sched.lock.acquire(blocking=False)
         sched.outbox.setup()
         assert sched.sweep().escalated == 3
@@ -37,7 +37,7 @@ def _given_up(data: Path) -> None:
     finally:
         sched.shutdown()
         sched.lock.release()
-        app.close()
+        caretrail.close()
 
 
 def _json(data: Path, *args: str) -> dict[str, object]:

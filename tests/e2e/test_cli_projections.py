@@ -35,12 +35,12 @@ def caretrail(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def views(data: Path) -> tuple[int, dict[str, Any]]:
     """The log's head and every view table, read in this process."""
-    ct = build(Settings(data_dir=data))
+    caretrail = build(Settings(data_dir=data))
     try:
-        tables = {p.name: p.tables for p in ct.runner.projections}
-        return ct.runner.head(), all_tables(ct.runner.stores, tables)
+        tables = {p.name: p.tables for p in caretrail.runner.projections}
+        return caretrail.runner.head(), all_tables(caretrail.runner.stores, tables)
     finally:
-        ct.close()
+        caretrail.close()
 
 
 @pytest.fixture
@@ -48,14 +48,14 @@ def data(tmp_path: Path) -> Path:
     """A store with a few cases' history; views caught up up to half of it."""
     data = tmp_path / "data"
     clock = FakeClock()
-    ct = build(Settings(data_dir=data), clock=clock)
+    caretrail = build(Settings(data_dir=data), clock=clock)
     try:
         steps = scenario.rich_history(cases=3)
-        scenario.run(ct.cases, clock, steps[: len(steps) // 2])
-        ct.runner.catch_up()
-        scenario.run(ct.cases, clock, steps[len(steps) // 2 :])
+        scenario.run(caretrail.cases, clock, steps[: len(steps) // 2])
+        caretrail.runner.catch_up()
+        scenario.run(caretrail.cases, clock, steps[len(steps) // 2 :])
     finally:
-        ct.close()
+        caretrail.close()
     return data
 
 
@@ -149,10 +149,10 @@ def test_a_recorded_command_is_reported_even_when_the_views_are_busy_or_broken(
     def busy() -> int:
         raise sqlite3.OperationalError("database is locked")
 
-    ct: Any = SimpleNamespace(runner=SimpleNamespace(catch_up=busy))
+    caretrail: Any = SimpleNamespace(runner=SimpleNamespace(catch_up=busy))
     result = CommandResult(case_id=uuid4(), state="visited", version=3, position=9,
                            events=("HomeVisited",))
-    _report(ct, result, as_json=False)
+    _report(caretrail, result, as_json=False)
     out, err = capsys.readouterr()
     assert "visited, version 3 — HomeVisited" in out
     assert err == "caretrail: the views are busy (another process is writing them); they catch up later\n"
@@ -162,8 +162,8 @@ def test_a_recorded_command_is_reported_even_when_the_views_are_busy_or_broken(
         def broken(failure: Exception = failure) -> int:
             raise failure
 
-        ct.runner.catch_up = broken
-        _report(ct, result, as_json=False)
+        caretrail.runner.catch_up = broken
+        _report(caretrail, result, as_json=False)
         out, err = capsys.readouterr()
         assert "visited, version 3 — HomeVisited" in out
         assert err == (f"caretrail: recorded, but the views could not catch up "

@@ -39,6 +39,6 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 @pytest.fixture
 def backend(backend_settings: Settings, clock: FakeClock) -> Iterator[Caretrail]:
     """The whole service on one backend (parametrised: SQLite and PostgreSQL)."""
-    app = build(backend_settings, clock=clock, create_tables=True)
-    yield app
-    app.close()
+    caretrail = build(backend_settings, clock=clock, create_tables=True)
+    yield caretrail
+    caretrail.close()

@@ -30,19 +30,19 @@ from workflows.commands import AddNote, LogContact, PairMentor, RecordHomeVisit
 @contextmanager
 def opened(settings: Settings, clock: FakeClock) -> Iterator[Caretrail]:
     """The whole service on ``settings``, closed afterwards (one process's lifetime)."""
-    app = build(settings, clock=clock, create_tables=True)
+    caretrail = build(settings, clock=clock, create_tables=True)
     try:
-        yield app
+        yield caretrail
     finally:
-        app.close()
+        caretrail.close()
 
 
-def busy_case(app: Caretrail, clock: FakeClock, contacts: int = 3) -> UUID:
+def busy_case(caretrail: Caretrail, clock: FakeClock, contacts: int = 3) -> UUID:
     """A reviewed case with a mentor, and a few logged contacts on top."""
-    case_id = case_in(app.cases, clock, "reviewed")
+    case_id = case_in(caretrail.cases, clock, "reviewed")
     for n in range(contacts):
         clock.advance(days=2)
-        app.cases.handle(
+        caretrail.cases.handle(
             LogContact(
                 case_id=case_id,
                 occurred_at=clock(),
@@ -55,21 +55,21 @@ def busy_case(app: Caretrail, clock: FakeClock, contacts: int = 3) -> UUID:
     return case_id
 
 
-def everything(app: Caretrail, case_id: UUID) -> dict[str, Any]:
+def everything(caretrail: Caretrail, case_id: UUID) -> dict[str, Any]:
     """The case, its history and its mentor, as comparable values."""
-    mentor = app.cases.get_mentor(MENTOR)
+    mentor = caretrail.cases.get_mentor(MENTOR)
     return {
-        "case": aggregate_state(app.cases.get_case(case_id)),
-        "history": [(type(e).__name__, e.model_dump()) for e in app.cases.history(case_id)],
+        "case": aggregate_state(caretrail.cases.get_case(case_id)),
+        "history": [(type(e).__name__, e.model_dump()) for e in caretrail.cases.history(case_id)],
         "mentor": aggregate_state(mentor) if mentor else None,
-        "position": app.cases.position(),
+        "position": caretrail.cases.position(),
     }
 
 
-def replayed_without_snapshots(app: Caretrail, case_id: UUID) -> Case:
+def replayed_without_snapshots(caretrail: Caretrail, case_id: UUID) -> Case:
     """The case folded from every one of its events, ignoring any snapshot."""
     case: Any = None
-    for event in app.cases.events.get(case_id):
+    for event in caretrail.cases.events.get(case_id):
         case = event.mutate(case)  # type: ignore[attr-defined]
     assert isinstance(case, Case)
     return case
@@ -78,13 +78,13 @@ def replayed_without_snapshots(app: Caretrail, case_id: UUID) -> Case:
 def test_a_case_reads_back_identically_after_the_store_is_closed_and_reopened(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
-    with opened(backend_settings, clock) as app:
-        case_id = busy_case(app, clock)
-        written = everything(app, case_id)
+    with opened(backend_settings, clock) as caretrail:
+        case_id = busy_case(caretrail, clock)
+        written = everything(caretrail, case_id)
     if not backend_settings.is_postgres:
         assert (backend_settings.sqlite_dir / "events.sqlite").stat().st_size > 0
-    with opened(backend_settings, clock) as app:
-        assert everything(app, case_id) == written
+    with opened(backend_settings, clock) as caretrail:
+        assert everything(caretrail, case_id) == written
         assert written["history"][0][0] == "Identified"
         assert len(written["history"]) == written["case"]["_version"]
 
@@ -93,33 +93,34 @@ def test_a_case_rebuilt_from_snapshots_equals_one_rebuilt_from_every_event(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
     settings = backend_settings.model_copy(update={"snapshot_interval": 10})
-    with opened(settings, clock) as app:
-        case_id = busy_case(app, clock, contacts=8)
-        version = app.cases.get_case(case_id).version
-    with opened(settings, clock) as app:
-        assert app.cases.snapshots is not None
-        snapshots = [s.originator_version for s in app.cases.snapshots.get(case_id)]
+    with opened(settings, clock) as caretrail:
+        case_id = busy_case(caretrail, clock, contacts=8)
+        version = caretrail.cases.get_case(case_id).version
+    with opened(settings, clock) as caretrail:
+        assert caretrail.cases.snapshots is not None
+        snapshots = [s.originator_version for s in caretrail.cases.snapshots.get(case_id)]
         # Each save that crossed a multiple of 10 left a snapshot at its last version.
         assert len(snapshots) >= 2
         assert snapshots == sorted(set(snapshots))
         assert len({v // 10 for v in snapshots}) == len(snapshots)
         assert snapshots[-1] // 10 == version // 10
-        via_snapshot = app.cases.get_case(case_id)
-        assert aggregate_state(via_snapshot) == aggregate_state(replayed_without_snapshots(app, case_id))
+        via_snapshot = caretrail.cases.get_case(case_id)
+        folded = replayed_without_snapshots(caretrail, case_id)
+        assert aggregate_state(via_snapshot) == aggregate_state(folded)
         for v in (snapshots[0], snapshots[0] + 1, version):  # at, just after, latest
-            assert aggregate_state(app.cases.get_case(case_id, version=v)) == aggregate_state(
-                _fold_until(app, case_id, v))
+            assert aggregate_state(caretrail.cases.get_case(case_id, version=v)) == aggregate_state(
+                _fold_until(caretrail, case_id, v))
 
 
 def test_snapshots_can_be_switched_off_and_the_case_is_the_same(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
     settings = backend_settings.model_copy(update={"snapshot_interval": 0})
-    with opened(settings, clock) as app:
-        case_id = busy_case(app, clock, contacts=8)
-        assert app.cases.snapshots is None
-        assert aggregate_state(app.cases.get_case(case_id)) == aggregate_state(
-            replayed_without_snapshots(app, case_id))
+    with opened(settings, clock) as caretrail:
+        case_id = busy_case(caretrail, clock, contacts=8)
+        assert caretrail.cases.snapshots is None
+        assert aggregate_state(caretrail.cases.get_case(case_id)) == aggregate_state(
+            replayed_without_snapshots(caretrail, case_id))
 
 
 def test_compressed_and_encrypted_events_round_trip_and_hide_the_childs_data(
@@ -127,32 +128,32 @@ def test_compressed_and_encrypted_events_round_trip_and_hide_the_childs_data(
 ) -> None:
     key = AESCipher.create_key(32)
     settings = backend_settings.model_copy(update={"cipher_key": SecretStr(key), "compress_events": True})
-    with opened(settings, clock) as app:
-        case_id = busy_case(app, clock)
-        written = everything(app, case_id)
-        stored = list(app.cases.recorder.select_events(case_id))
-        plain = sum(len(e.model_dump_json().encode()) for e in app.cases.history(case_id))
+    with opened(settings, clock) as caretrail:
+        case_id = busy_case(caretrail, clock)
+        written = everything(caretrail, case_id)
+        stored = list(caretrail.cases.recorder.select_events(case_id))
+        plain = sum(len(e.model_dump_json().encode()) for e in caretrail.cases.history(case_id))
     assert len(stored) == len(written["history"])
     assert sum(len(r.state) for r in stored) < 0.8 * plain  # compressed before encryption
     for record in stored:
         assert "王小明".encode() not in record.state
         assert b"school_id" not in record.state
-    with opened(settings, clock) as app:
-        assert everything(app, case_id) == written
+    with opened(settings, clock) as caretrail:
+        assert everything(caretrail, case_id) == written
 
 
 def test_opening_with_the_wrong_key_fails_clearly_at_start_and_names_the_event(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
     right = backend_settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
-    with opened(right, clock) as app:
-        case_id = case_in(app.cases, clock, "visited")
-        written = app.cases.position()
+    with opened(right, clock) as caretrail:
+        case_id = case_in(caretrail.cases, clock, "visited")
+        written = caretrail.cases.position()
     wrong = backend_settings.model_copy(update={"cipher_key": SecretStr(AESCipher.create_key(32))})
     with pytest.raises(MapperDeserialisationError) as failed, opened(wrong, clock):
         pass  # refused before anything could be read or written
-    with opened(right, clock) as app:
-        assert app.cases.position() == written
+    with opened(right, clock) as caretrail:
+        assert caretrail.cases.position() == written
     message = str(failed.value)
     assert f"cannot read stored event {case_id} v1" in message
     assert "Invalid cipher tag" in message
@@ -162,34 +163,36 @@ def test_opening_with_the_wrong_key_fails_clearly_at_start_and_names_the_event(
 def test_the_case_as_of_a_recorded_time_and_as_of_a_version(
     backend_settings: Settings, clock: FakeClock
 ) -> None:
-    with opened(backend_settings, clock) as app:
+    with opened(backend_settings, clock) as caretrail:
         opened_at = clock()
-        case_id = case_in(app.cases, clock, "identified")
-        identified_version = app.cases.get_case(case_id).version
+        case_id = case_in(caretrail.cases, clock, "identified")
+        identified_version = caretrail.cases.get_case(case_id).version
         clock.advance(days=1)
-        app.cases.handle(RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True), TEACHER)
+        visit = RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True)
+        caretrail.cases.handle(visit, TEACHER)
         visited_at = clock()
         clock.advance(days=1)
-        app.cases.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), TEACHER)
+        caretrail.cases.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), TEACHER)
 
-        assert app.cases.case_as_of(case_id, opened_at).state == "identified"
-        assert app.cases.case_as_of(case_id, visited_at - timedelta(seconds=1)).version == identified_version
-        assert app.cases.case_as_of(case_id, visited_at).state == "visited"
-        assert app.cases.case_as_of(case_id, clock()).state == "paired"
+        assert caretrail.cases.case_as_of(case_id, opened_at).state == "identified"
+        before = caretrail.cases.case_as_of(case_id, visited_at - timedelta(seconds=1))
+        assert before.version == identified_version
+        assert caretrail.cases.case_as_of(case_id, visited_at).state == "visited"
+        assert caretrail.cases.case_as_of(case_id, clock()).state == "paired"
         with pytest.raises(CaseNotFound):
-            app.cases.case_as_of(case_id, opened_at - timedelta(seconds=1))
+            caretrail.cases.case_as_of(case_id, opened_at - timedelta(seconds=1))
 
-        by_version = app.cases.get_case(case_id, version=identified_version)
+        by_version = caretrail.cases.get_case(case_id, version=identified_version)
         assert by_version.state == "identified"
         assert by_version.mentor_id is None
         assert [t.kind for t in by_version.open_follow_ups] == ["home_visit", "guardian_contact",
                                                                  "parent_contact"]
-        assert app.cases.get_case(case_id, version=1).follow_ups == {}
+        assert caretrail.cases.get_case(case_id, version=1).follow_ups == {}
 
 
-def _fold_until(app: Caretrail, case_id: UUID, version: int) -> Case:
+def _fold_until(caretrail: Caretrail, case_id: UUID, version: int) -> Case:
     case: Any = None
-    for event in app.cases.events.get(case_id, lte=version):
+    for event in caretrail.cases.events.get(case_id, lte=version):
         case = event.mutate(case)  # type: ignore[attr-defined]
     assert isinstance(case, Case)
     return case

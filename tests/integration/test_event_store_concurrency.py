@@ -24,14 +24,14 @@ from workflows.services import CommandResult
 MENTOR = "t-popular"
 
 
-def hold_first_saves(app: Caretrail, parties: int) -> None:
+def hold_first_saves(caretrail: Caretrail, parties: int) -> None:
     """Make the first save of each of ``parties`` threads wait until all have read and decided.
 
     Every pairing then decides on the same mentor version, so the race is certain.
     """
     barrier = threading.Barrier(parties, timeout=10)
     waited = threading.local()
-    real_save: Callable[..., Any] = app.cases.save
+    real_save: Callable[..., Any] = caretrail.cases.save
 
     def save(*objs: Any, **kwargs: Any) -> Any:
         if not getattr(waited, "done", False):
@@ -39,14 +39,14 @@ def hold_first_saves(app: Caretrail, parties: int) -> None:
             barrier.wait()
         return real_save(*objs, **kwargs)
 
-    app.cases.save = save  # type: ignore[method-assign]
+    caretrail.cases.save = save  # type: ignore[method-assign]
 
 
-def pair_all(app: Caretrail, clock: FakeClock, cases: list[UUID]) -> list[CommandResult | Exception]:
+def pair_all(caretrail: Caretrail, clock: FakeClock, cases: list[UUID]) -> list[CommandResult | Exception]:
     """Pair every case with the same mentor at once, one thread each."""
     def pair(case_id: UUID) -> CommandResult | Exception:
         try:
-            return app.cases.handle(
+            return caretrail.cases.handle(
                 PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR
             )
         except (MentorAtCapacity, ConcurrentUpdate) as e:

@@ -40,15 +40,15 @@ ONE_DAY = timedelta(days=1)
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Caretrail]:
     """The store the subprocesses sweep, opened by the test to seed and to watch it."""
-    app = build(Settings(data_dir=tmp_path / "data"), clock=FakeClock(NOW))
-    yield app
-    app.close()
+    caretrail = build(Settings(data_dir=tmp_path / "data"), clock=FakeClock(NOW))
+    yield caretrail
+    caretrail.close()
 
 
-def environment(app: Caretrail) -> dict[str, str]:
+def environment(caretrail: Caretrail) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
     env.update({
-        "CARETRAIL_DATA_DIR": str(app.settings.data_dir),
+        "CARETRAIL_DATA_DIR": str(caretrail.settings.data_dir),
         "CARETRAIL_SWEEP_SECONDS": "0.05",
         "CARETRAIL_TEST_FIXED_NOW": NOW.isoformat(),
         "CARETRAIL_LOG_FORMAT": "json",
@@ -57,39 +57,39 @@ def environment(app: Caretrail) -> dict[str, str]:
     return env
 
 
-def launch(app: Caretrail, log: Path) -> subprocess.Popen[bytes]:
+def launch(caretrail: Caretrail, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [CARETRAIL, "scheduler"], env=environment(app), stdout=out, stderr=subprocess.STDOUT
+            [CARETRAIL, "scheduler"], env=environment(caretrail), stdout=out, stderr=subprocess.STDOUT
         )
 
 
-def expected(app: Caretrail) -> set[tuple[Any, int]]:
+def expected(caretrail: Caretrail) -> set[tuple[Any, int]]:
     """Every (task, level) the ladder says is due at NOW, from the cases themselves."""
-    app.runner.catch_up()
+    caretrail.runner.catch_up()
     wanted: set[tuple[Any, int]] = set()
-    page = app.read.cases(limit=100)
+    page = caretrail.read.cases(limit=100)
     rows = list(page.items)
     while page.next_cursor:
-        page = app.read.cases(limit=100, after=page.next_cursor)
+        page = caretrail.read.cases(limit=100, after=page.next_cursor)
         rows += page.items
     for row in rows:
-        case = app.cases.get_case(UUID(row.case_id))
-        ladder = app.registry.get(case.workflow).escalation_ladder()
+        case = caretrail.cases.get_case(UUID(row.case_id))
+        ladder = caretrail.registry.get(case.workflow).escalation_ladder()
         for task in case.open_follow_ups:
             late = (NOW - task.due_at) // ONE_DAY
             wanted |= {(task.follow_up_id, s.level) for s in ladder if late >= s.after_days}
     return wanted
 
 
-def escalated(app: Caretrail) -> int:
+def escalated(caretrail: Caretrail) -> int:
     """How many escalation events the store holds (counted, not decoded: polled often)."""
-    recorder: Any = app.cases.recorder
+    recorder: Any = caretrail.cases.recorder
     return len(recorder.select_notifications(start=0, limit=10**6, topics=[ESCALATED_TOPIC]))
 
 
-def holder(app: Caretrail) -> int | None:
-    record = FileLeaderLock(app.settings.sqlite_dir / "scheduler.lock").holder()
+def holder(caretrail: Caretrail) -> int | None:
+    record = FileLeaderLock(caretrail.settings.sqlite_dir / "scheduler.lock").holder()
     return record.pid if record else None
 
 

@@ -20,9 +20,12 @@ from tests.fakes import FakeClock
 from tests.unit.scheduler.fakes import RecordingNotifier, escalations, home_visit_due, poll, seed
 
 
-def service(app: Caretrail, lock_path: Path, notifier: RecordingNotifier | None = None) -> SchedulerService:
+def service(
+    caretrail: Caretrail, lock_path: Path, notifier: RecordingNotifier | None = None
+) -> SchedulerService:
     return build_scheduler(
-        app, notifier=notifier or RecordingNotifier(), lock=FileLeaderLock(lock_path, poll_interval=0.02),
+        caretrail, notifier=notifier or RecordingNotifier(),
+        lock=FileLeaderLock(lock_path, poll_interval=0.02),
         lock_poll_seconds=0.05, heartbeat_seconds=0.05,
     )
 
@@ -37,8 +40,9 @@ class LostLock(FileLeaderLock):
 def test_jobs_sweep_at_start_and_on_an_interval_without_dropping_misfires(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    app = build(Settings(data_dir=tmp_path / "data", sweep_seconds=45, digest_time="18:05"), clock=clock)
-    sched = service(app, tmp_path / "lock")
+    settings = Settings(data_dir=tmp_path / "data", sweep_seconds=45, digest_time="18:05")
+    caretrail = build(settings, clock=clock)
+    sched = service(caretrail, tmp_path / "lock")
     sched.start()
     try:
         assert sched.wait_until_leader(10)
@@ -58,7 +62,7 @@ def test_jobs_sweep_at_start_and_on_an_interval_without_dropping_misfires(
         assert next_digest.utcoffset() == timedelta(hours=8)
     finally:
         sched.shutdown()
-        app.close()
+        caretrail.close()
     assert sched.jobs() == []
     assert not sched.lock.is_held()
 

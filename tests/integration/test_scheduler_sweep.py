@@ -101,16 +101,18 @@ def test_a_rung_is_reached_exactly_at_its_threshold_not_a_moment_before(
 class CompletingReads(ReadModels):
     """Reads candidates, then lets a teacher finish every other task before the sweep acts."""
 
-    def __init__(self, app: Caretrail) -> None:
-        super().__init__(app.read.stores)
-        self.app = app
+    def __init__(self, caretrail: Caretrail) -> None:
+        super().__init__(caretrail.read.stores)
+        self.caretrail = caretrail
         self.completed: set[str] = set()
 
     def escalation_candidates(self, **kwargs: Any) -> Any:
         page = super().escalation_candidates(**kwargs)
         for row in page.items[::2]:
-            self.app.cases.handle(
-                RecordHomeVisit(case_id=UUID(row.case_id), occurred_at=self.app.clock(), guardian_met=True),
+            self.caretrail.cases.handle(
+                RecordHomeVisit(
+                    case_id=UUID(row.case_id), occurred_at=self.caretrail.clock(), guardian_met=True
+                ),
                 TEACHER,
             )
             self.completed.add(row.follow_up_id)
@@ -146,18 +148,18 @@ def test_each_case_is_escalated_by_the_ladder_of_the_workflow_version_it_pinned(
     old = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # v1 only: cases pin v1
     old_cases = seed(old, clock, 3, at=opened)
     old.close()
-    app = build(Settings(data_dir=tmp_path / "data", workflow_dir=definitions), clock=clock)
+    caretrail = build(Settings(data_dir=tmp_path / "data", workflow_dir=definitions), clock=clock)
     try:
-        new_cases = seed(app, clock, 3, at=opened, first=100)  # the newest version: v2
+        new_cases = seed(caretrail, clock, 3, at=opened, first=100)  # the newest version: v2
         clock.set(home_visit_due(opened) + timedelta(days=2))  # past v2's rung (1 day), not v1's (3)
-        report = Sweeper(app).run()
+        report = Sweeper(caretrail).run()
         assert report.escalated == 3
-        assert {e.originator_id for e in escalations(app)} == set(new_cases)
+        assert {e.originator_id for e in escalations(caretrail)} == set(new_cases)
         clock.advance(days=1)
-        assert Sweeper(app).run().escalated == 3
-        assert {e.originator_id for e in escalations(app)} == set(new_cases) | set(old_cases)
+        assert Sweeper(caretrail).run().escalated == 3
+        assert {e.originator_id for e in escalations(caretrail)} == set(new_cases) | set(old_cases)
     finally:
-        app.close()
+        caretrail.close()
 
 
 def test_a_case_of_a_workflow_version_this_process_lacks_is_skipped_and_logged(
@@ -173,18 +175,18 @@ def test_a_case_of_a_workflow_version_this_process_lacks_is_skipped_and_logged(
     newer = build(Settings(data_dir=tmp_path / "data", workflow_dir=definitions), clock=clock)
     seed(newer, clock, 2, at=opened)
     newer.close()
-    app = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # knows v1 only
+    caretrail = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # knows v1 only
     try:
-        v1_cases = seed(app, clock, 2, at=opened, first=50)
+        v1_cases = seed(caretrail, clock, 2, at=opened, first=50)
         clock.set(home_visit_due(opened) + timedelta(days=4))
         with capture_logs() as logs:
-            report = Sweeper(app).run()
+            report = Sweeper(caretrail).run()
         assert (report.escalated, report.lagging) == (2, 2)
-        assert {e.originator_id for e in escalations(app)} == set(v1_cases)
+        assert {e.originator_id for e in escalations(caretrail)} == set(v1_cases)
         unknown = [entry for entry in logs if entry["event"] == "escalation_unknown_workflow"]
         assert [entry["workflow"] for entry in unknown] == ["left_behind v2"] * 2
     finally:
-        app.close()
+        caretrail.close()
 
 
 def test_a_sweep_asked_to_stop_stops_between_two_tasks(caretrail: Caretrail, clock: FakeClock) -> None:

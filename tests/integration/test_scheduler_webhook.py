@@ -70,9 +70,9 @@ def robot() -> Iterator[Robot]:
     server.close()
 
 
-def leading(app: Caretrail, notifier: WebhookNotifier, lock_path: Path) -> SchedulerService:
+def leading(caretrail: Caretrail, notifier: WebhookNotifier, lock_path: Path) -> SchedulerService:
     """A scheduler that holds its lock; the test drives its sweeps and deliveries by hand."""
-    sched = build_scheduler(app, notifier=notifier, lock=FileLeaderLock(lock_path))
+    sched = build_scheduler(caretrail, notifier=notifier, lock=FileLeaderLock(lock_path))
     assert sched.lock.acquire(blocking=False)
     sched.outbox.setup()
     return sched

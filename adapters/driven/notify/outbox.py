@@ -30,7 +30,7 @@ from adapters.driven.notify.messages import (
 from adapters.driven.notify.port import DeliveryFailed, Notifier
 from domain.case import Case
 from projections.queries import ReadModels
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from projections.store import StaleTracking, ViewStore, from_iso, iso
 from workflows.services import CaseService
 
@@ -57,7 +57,7 @@ class Sources(Protocol):
 
     cases: CaseService
     read: ReadModels
-    runner: ProjectionRunner
+    runner: ViewRunner
     clock: Callable[[], datetime]
 
 
@@ -91,7 +91,7 @@ class Outbox:
     def __init__(
         self,
         store: ViewStore,
-        app: Sources,
+        caretrail: Sources,
         *,
         retry_seconds: float = 30.0,
         max_attempts: int = 8,
@@ -101,7 +101,7 @@ class Outbox:
         page_size: int = 500,
     ) -> None:
         self.store = store
-        self.app = app
+        self.caretrail = caretrail
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
         self.max_backoff_seconds = max_backoff_seconds
@@ -112,7 +112,7 @@ class Outbox:
     # ------------------------------------------------------------ set-up
     def setup(self) -> None:
         """Create the table; a new outbox starts at the log's head (history is not re-announced)."""
-        head = self.app.cases.position()
+        head = self.caretrail.cases.position()
         with self.store.transaction() as cur:
             for ddl in DDL:
                 cur.execute(ddl)
@@ -121,26 +121,26 @@ class Outbox:
             if cur.fetchone() is None:
                 cur.execute(
                     "INSERT INTO view_tracking (name, position, updated_at) VALUES (?, ?, ?)",
-                    (TRACKING, head, iso(self.app.clock())),
+                    (TRACKING, head, iso(self.caretrail.clock())),
                 )
 
     def skip_to_head(self) -> None:
         """Announce nothing recorded so far: the outbox goes on from the log's head (after
         a copied history, which was announced where it was recorded)."""
-        head = self.app.cases.position()
+        head = self.caretrail.cases.position()
         with self.store.transaction() as cur:
             cur.execute("UPDATE view_tracking SET position = ?, updated_at = ? WHERE name = ?",
-                        (head, iso(self.app.clock()), TRACKING))
+                        (head, iso(self.caretrail.clock()), TRACKING))
 
     # ------------------------------------------------------------ collecting
     def collect(self) -> int:
         """Queue a notice for every escalation recorded since the last call; return how many."""
-        self.app.runner.catch_up()  # the follow-up view then knows every escalated task
+        self.caretrail.runner.catch_up()  # the follow-up view then knows every escalated task
         added = 0
-        recorder: Any = self.app.cases.recorder
+        recorder: Any = self.caretrail.cases.recorder
         while True:
             start = self.store.position(TRACKING)[0]
-            head = self.app.cases.position()
+            head = self.caretrail.cases.position()
             if head <= start:
                 return added
             found = recorder.select_notifications(
@@ -149,10 +149,10 @@ class Outbox:
             )
             end = found[-1].id if len(found) == self.page_size else head
             events: list[Case.FollowUpEscalated] = [
-                self.app.cases.mapper.to_domain_event(n) for n in found  # type: ignore[misc]
+                self.caretrail.cases.mapper.to_domain_event(n) for n in found  # type: ignore[misc]
             ]
             notices = [self._notice(e) for e in events]
-            now = iso(self.app.clock())
+            now = iso(self.caretrail.clock())
             try:
                 with self.store.transaction() as cur:
                     self.store.claim(cur, TRACKING, start)
@@ -165,12 +165,12 @@ class Outbox:
                 continue  # another scheduler queued this page first
 
     def _notice(self, event: Case.FollowUpEscalated) -> EscalationNotice:
-        row = self.app.read.task(str(event.follow_up_id), self.app.clock())
+        row = self.caretrail.read.task(str(event.follow_up_id), self.caretrail.clock())
         if row is not None:
             kind, school_id, due_at = row.kind, row.school_id, row.due_at
             role, assignee = row.assignee_role, row.assignee_id
         else:  # the view lags this event: ask the case as of the escalation
-            case = self.app.cases.get_case(event.originator_id, version=event.originator_version)
+            case = self.caretrail.cases.get_case(event.originator_id, version=event.originator_version)
             task = case.follow_ups[event.follow_up_id]
             kind, school_id, due_at = task.kind, case.school_id, task.due_at
             role, assignee = task.assignee_role.value, task.assignee_id
@@ -186,7 +186,7 @@ class Outbox:
         key = f"digest:{digest.school_id}:{day.isoformat()}"
         with self.store.transaction() as cur:
             return bool(_insert(cur, key, "digest", digest.school_id, digest.model_dump_json(),
-                                iso(self.app.clock())))
+                                iso(self.caretrail.clock())))
 
     # ------------------------------------------------------------ delivering
     def deliver(self, notifier: Notifier, *, max_consecutive_failures: int = 3) -> DeliveryReport:
@@ -197,7 +197,7 @@ class Outbox:
         """
         report = DeliveryReport()
         failures = 0
-        now = self.app.clock()
+        now = self.caretrail.clock()
         with self.store.reader() as cur:
             cur.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM notification_outbox "
@@ -271,7 +271,7 @@ class Outbox:
             "UPDATE notification_outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
             "WHERE status = 'failed'"
         )
-        params: tuple[Any, ...] = (iso(self.app.clock()),)
+        params: tuple[Any, ...] = (iso(self.caretrail.clock()),)
         if school_id is not None:
             sql += " AND school_id = ?"
             params += (school_id,)

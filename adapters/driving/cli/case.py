@@ -22,7 +22,7 @@ from adapters.driving.cli.common import (
     case_uuid,
     emit,
     local,
-    service,
+    open_caretrail,
     stated_time,
     uuid_of,
     when,
@@ -60,7 +60,7 @@ from workflows.commands import (
 )
 from workflows.services import CommandResult
 
-app = typer.Typer(help="Identify children and record each step of their cases.", no_args_is_help=True)
+case_cli = typer.Typer(help="Identify children and record each step of their cases.", no_args_is_help=True)
 CaseArg = Annotated[str, typer.Argument(help="Case id (UUID).")]
 CommandIdOpt = Annotated[
     str | None, typer.Option("--command-id", help="Idempotency key: a retry adds nothing.")
@@ -84,15 +84,15 @@ def _run(command: type[Command], case_id: str | None, envelope: Envelope, **fiel
         command_id=uuid_of(envelope.command_id, "--command-id") if envelope.command_id else None,
         **given, **fields,
     )
-    with service(settings) as ct:
-        _report(ct, ct.cases.handle(stated, actor_), envelope.as_json)
+    with open_caretrail(settings) as caretrail:
+        _report(caretrail, caretrail.cases.handle(stated, actor_), envelope.as_json)
 
 
-def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
+def _report(caretrail: Caretrail, result: CommandResult, as_json: bool) -> None:
     # The command is recorded: whatever happens to the views now, failing would invite a
     # retry of a command that succeeded. They catch up on the next command or in the service.
     try:
-        ct.runner.catch_up()  # keep the views current for the next `caretrail tasks`
+        caretrail.runner.catch_up()  # keep the views current for the next `caretrail tasks`
     except Exception as e:  # reported, and the command's outcome still shown
         if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
             sys.stderr.write("caretrail: the views are busy (another process is writing them); "
@@ -103,13 +103,13 @@ def _report(ct: Caretrail, result: CommandResult, as_json: bool) -> None:
     what = ", ".join(result.events) or "nothing new (already recorded)"
     lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
     lines += [
-        f"  due {local(t.due_at, ct)}: {t.kind} ({t.assignee_id or t.assignee_role})"
+        f"  due {local(t.due_at, caretrail)}: {t.kind} ({t.assignee_id or t.assignee_role})"
         for t in result.scheduled
     ]
     emit(result, as_json, "\n".join(lines))
 
 
-@app.command()
+@case_cli.command()
 def identify(
     school: Annotated[str, typer.Option(help="School id.")],
     student_no: Annotated[str, typer.Option(help="Student number at the school.")],
@@ -133,7 +133,7 @@ def identify(
          head_teacher_id=head_teacher, risk_level=risk)
 
 
-@app.command()
+@case_cli.command()
 def visit(
     case_id: CaseArg,
     guardian_met: Annotated[bool, typer.Option("--guardian-met/--guardian-not-met")] = True,
@@ -146,7 +146,7 @@ def visit(
          guardian_met=guardian_met, observations=observations)
 
 
-@app.command()
+@case_cli.command()
 def pair(
     case_id: CaseArg,
     mentor: Annotated[str, typer.Option(help="The mentor teacher's user id.")],
@@ -157,7 +157,7 @@ def pair(
     _run(PairMentor, case_id, Envelope(at, user, role, command_id, as_json), teacher_id=mentor)
 
 
-@app.command()
+@case_cli.command()
 def release(
     case_id: CaseArg,
     reason: Annotated[str, typer.Option(help="Why the pairing ends.")],
@@ -168,7 +168,7 @@ def release(
     _run(ReleaseMentor, case_id, Envelope(at, user, role, command_id, as_json), reason=reason)
 
 
-@app.command()
+@case_cli.command()
 def counsel(
     case_id: CaseArg,
     summary: Annotated[str | None, typer.Option()] = None,
@@ -181,7 +181,7 @@ def counsel(
          summary=summary, risk_level=risk)
 
 
-@app.command()
+@case_cli.command()
 def review(
     case_id: CaseArg,
     outcome: Annotated[ReviewOutcome, typer.Option(help="continue, close or raise_risk.")],
@@ -194,7 +194,7 @@ def review(
          outcome=outcome, summary=summary)
 
 
-@app.command()
+@case_cli.command()
 def close(
     case_id: CaseArg,
     reason: Annotated[ClosureReason, typer.Option()],
@@ -206,7 +206,7 @@ def close(
     _run(CloseCase, case_id, Envelope(at, user, role, command_id, as_json), reason=reason, note=note)
 
 
-@app.command()
+@case_cli.command()
 def reopen(
     case_id: CaseArg,
     reason: Annotated[str, typer.Option()],
@@ -217,7 +217,7 @@ def reopen(
     _run(ReopenCase, case_id, Envelope(at, user, role, command_id, as_json), reason=reason)
 
 
-@app.command()
+@case_cli.command()
 def contact(
     case_id: CaseArg,
     party: Annotated[ContactParty, typer.Option(help="guardian, parent, or child (a mentor's talk).")],
@@ -231,7 +231,7 @@ def contact(
          party=party, channel=channel, summary=summary)
 
 
-@app.command()
+@case_cli.command()
 def note(
     case_id: CaseArg,
     text: Annotated[str, typer.Argument(help="The note.")],
@@ -242,7 +242,7 @@ def note(
     _run(AddNote, case_id, Envelope(at, user, role, command_id, as_json), text=text)
 
 
-@app.command("head-teacher")
+@case_cli.command("head-teacher")
 def head_teacher(
     case_id: CaseArg,
     teacher: Annotated[str, typer.Option(help="The new head teacher's user id.")],
@@ -253,7 +253,7 @@ def head_teacher(
     _run(AssignHeadTeacher, case_id, Envelope(at, user, role, command_id, as_json), teacher_id=teacher)
 
 
-@app.command()
+@case_cli.command()
 def risk(
     case_id: CaseArg,
     level: Annotated[RiskLevel, typer.Option()],
@@ -265,7 +265,7 @@ def risk(
     _run(ChangeRiskLevel, case_id, Envelope(at, user, role, command_id, as_json), level=level, reason=reason)
 
 
-@app.command()
+@case_cli.command()
 def complete(
     case_id: CaseArg,
     follow_up: Annotated[str, typer.Option(help="Follow-up id.")],
@@ -278,7 +278,7 @@ def complete(
          follow_up_id=uuid_of(follow_up, "--follow-up id"), note=note_text)
 
 
-@app.command()
+@case_cli.command()
 def show(
     case_id: CaseArg,
     version: Annotated[int | None, typer.Option(min=1, max=1_000_000_000,
@@ -291,15 +291,15 @@ def show(
     """Show a case (now, at a version, or as of a time); the read is access-logged."""
     if version is not None and as_of is not None:
         raise CliError("give --version or --as-of, not both")
-    with service() as ct:
+    with open_caretrail() as caretrail:
         cid = case_uuid(case_id)
         case = (
-            ct.cases.case_as_of(cid, when(as_of, ct, "--as-of")) if as_of
-            else ct.cases.get_case(cid, version=version)
+            caretrail.cases.case_as_of(cid, when(as_of, caretrail, "--as-of")) if as_of
+            else caretrail.cases.get_case(cid, version=version)
         )
         if version is not None and case.version < version:
             raise CliError(f"case {cid} is at version {case.version}, not yet {version}")
-        _log_read(ct, case.id, case.school_id, "cli-case", user, purpose)
+        _log_read(caretrail, case.id, case.school_id, "cli-case", user, purpose)
         data = case_dict(case)
         lines = [
             f"case {case.id} (version {case.version}, {case.workflow})",
@@ -308,43 +308,43 @@ def show(
             f"  head teacher: {case.head_teacher_id}   mentor: {case.mentor_id or '-'}",
             f"  guardian: {case.guardian.name} ({case.guardian.relation})   parents away: "
             f"{case.parents.away}",
-            f"  opened: {local(case.opened_at, ct)}   closed: {local(case.closed_at, ct)}",
+            f"  opened: {local(case.opened_at, caretrail)}   closed: {local(case.closed_at, caretrail)}",
             "  open follow-ups:",
-            *(f"    {local(t.due_at, ct)}  {t.kind:<17} {t.assignee_id or t.assignee_role}"
+            *(f"    {local(t.due_at, caretrail)}  {t.kind:<17} {t.assignee_id or t.assignee_role}"
               f"  {t.follow_up_id}" for t in case.open_follow_ups),
         ]
         emit(data, as_json, "\n".join(lines))
 
 
 def _log_read(
-    ct: Caretrail, case_id: UUID, school_id: str, resource: str, user: str, purpose: str | None
+    caretrail: Caretrail, case_id: UUID, school_id: str, resource: str, user: str, purpose: str | None
 ) -> None:
     """Write this read of a case's personal data to the access log, as the API does for
     its callers: the operator as ``--as`` names them, role ``operator``."""
-    accounts = build_accounts(ct.settings, ct.clock)
+    accounts = build_accounts(caretrail.settings, caretrail.clock)
     try:
         accounts.store.record_access(AccessEntry(
-            at=ct.clock(), user_id=user, role="operator", case_id=str(case_id),
+            at=caretrail.clock(), user_id=user, role="operator", case_id=str(case_id),
             school_id=school_id, resource=resource, purpose=purpose or "unstated",
         ))
     finally:
         accounts.close()
 
 
-@app.command()
+@case_cli.command()
 def history(
     case_id: CaseArg, user: AsOpt = "operator", purpose: PurposeOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Every event of a case, in order."""
-    with service() as ct:
+    with open_caretrail() as caretrail:
         cid = case_uuid(case_id)
-        events = ct.cases.history(cid)
-        _log_read(ct, cid, events[0].school_id, "cli-history", user, purpose)  # Identified
+        events = caretrail.cases.history(cid)
+        _log_read(caretrail, cid, events[0].school_id, "cli-history", user, purpose)  # Identified
         emit(
             [e.model_dump(mode="json") | {"type": type(e).__name__} for e in events],
             as_json,
             "\n".join(
-                f"{e.originator_version:>4}  {local(e.occurred_at, ct)}  "
+                f"{e.originator_version:>4}  {local(e.occurred_at, caretrail)}  "
                 f"{e.actor.user_id:<22} {type(e).__name__:<20} {summarise(e)}"
                 for e in events
             ),

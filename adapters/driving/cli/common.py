@@ -34,13 +34,13 @@ class CliError(Exception):
 
 
 @contextmanager
-def service(settings: Settings | None = None) -> Iterator[Caretrail]:
+def open_caretrail(settings: Settings | None = None) -> Iterator[Caretrail]:
     """The whole service for one command, closed afterwards."""
-    app = build(settings or Settings())
+    caretrail = build(settings or Settings())
     try:
-        yield app
+        yield caretrail
     finally:
-        app.close()
+        caretrail.close()
 
 
 #: Roles a step on a case may be recorded in from the shell, as through the API: auditors
@@ -55,10 +55,10 @@ def actor(user_id: str, role: Role) -> Actor:
     return Actor(user_id=user_id, role=role)
 
 
-def when(text: str | None, app: Caretrail, option: str = "--at") -> datetime:
+def when(text: str | None, caretrail: Caretrail, option: str = "--at") -> datetime:
     """Parse ``--at`` (or ``option``): ISO 8601; a time without offset is in the school's
     time zone; none given, now."""
-    return stated_time(text, app.settings, option) or app.clock()
+    return stated_time(text, caretrail.settings, option) or caretrail.clock()
 
 
 def stated_time(text: str | None, settings: Settings, option: str = "--at") -> datetime | None:
@@ -88,11 +88,11 @@ def uuid_of(text: str, what: str) -> UUID:
         raise CliError(f"'{text}' is not a {what} (a UUID)") from None
 
 
-def local(moment: datetime | None, app: Caretrail) -> str:
+def local(moment: datetime | None, caretrail: Caretrail) -> str:
     """A time for people: school time zone, to the minute."""
     if moment is None:
         return "-"
-    return moment.astimezone(ZoneInfo(app.settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(ZoneInfo(caretrail.settings.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:

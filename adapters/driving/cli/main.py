@@ -19,7 +19,7 @@ from adapters.driving.cli import case, ops, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import users as users_cli
-from adapters.driving.cli.common import CliError, JsonOpt, emit, service, when
+from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail, when
 from adapters.driving.demo import generate
 from domain.errors import DomainError
 from domain.values import EARLIEST_OCCURRED_AT
@@ -28,35 +28,41 @@ from workflows.definition import DefinitionError
 from workflows.registry import UnknownWorkflow
 from workflows.text import check_text
 
-app = typer.Typer(
+cli = typer.Typer(
     name="caretrail",
     help="Follow-up of left-behind children's cases (留守儿童关爱跟踪).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(case.app, name="case")
-app.add_typer(views.projections_app, name="projections")
-app.command("tasks")(views.tasks)
-app.command("migrate")(ops.migrate)
-app.command("worker")(ops.worker)
-app.command("scheduler")(scheduler_cli.scheduler)
-app.command("digest")(scheduler_cli.digest)
-app.add_typer(scheduler_cli.notifications_app, name="notifications")
-app.command("serve")(serve_cli.serve)
-app.add_typer(users_cli.users_app, name="users")
-app.add_typer(users_cli.tokens_app, name="tokens")
+cli.add_typer(case.case_cli, name="case")
+cli.add_typer(views.projections_cli, name="projections")
+cli.command("tasks")(views.tasks)
+cli.command("migrate")(ops.migrate)
+cli.command("worker")(ops.worker)
+cli.command("scheduler")(scheduler_cli.scheduler)
+cli.command("digest")(scheduler_cli.digest)
+cli.add_typer(scheduler_cli.notifications_cli, name="notifications")
+cli.command("serve")(serve_cli.serve)
+cli.add_typer(users_cli.users_cli, name="users")
+cli.add_typer(users_cli.tokens_cli, name="tokens")
 
 
-@app.command()
+@cli.command()
 def init(as_json: JsonOpt = False) -> None:
     """Create the data directory, the event store and the views (idempotent)."""
-    with service() as ct:
-        emit({"data_dir": str(ct.settings.sqlite_dir.resolve()), "position": ct.cases.position()},
-             as_json, f"caretrail store ready in {ct.settings.sqlite_dir.resolve()}")
+    with open_caretrail() as caretrail:
+        emit(
+            {
+                "data_dir": str(caretrail.settings.sqlite_dir.resolve()),
+                "position": caretrail.cases.position(),
+            },
+            as_json,
+            f"caretrail store ready in {caretrail.settings.sqlite_dir.resolve()}",
+        )
 
 
-@app.command()
+@cli.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 7,
     schools: Annotated[int, typer.Option(min=1, max=1000, help="How many schools.")] = 1,
@@ -66,50 +72,50 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a synthetic school year: ~150 left-behind children per school."""
-    with service() as ct:
-        end = when(until, ct, "--until")
-        if end > ct.clock():
+    with open_caretrail() as caretrail:
+        end = when(until, caretrail, "--until")
+        if end > caretrail.clock():
             raise CliError(f"--until: {until} is in the future; a demo history ends by now")
         if end < EARLIEST_OCCURRED_AT + timedelta(days=366):
             raise CliError(f"--until: {until} is too early; a demo history starts a year before it")
-        if if_empty and ct.cases.position() > 0:
+        if if_empty and caretrail.cases.position() > 0:
             emit({"skipped": True}, as_json, "store already has data: demo not loaded")
             return
-        if ct.cases.position() > 0:
+        if caretrail.cases.position() > 0:
             raise CliError("the store already has data; demo data goes into an empty store")
         moment = [end]
-        real_clock = ct.cases.clock
-        ct.cases.clock = lambda: moment[0]
+        real_clock = caretrail.cases.clock
+        caretrail.cases.clock = lambda: moment[0]
         try:
             expected = schools * 150 * 55
             with typer.progressbar(length=expected, label="demo history", file=sys.stderr) as bar:
                 summary = generate(
-                    ct.cases, lambda at: moment.__setitem__(0, at), seed=seed, schools=schools,
+                    caretrail.cases, lambda at: moment.__setitem__(0, at), seed=seed, schools=schools,
                     until=end, progress=bar.update,
                 )
         finally:
-            ct.cases.clock = real_clock
-        with typer.progressbar(length=ct.runner.head(), label="views", file=sys.stderr) as bar:
-            ct.runner.catch_up(progress=bar.update)
+            caretrail.cases.clock = real_clock
+        with typer.progressbar(length=caretrail.runner.head(), label="views", file=sys.stderr) as bar:
+            caretrail.runner.catch_up(progress=bar.update)
         emit(
             {"schools": summary.schools, "cases": summary.cases, "commands": summary.commands,
-             "events": ct.cases.position(), "users": summary.users},
+             "events": caretrail.cases.position(), "users": summary.users},
             as_json,
             f"demo loaded: {summary.schools} school(s), {summary.cases} cases, "
-            f"{summary.commands} commands, {ct.cases.position()} events\n"
+            f"{summary.commands} commands, {caretrail.cases.position()} events\n"
             f"try: caretrail tasks --overdue --school school-001",
         )
 
 
 def main() -> None:
-    """Entry point: run the app, turn every expected failure into one line on stderr."""
+    """Entry point: run the command line, turn every expected failure into one line on stderr."""
     for n, arg in enumerate(sys.argv[1:], 1):
         try:
             check_text(arg, f"argument {n}")
         except ValueError as e:
             _fail(str(e), 2)
     try:
-        result = app(standalone_mode=False)
+        result = cli(standalone_mode=False)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.TyperException as e:

@@ -101,22 +101,22 @@ def worker(
         signal.signal(sig, lambda *_: stopping.set())
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
-    app = build(settings)
-    background = BackgroundWork.for_process(app, scheduler=scheduler)
+    caretrail = build(settings)
+    background = BackgroundWork.for_process(caretrail, scheduler=scheduler)
     try:
         background.start()
-        log.info("worker_started", store=_describe(app.settings), scheduler=scheduler)
+        log.info("worker_started", store=_describe(caretrail.settings), scheduler=scheduler)
         stopping.wait()
     finally:
         background.stop()
-        app.close()
+        caretrail.close()
 
 
-def _create_side_tables(app: Any, *, outbox_at_head: bool = False) -> None:
+def _create_side_tables(caretrail: Any, *, outbox_at_head: bool = False) -> None:
     """The tables besides events and views: users and tokens, the notification outbox
     (moved to the log's head if ``outbox_at_head``, even if it existed)."""
-    build_accounts(app.settings, app.clock, create_tables=True).close()
-    outbox = build_outbox(app)
+    build_accounts(caretrail.settings, caretrail.clock, create_tables=True).close()
+    outbox = build_outbox(caretrail)
     try:
         outbox.setup()
         if outbox_at_head:

@@ -20,7 +20,7 @@ from adapters.driven.locks.port import LockError
 from adapters.driven.notify.formats import plain_text
 from adapters.driven.notify.outbox import Outbox
 from adapters.driven.notify.port import DeliveryFailed, SchedulerConfigError
-from adapters.driving.cli.common import CliError, JsonOpt, emit, service
+from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail
 from adapters.driving.scheduler.digest import build_digest
 from adapters.driving.scheduler.service import SchedulerService
 from adapters.logging import configure_logging
@@ -57,10 +57,10 @@ def scheduler(
     """Escalate overdue tasks, send digests and notifications; waits for the scheduler lock."""
     clock = _fixed_clock(fixed_now) if fixed_now else None
     settings = Settings()
-    app = build(settings, clock=clock)
+    caretrail = build(settings, clock=clock)
     try:
         try:
-            sched = build_scheduler(app)
+            sched = build_scheduler(caretrail)
         except (SchedulerConfigError, LockError) as e:
             raise CliError(str(e)) from None
         # With --once, stdout is the report (maybe JSON): the log goes to stderr.
@@ -75,7 +75,7 @@ def scheduler(
         finally:
             sched.shutdown()
     finally:
-        app.close()
+        caretrail.close()
 
 
 def _once(sched: SchedulerService, as_json: bool) -> None:
@@ -102,7 +102,7 @@ def _run(sched: SchedulerService) -> None:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    settings = sched.app.settings
+    settings = sched.caretrail.settings
     if not sched.lock.acquire(blocking=False):
         holder = sched.lock.holder() or "a holder it cannot name"
         typer.echo(f"caretrail scheduler: waiting for {sched.lock.describe()} (held by {holder})")
@@ -124,14 +124,14 @@ def digest(
         school = valid_id("--school", school)
     except InvalidCommand as e:
         raise CliError(str(e)) from None
-    with service() as ct:
-        ct.runner.catch_up()
-        if not ct.read.cases(school_ids=[school], limit=1).items:
+    with open_caretrail() as caretrail:
+        caretrail.runner.catch_up()
+        if not caretrail.read.cases(school_ids=[school], limit=1).items:
             raise CliError(f"no cases at school {school}")
-        report = build_digest(ct.read, school, ct.clock())
+        report = build_digest(caretrail.read, school, caretrail.clock())
         if send:
             try:
-                notifier = build_notifier(ct.settings)
+                notifier = build_notifier(caretrail.settings)
             except SchedulerConfigError as e:
                 raise CliError(str(e)) from None
             try:
@@ -140,10 +140,10 @@ def digest(
                 raise CliError(f"digest not sent: {e}") from None
             finally:
                 notifier.close()
-        emit(report, as_json, plain_text(report, ZoneInfo(ct.settings.timezone)))
+        emit(report, as_json, plain_text(report, ZoneInfo(caretrail.settings.timezone)))
 
 
-notifications_app = typer.Typer(
+notifications_cli = typer.Typer(
     help="The notification outbox: what waits to be sent, and what was given up.",
     no_args_is_help=True,
 )
@@ -151,8 +151,8 @@ SchoolFilter = Annotated[str | None, typer.Option("--school", help="Only this sc
 
 
 @contextmanager
-def _outbox(ct: Caretrail) -> Iterator[Outbox]:
-    outbox = build_outbox(ct)
+def _outbox(caretrail: Caretrail) -> Iterator[Outbox]:
+    outbox = build_outbox(caretrail)
     try:
         outbox.setup()  # idempotent: the scheduler creates it too
         yield outbox
@@ -160,10 +160,10 @@ def _outbox(ct: Caretrail) -> Iterator[Outbox]:
         outbox.close()
 
 
-@notifications_app.command("status")
+@notifications_cli.command("status")
 def notifications_status(as_json: JsonOpt = False) -> None:
     """Messages per status, and the given-up ones with their last error."""
-    with service() as ct, _outbox(ct) as outbox:
+    with open_caretrail() as caretrail, _outbox(caretrail) as outbox:
         counts = outbox.counts()
         failed = outbox.entries("failed")
     data = {
@@ -179,7 +179,7 @@ def notifications_status(as_json: JsonOpt = False) -> None:
     emit(data, as_json, "\n".join(lines))
 
 
-@notifications_app.command("retry")
+@notifications_cli.command("retry")
 def notifications_retry(school: SchoolFilter = None, as_json: JsonOpt = False) -> None:
     """Send given-up messages again: the scheduler's next delivery run takes them."""
     if school is not None:
@@ -187,7 +187,7 @@ def notifications_retry(school: SchoolFilter = None, as_json: JsonOpt = False) -
             school = valid_id("--school", school)
         except InvalidCommand as e:
             raise CliError(str(e)) from None
-    with service() as ct, _outbox(ct) as outbox:
+    with open_caretrail() as caretrail, _outbox(caretrail) as outbox:
         requeued = outbox.requeue_failed(school_id=school)
     emit({"requeued": requeued}, as_json,
          f"{requeued} given-up notification(s) queued again; the scheduler sends them on its next run")

@@ -31,14 +31,14 @@ def serve(
     """Serve the API (docs at /docs) with the views kept current in the background."""
     settings = Settings()
     configure_logging(log_format or settings.log_format, settings.log_level)
-    ct = build(settings)
-    background = BackgroundWork.for_process(ct, scheduler=scheduler)
+    caretrail = build(settings)
+    background = BackgroundWork.for_process(caretrail, scheduler=scheduler)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
     # whoever handled it before: make that a clean exit (status 0) after our cleanup.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if workers == 1:
-            _serve_here(ct, background, host, port)
+            _serve_here(caretrail, background, host, port)
         else:
             background.start()
             uvicorn.run(
@@ -50,12 +50,12 @@ def serve(
         pass
     finally:
         background.stop()
-        ct.close()
+        caretrail.close()
 
 
-def _serve_here(ct: Any, background: BackgroundWork, host: str, port: int) -> None:
-    accounts = build_accounts(ct.settings, ct.clock)
-    app = create_app(ct, accounts=accounts, lifespan=background_work(background))
+def _serve_here(caretrail: Any, background: BackgroundWork, host: str, port: int) -> None:
+    accounts = build_accounts(caretrail.settings, caretrail.clock)
+    app = create_app(caretrail, accounts=accounts, lifespan=background_work(background))
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=10,

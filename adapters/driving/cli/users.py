@@ -17,8 +17,8 @@ from adapters.settings import Settings
 from domain.errors import InvalidCommand
 from domain.values import valid_id
 
-users_app = typer.Typer(help="API users: role and schools.", no_args_is_help=True)
-tokens_app = typer.Typer(help="Bearer tokens: issue, list, revoke.", no_args_is_help=True)
+users_cli = typer.Typer(help="API users: role and schools.", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Bearer tokens: issue, list, revoke.", no_args_is_help=True)
 UserOpt = Annotated[str, typer.Option("--user", help="User id.")]
 
 
@@ -37,7 +37,7 @@ def accounts() -> Iterator[Accounts]:
         found.close()
 
 
-@users_app.command("add")
+@users_cli.command("add")
 def add_user(
     name: Annotated[str, typer.Option(help="User id, the one events and tasks name (e.g. school-001-t01).")],
     role: Annotated[UserRole, typer.Option(help="teacher, supervisor, auditor or admin.")],
@@ -57,7 +57,7 @@ def add_user(
              + ("added" if created else "already exists"))
 
 
-@users_app.command("list")
+@users_cli.command("list")
 def list_users(as_json: JsonOpt = False) -> None:
     """Every user."""
     with accounts() as acc:
@@ -67,7 +67,7 @@ def list_users(as_json: JsonOpt = False) -> None:
             f"{' disabled' if u.disabled_at else ''}" for u in users) or "no users")
 
 
-@users_app.command("disable")
+@users_cli.command("disable")
 def disable_user(name: Annotated[str, typer.Argument(help="User id.")], as_json: JsonOpt = False) -> None:
     """Disable a user and revoke all their tokens."""
     with accounts() as acc:
@@ -76,7 +76,7 @@ def disable_user(name: Annotated[str, typer.Argument(help="User id.")], as_json:
              f"user {name} disabled; {revoked} token(s) revoked")
 
 
-@tokens_app.command("issue")
+@tokens_cli.command("issue")
 def issue_token(
     user: UserOpt,
     days: Annotated[int, typer.Option(min=1, max=MAX_TOKEN_DAYS, help="Days until it expires.")] = (
@@ -98,7 +98,7 @@ def issue_token(
         emit(record.model_dump(mode="json") | {"token": issued.token}, as_json, text)
 
 
-@tokens_app.command("revoke")
+@tokens_cli.command("revoke")
 def revoke_token(
     token_id: Annotated[str | None, typer.Argument(help="Token id (tk-...).")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Revoke all of this user's tokens.")] = None,
@@ -118,7 +118,7 @@ def revoke_token(
             emit({"user_id": user, "revoked": count}, as_json, f"{count} token(s) of {user} revoked")
 
 
-@tokens_app.command("list")
+@tokens_cli.command("list")
 def list_tokens(
     user: Annotated[str | None, typer.Option("--user", help="Only this user's.")] = None,
     as_json: JsonOpt = False,

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from adapters.driving.cli.common import CliError, JsonOpt, emit, local, service
+from adapters.driving.cli.common import CliError, JsonOpt, emit, local, open_caretrail
 from adapters.driving.rebuild import RebuildFailed, rebuild_views
 from projections.queries import TaskStatus
 
-projections_app = typer.Typer(help="The read models: status and rebuild.", no_args_is_help=True)
+projections_cli = typer.Typer(help="The read models: status and rebuild.", no_args_is_help=True)
 
 
 def tasks(
@@ -30,17 +30,17 @@ def tasks(
         raise CliError("give --overdue or --due-within, not both")
     if min_days_overdue and not overdue:
         raise CliError("--min-days-overdue needs --overdue")
-    with service() as ct:
-        ct.runner.catch_up()
-        now = ct.clock()
+    with open_caretrail() as caretrail:
+        caretrail.runner.catch_up()
+        now = caretrail.clock()
         status = TaskStatus.OVERDUE if overdue else TaskStatus.OPEN
-        page = ct.read.tasks(
+        page = caretrail.read.tasks(
             now=now, status=status, school_ids=[school] if school else None,
             assignee_id=assignee, kind=kind, min_days_overdue=min_days_overdue,
             due_within_days=due_within, after=cursor, limit=limit,
         )
         lines = [
-            f"{local(t.due_at, ct)}  {t.days_overdue:>4}d  {t.kind:<17} "
+            f"{local(t.due_at, caretrail)}  {t.days_overdue:>4}d  {t.kind:<17} "
             f"{(t.assignee_id or t.assignee_role):<24} {t.school_id}  case {t.case_id}"
             for t in page.items
         ]
@@ -49,18 +49,18 @@ def tasks(
         emit(page, as_json, "\n".join([header, *lines, footer] if lines else ["no tasks"]))
 
 
-@projections_app.command("status")
+@projections_cli.command("status")
 def status(as_json: JsonOpt = False) -> None:
     """Each view: position, lag (newest log id minus position), last update."""
-    with service() as ct:
-        rows = ct.runner.status()
+    with open_caretrail() as caretrail:
+        rows = caretrail.runner.status()
         emit(rows, as_json, "\n".join(
             f"{r.name:<12} position {r.position:>9}  lag {r.lag:>7}  updated {r.updated_at or '-'}"
             for r in rows
         ))
 
 
-@projections_app.command("rebuild")
+@projections_cli.command("rebuild")
 def rebuild(
     name: Annotated[str | None, typer.Argument(help="One view (default: all).")] = None,
     jobs: Annotated[int | None, typer.Option(
@@ -73,16 +73,16 @@ def rebuild(
     if name is not None and not name.strip():
         raise CliError("an empty view name (an unset variable?): give a view's name, or none "
                        "to rebuild every view")
-    with service() as ct:
+    with open_caretrail() as caretrail:
         try:
-            names = [p.name for p in ct.runner.views([name] if name else None)]
+            names = [p.name for p in caretrail.runner.views([name] if name else None)]
         except LookupError:
-            known = ", ".join(p.name for p in ct.runner.projections)
+            known = ", ".join(p.name for p in caretrail.runner.projections)
             raise CliError(f"no view named '{name}': choose one of {known}") from None
-        total = ct.runner.head()
+        total = caretrail.runner.head()
         with typer.progressbar(length=total, label="rebuilding", file=sys.stderr) as bar:
             try:
-                read = rebuild_views(ct, names, jobs=jobs, progress=bar.update)
+                read = rebuild_views(caretrail, names, jobs=jobs, progress=bar.update)
             except RebuildFailed as e:
                 raise CliError(f"{e}. Those views are behind; run the rebuild again.") from None
         emit({"rebuilt": names, "events": read}, as_json,

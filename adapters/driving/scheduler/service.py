@@ -43,7 +43,7 @@ class SchedulerService:
 
     def __init__(
         self,
-        app: Sources,
+        caretrail: Sources,
         *,
         notifier: Notifier,
         lock: LeaderLock,
@@ -54,14 +54,14 @@ class SchedulerService:
         lock_poll_seconds: float = 0.25,
         heartbeat_seconds: float = 5.0,
     ) -> None:
-        self.app = app
+        self.caretrail = caretrail
         self.tz = tz
         self.digest_at = digest_at
         self.sweep_seconds = sweep_seconds
         self.notifier = notifier
         self.lock = lock
         self.outbox = outbox
-        self.sweeper = Sweeper(app)
+        self.sweeper = Sweeper(caretrail)
         self.lock_poll_seconds = lock_poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
         self.sweeps = 0
@@ -147,12 +147,12 @@ class SchedulerService:
 
     def send_digests(self) -> int:
         """Queue today's digest of every school with overdue tasks; return how many were new."""
-        self.app.runner.catch_up()
-        now = self.app.clock()
+        self.caretrail.runner.catch_up()
+        now = self.caretrail.clock()
         day = digest_day(now, self.tz)
         queued = sum(
-            self.outbox.add_digest(build_digest(self.app.read, school, now), day)
-            for school in self.app.read.overdue_schools(now=now)
+            self.outbox.add_digest(build_digest(self.caretrail.read, school, now), day)
+            for school in self.caretrail.read.overdue_schools(now=now)
         )
         log.info("digests_queued", day=day.isoformat(), queued=queued)
         self._kick("deliver")
@@ -207,7 +207,7 @@ class SchedulerService:
             CronTrigger(hour=self.digest_at.hour, minute=self.digest_at.minute, timezone=self.tz),
             id="digest", name="daily digest",
         )
-        if digest_due(self.app.clock(), self.digest_at, self.tz):
+        if digest_due(self.caretrail.clock(), self.digest_at, self.tz):
             # Down at digest time: send today's now (at most one per school and day).
             scheduler.add_job(self._job(self.send_digests), id="digest-catch-up",
                               name="missed daily digest", next_run_time=now)

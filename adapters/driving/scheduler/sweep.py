@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from domain.policy import EscalationStep
 from projections.queries import ReadModels, TaskRow
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from workflows.commands import EscalateFollowUp
 from workflows.registry import Registry
 from workflows.services import SYSTEM_ACTOR, CaseService
@@ -35,7 +35,7 @@ class Sources(Protocol):
 
     cases: CaseService
     read: ReadModels
-    runner: ProjectionRunner
+    runner: ViewRunner
     registry: Registry
     clock: Callable[[], datetime]
 
@@ -61,24 +61,26 @@ class SweepReport(BaseModel):
 class Sweeper:
     """Escalates every task past a rung of its case's ladder, exactly once per rung."""
 
-    def __init__(self, app: Sources, *, page_size: int = 100, max_consecutive_failures: int = 20) -> None:
-        self.app = app
+    def __init__(
+        self, caretrail: Sources, *, page_size: int = 100, max_consecutive_failures: int = 20
+    ) -> None:
+        self.caretrail = caretrail
         self.page_size = page_size
         self.max_consecutive_failures = max_consecutive_failures
-        self._ladders = {str(w.ref): tuple(w.escalation_ladder()) for w in app.registry}
+        self._ladders = {str(w.ref): tuple(w.escalation_ladder()) for w in caretrail.registry}
         self._rungs = sorted({(s.level, s.after_days) for ladder in self._ladders.values() for s in ladder})
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
         """Sweep once; ``should_stop`` is asked between tasks (shutdown, lost lock)."""
         begun = perf_counter()
-        self.app.runner.catch_up()
-        now = self.app.clock()
+        self.caretrail.runner.catch_up()
+        now = self.caretrail.clock()
         report = SweepReport(started_at=now)
         workflows: dict[str, str | None] = {}
         cursor: str | None = None
         failures = 0
         while self._rungs:
-            page = self.app.read.escalation_candidates(
+            page = self.caretrail.read.escalation_candidates(
                 now=now, thresholds=self._rungs, after=cursor, limit=self.page_size
             )
             for row in page.items:
@@ -108,7 +110,7 @@ class Sweeper:
     ) -> bool:
         """Ask the case to climb every rung this task reached; False if a command failed."""
         if row.case_id not in workflows:
-            case = self.app.read.case(row.case_id)
+            case = self.caretrail.read.case(row.case_id)
             workflows[row.case_id] = case.workflow if case else None
         workflow = workflows[row.case_id]
         if workflow is None or workflow not in self._ladders:
@@ -122,7 +124,7 @@ class Sweeper:
                 continue
             try:
                 escalation = EscalateFollowUp.of(UUID(row.case_id), UUID(row.follow_up_id), step.level)
-                result = self.app.cases.handle(escalation, SYSTEM_ACTOR)
+                result = self.caretrail.cases.handle(escalation, SYSTEM_ACTOR)
             except Exception as e:  # one broken case must not stop the others
                 report.failed += 1
                 log.error(

@@ -40,7 +40,7 @@ class Api:
     """A synchronous face on an async httpx client talking to the app in-process."""
 
     app: Any
-    ct: Caretrail
+    caretrail: Caretrail
     accounts: Accounts
     clock: FakeClock
     portal: Any
@@ -79,7 +79,7 @@ class Api:
 
     def catch_up(self) -> None:
         """Bring the views up to date (tests that do not exercise min_position)."""
-        self.ct.runner.catch_up()
+        self.caretrail.runner.catch_up()
 
 
 def identify_body(school: str = SCHOOL_A, n: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -101,7 +101,7 @@ def make_api(caretrail: Caretrail, clock: FakeClock, config: ApiConfig | None = 
     accounts = build_accounts(caretrail.settings, clock)
     app = create_app(caretrail, accounts=accounts, config=config or ApiConfig(wait_seconds=2.0))
     with anyio.from_thread.start_blocking_portal() as portal:
-        api = Api(app=app, ct=caretrail, accounts=accounts, clock=clock, portal=portal)
+        api = Api(app=app, caretrail=caretrail, accounts=accounts, clock=clock, portal=portal)
         for key, (user_id, role, schools) in PEOPLE.items():
             accounts.add_user(user_id, role, schools)
             api.tokens[key] = accounts.issue_token(user_id, days=366).token

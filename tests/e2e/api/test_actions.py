@@ -155,7 +155,7 @@ def test_a_body_over_the_size_cap_is_413(api: Api) -> None:
 
 def test_a_body_that_is_not_json_is_a_problem_not_a_crash(api: Api) -> None:
     case_id = api.identify()["case_id"]
-    before = api.ct.cases.position()
+    before = api.caretrail.cases.position()
     response = api.post(f"/cases/{case_id}/notes", who="teacher", content=b"{not json",
                         headers={"Content-Type": "application/json"})
     assert response.status_code == 400
@@ -165,7 +165,7 @@ def test_a_body_that_is_not_json_is_a_problem_not_a_crash(api: Api) -> None:
                     headers={"Content-Type": "text/plain"})
     assert text.status_code in (415, 422)
     assert text.headers["content-type"] == "application/problem+json"
-    assert api.ct.cases.position() == before
+    assert api.caretrail.cases.position() == before
 
 
 

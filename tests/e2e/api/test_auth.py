@@ -56,7 +56,7 @@ def test_replacing_a_labelled_token_revokes_the_previous_one(api: Api) -> None:
 
 
 def test_the_store_keeps_only_keyed_hashes_of_tokens(api: Api) -> None:
-    path = api.ct.settings.sqlite_dir / "auth.sqlite"
+    path = api.caretrail.settings.sqlite_dir / "auth.sqlite"
     with sqlite3.connect(path) as db:
         stored = [row[0] for row in db.execute("SELECT token_hash FROM tokens")]
     tokens = set(api.tokens.values())
@@ -77,7 +77,7 @@ def test_a_revocation_from_another_process_takes_effect_when_the_cache_expires(a
     from adapters.driven.auth.accounts import Accounts, key_file
 
     seconds = [1000.0]
-    key = key_file(api.ct.settings.sqlite_dir / "auth.key")
+    key = key_file(api.caretrail.settings.sqlite_dir / "auth.key")
     served = Accounts(api.accounts.store, key, api.clock, cache_seconds=5, monotonic=lambda: seconds[0])
     cli = Accounts(api.accounts.store, key, api.clock)  # another process
     issued = cli.issue_token("a-teacher", label="elsewhere")

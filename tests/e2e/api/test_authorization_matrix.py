@@ -178,7 +178,7 @@ def test_refusing_another_schools_case_reads_the_store_as_a_missing_case_does(
     other = api.identify("supervisor_b", school=SCHOOL_B)["case_id"]
     api.catch_up()  # the view has it: its school alone would already refuse it
     reads: list[str] = []
-    cases = api.ct.cases
+    cases = api.caretrail.cases
     for name in ("school_of", "has_events"):
         real = getattr(cases, name)
         monkeypatch.setattr(cases, name, lambda case_id, real=real, name=name: (

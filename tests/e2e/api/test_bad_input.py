@@ -67,11 +67,11 @@ def test_text_that_is_not_readable_is_refused_and_records_nothing(
     api: Api, body: dict[str, Any], message: str
 ) -> None:
     case_id = api.identify()["case_id"]
-    before = api.ct.cases.position()
+    before = api.caretrail.cases.position()
     response = api.post(f"/cases/{case_id}/notes", who="teacher", json=body)
     assert response.status_code == 422, response.text
     assert message in response.text
-    assert api.ct.cases.position() == before
+    assert api.caretrail.cases.position() == before
 
 
 def test_a_childs_name_with_a_control_character_is_refused(api: Api) -> None:

@@ -77,21 +77,21 @@ def test_an_occurred_at_in_the_future_is_refused_by_the_domain(api: Api) -> None
 def test_an_implausible_date_is_refused_and_records_nothing(
     api: Api, overrides: dict[str, Any]
 ) -> None:
-    before = api.ct.cases.position()
+    before = api.caretrail.cases.position()
     response = api.post("/cases", who="teacher", json=identify_body(**overrides))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert api.ct.cases.position() == before
+    assert api.caretrail.cases.position() == before
 
 
 @pytest.mark.parametrize("met", ["yes", 1, "off", None])
 def test_guardian_met_must_be_true_or_false(api: Api, met: Any) -> None:
     case_id = api.identify()["case_id"]
-    before = api.ct.cases.position()
+    before = api.caretrail.cases.position()
     response = api.post(f"/cases/{case_id}/home-visits", who="teacher", json={"guardian_met": met})
     assert response.status_code == 422, response.text
-    assert api.ct.cases.position() == before
-    assert api.ct.cases.get_case(UUID(case_id)).state == "identified"
+    assert api.caretrail.cases.position() == before
+    assert api.caretrail.cases.get_case(UUID(case_id)).state == "identified"
 
 
 def test_reading_a_case_shows_its_personal_data_and_etag(api: Api) -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from adapters.driving.cli.main import app
+from adapters.driving.cli.main import cli
 
 runner = CliRunner()
 MAIN = "from adapters.driving.cli.main import main; main()"
@@ -28,7 +28,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _json(*args: str) -> dict[str, object]:
-    result = runner.invoke(app, [*args, "--json"])
+    result = runner.invoke(cli, [*args, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -40,13 +40,13 @@ def test_users_add_is_idempotent_with_if_missing_and_refuses_a_changed_role(data
     again = _json("users", "add", "--name", "school-001-t01", "--role", "teacher",
                   "--school", "school-001", "--if-missing")
     assert again["created"] is False
-    changed = runner.invoke(app, ["users", "add", "--name", "school-001-t01", "--role", "auditor",
+    changed = runner.invoke(cli, ["users", "add", "--name", "school-001-t01", "--role", "auditor",
                                   "--school", "school-001", "--if-missing"])
     assert changed.exit_code != 0
 
 
 def test_a_teacher_needs_a_school(data_dir: Path) -> None:
-    result = runner.invoke(app, ["users", "add", "--name", "lonely", "--role", "teacher"])
+    result = runner.invoke(cli, ["users", "add", "--name", "lonely", "--role", "teacher"])
     assert result.exit_code != 0
 
 
@@ -59,7 +59,7 @@ def test_tokens_issue_list_and_revoke(data_dir: Path) -> None:
     assert [t["token_id"] for t in listed] == [issued["token_id"]]  # type: ignore[index]
     revoked = _json("tokens", "revoke", str(issued["token_id"]))
     assert revoked == {"revoked": [issued["token_id"]]}
-    assert runner.invoke(app, ["tokens", "revoke", str(issued["token_id"])]).exit_code != 0
+    assert runner.invoke(cli, ["tokens", "revoke", str(issued["token_id"])]).exit_code != 0
 
 
 def test_an_unknown_user_is_one_line_on_stderr_not_a_traceback(data_dir: Path) -> None:
@@ -80,7 +80,7 @@ def test_names_and_labels_shown_in_lists_are_one_short_line(
     data_dir: Path, args: list[str], message: str
 ) -> None:
     _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
-    result = runner.invoke(app, args)
+    result = runner.invoke(cli, args)
     assert result.exit_code != 0
     assert message in str(result.exception)
     assert [u["user_id"] for u in _json("users", "list")] == ["t1"]  # type: ignore[index]
@@ -91,7 +91,7 @@ def test_adding_a_disabled_user_again_says_it_is_disabled(data_dir: Path) -> Non
     spec = ["users", "add", "--name", "t1", "--role", "teacher", "--school", "s1"]
     _json(*spec)
     _json("users", "disable", "t1")
-    result = runner.invoke(app, [*spec, "--if-missing"])
+    result = runner.invoke(cli, [*spec, "--if-missing"])
     assert result.exit_code != 0
     assert "user t1 already exists and is disabled" in str(result.exception)
 

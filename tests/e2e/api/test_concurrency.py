@@ -47,7 +47,7 @@ def server(caretrail: Caretrail, clock: FakeClock) -> Iterator[dict[str, Any]]:
     host, port = sock.getsockname()[:2]
     try:
         yield {"url": f"http://{host}:{port}/api/v1", "headers": {"Authorization": f"Bearer {token}"},
-               "ct": caretrail}
+               "caretrail": caretrail}
     finally:
         uv.should_exit = True
         thread.join(timeout=30)
@@ -86,11 +86,11 @@ def test_sixteen_clients_a_hundred_steps_each_on_one_case_lose_no_update(server:
     assert accepted, "no step was accepted"
     for refused in (a for a in answers if a.status_code == 409):
         assert refused.json()["type"] == "/api/v1/problems/concurrent-update"
-    case = server["ct"].cases.get_case(UUID(created["case_id"]))
+    case = server["caretrail"].cases.get_case(UUID(created["case_id"]))
     assert case.version == created["version"] + sum(len(a["events"]) for a in accepted)
     versions = [a["version"] for a in accepted]
     assert len(set(versions)) == len(versions), "two steps claim the same version"
-    notes = [e for e in server["ct"].cases.history(case.id) if type(e).__name__ == "NoteAdded"]
+    notes = [e for e in server["caretrail"].cases.history(case.id) if type(e).__name__ == "NoteAdded"]
     assert len(notes) == sum(1 for a in accepted if a["events"] == ["NoteAdded"])
 
 
@@ -116,6 +116,6 @@ def test_copies_of_one_request_racing_with_one_idempotency_key_record_it_once(
     assert again.status_code == 200
     if done:
         assert again.content == done[0].content
-    history = server["ct"].cases.history(UUID(created["case_id"]))
+    history = server["caretrail"].cases.history(UUID(created["case_id"]))
     visits = [e for e in history if type(e).__name__ == "HomeVisited"]
     assert len(visits) == 1

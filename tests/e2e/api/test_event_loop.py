@@ -50,8 +50,8 @@ def healthz_answers_while(api: Api, slow: tuple[Any, threading.Event, threading.
 
 def test_healthz_answers_while_a_case_history_is_read(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = api.identify()["case_id"]
-    slow = held(api.ct.cases.history)
-    monkeypatch.setattr(api.ct.cases, "history", slow[0])
+    slow = held(api.caretrail.cases.history)
+    monkeypatch.setattr(api.caretrail.cases, "history", slow[0])
     healthz_answers_while(api, slow, f"/cases/{case_id}/history", "teacher")
 
 
@@ -71,22 +71,22 @@ def test_healthz_answers_while_a_list_reads_a_database_server(
 ) -> None:
     remote_api.identify()
     remote_api.catch_up()
-    slow = held(getattr(remote_api.ct.read, read))
-    monkeypatch.setattr(remote_api.ct.read, read, slow[0])
+    slow = held(getattr(remote_api.caretrail.read, read))
+    monkeypatch.setattr(remote_api.caretrail.read, read, slow[0])
     healthz_answers_while(remote_api, slow, url, who)
 
 
 def test_healthz_answers_while_the_statistics_are_counted(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     # An aggregate over a whole school runs off the loop on every store.
-    slow = held(api.ct.read.stats)
-    monkeypatch.setattr(api.ct.read, "stats", slow[0])
+    slow = held(api.caretrail.read.stats)
+    monkeypatch.setattr(api.caretrail.read, "stats", slow[0])
     healthz_answers_while(api, slow, "/stats", "supervisor")
 
 
 def test_reads_stay_inline_on_local_files_and_go_off_the_loop_on_a_database_server(api: Api) -> None:
     assert api.app.state.config.inline_reads is True  # SQLite: the store is a local file
-    postgres = api.ct.settings.model_copy(update={"database_url": "postgresql://db.example/caretrail"})
+    postgres = api.caretrail.settings.model_copy(update={"database_url": "postgresql://db.example/caretrail"})
     from adapters.driving.api.app import create_app
 
-    caretrail = Caretrail(**{**vars(api.ct), "settings": postgres})
+    caretrail = Caretrail(**{**vars(api.caretrail), "settings": postgres})
     assert create_app(caretrail, accounts=api.accounts).state.config.inline_reads is False

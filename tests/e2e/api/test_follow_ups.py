@@ -71,7 +71,7 @@ def test_a_supervisors_tasks_include_the_schools_unassigned_supervisor_tasks(api
 
 
 def test_my_task_list_as_served_follows_the_clock_and_every_write(api: Api) -> None:
-    assert api.ct.read.task_list_cache is not None  # served as `caretrail serve` serves it
+    assert api.caretrail.read.task_list_cache is not None  # served as `caretrail serve` serves it
     case_id = api.identify()["case_id"]
     api.catch_up()
 
@@ -91,14 +91,14 @@ def test_my_task_list_as_served_follows_the_clock_and_every_write(api: Api) -> N
 
 
 def test_reads_wait_for_min_position_so_a_client_reads_its_own_write(api: Api) -> None:
-    api.ct.runner.start()
+    api.caretrail.runner.start()
     try:
         for n in range(1, 4):
             created = api.identify(n=n)
             listed = api.get("/cases", who="teacher", params={"min_position": created["position"]})
             assert created["case_id"] in [c["case_id"] for c in listed.json()["items"]]
     finally:
-        api.ct.runner.stop()
+        api.caretrail.runner.stop()
 
 
 def test_min_position_beyond_the_log_is_422_and_views_behind_is_503(api: Api) -> None:

@@ -10,7 +10,7 @@ from tests.e2e.api.conftest import Api
 def test_ready_while_the_views_catch_up_and_not_while_they_fail(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = api.ct.runner
+    runner = api.caretrail.runner
     assert runner.follow_step() == runner.poll_interval
     assert api.get("/readyz").status_code == 200
 

@@ -37,11 +37,11 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     """One app for the module (building one per example would dominate the time)."""
     data: Path = tmp_path_factory.mktemp("fuzz")
     clock = FakeClock()
-    ct = build(Settings(data_dir=data), clock=clock)
-    accounts = build_accounts(ct.settings, clock)
+    caretrail = build(Settings(data_dir=data), clock=clock)
+    accounts = build_accounts(caretrail.settings, clock)
     accounts.add_user("fuzz-supervisor", UserRole.SUPERVISOR, ["school-a"])
     token = accounts.issue_token("fuzz-supervisor").token
-    app = create_app(ct, accounts=accounts, config=ApiConfig(wait_seconds=0.05))
+    app = create_app(caretrail, accounts=accounts, config=ApiConfig(wait_seconds=0.05))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     # Schema-valid input the API still refuses by a rule the schema cannot state (a
     # cursor it did not issue, a min_position past the log, a name of blanks, a step the
@@ -51,7 +51,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     ]
     yield {"schema": schema, "headers": {"Authorization": f"Bearer {token}"}}
     accounts.close()
-    ct.close()
+    caretrail.close()
 
 
 def test_the_fuzzed_operations_are_every_operation_of_the_schema(fuzzed: dict[str, Any]) -> None:

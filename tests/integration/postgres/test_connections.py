@@ -13,7 +13,7 @@ from tests.integration.postgres.conftest import ROOT
 
 pytestmark = [pytest.mark.postgres]
 
-# Builds the app, works a little, and reports between steps; the test counts its connections
+# Builds the caretrail, works a little, and reports between steps; the test counts its connections
 # by application name (libpq reads PGAPPNAME for every connection the process opens).
 PROCESS = """
 import sys
@@ -21,16 +21,16 @@ from adapters.bootstrap import build
 from tests.conftest import identify
 from tests.fakes import FakeClock
 from datetime import datetime, UTC
-app = build(create_tables=True)
+caretrail = build(create_tables=True)
 print("idle", flush=True)
 sys.stdin.readline()
 for n in range(20):
-    identify(app.cases, FakeClock(datetime.now(UTC)), n=n)
-app.runner.catch_up()
-app.read.cases(limit=10)
+    identify(caretrail.cases, FakeClock(datetime.now(UTC)), n=n)
+caretrail.runner.catch_up()
+caretrail.read.cases(limit=10)
 print("worked", flush=True)
 sys.stdin.readline()
-app.close()
+caretrail.close()
 """
 
 

@@ -15,7 +15,7 @@ from adapters.bootstrap import build
 from adapters.driven.views.postgres import PostgresViewStore
 from adapters.settings import Settings
 from domain.case import Case
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from projections.views import all_views
 from tests.conftest import identify
 from tests.fakes import FakeClock
@@ -30,19 +30,19 @@ from adapters.bootstrap import build
 from domain.values import Actor, Role
 from workflows.commands import AddNote
 from workflows.errors import ConcurrentUpdate
-app = build()
+caretrail = build()
 case_id, n, who = UUID(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 actor = Actor(user_id=who, role=Role.TEACHER)
 accepted, refused = [], 0
 for i in range(n):
     command_id = uuid4()
     try:
-        app.cases.handle(AddNote(case_id=case_id, text=f"note {i}", command_id=command_id), actor)
+        caretrail.cases.handle(AddNote(case_id=case_id, text=f"note {i}", command_id=command_id), actor)
         accepted.append(str(command_id))
     except ConcurrentUpdate:
         refused += 1
 print(json.dumps({"accepted": accepted, "refused": refused}))
-app.close()
+caretrail.close()
 """
 
 
@@ -74,12 +74,12 @@ from adapters.bootstrap import build
 from tests.conftest import identify
 from tests.fakes import FakeClock
 from datetime import datetime, UTC
-app = build()
-result = identify(app.cases, FakeClock(datetime.now(UTC)), n=int(sys.argv[1]))
-app.runner.catch_up()
-assert app.read.case(str(result.case_id)) is not None
+caretrail = build()
+result = identify(caretrail.cases, FakeClock(datetime.now(UTC)), n=int(sys.argv[1]))
+caretrail.runner.catch_up()
+assert caretrail.read.case(str(result.case_id)) is not None
 print("served", result.case_id)
-app.close()
+caretrail.close()
 """
 
 
@@ -101,12 +101,12 @@ def test_eight_processes_started_together_after_migrate_all_serve(
 
 CATCH_UP = """
 from adapters.bootstrap import build
-app = build()
+caretrail = build()
 print("started", flush=True)
-app.runner.batch_size = 100
-app.runner.catch_up()
+caretrail.runner.batch_size = 100
+caretrail.runner.catch_up()
 print("caught up")
-app.close()
+caretrail.close()
 """
 
 
@@ -146,7 +146,7 @@ def test_projection_worker_killed_ten_times_leaves_views_equal_to_a_rebuild(
 
     rebuilt = PostgresViewStore(pg_settings.database_url or "", schema=_rebuild_schema(pg_settings))
     views = all_views()
-    fresh = ProjectionRunner(target.cases, dict.fromkeys([v.name for v in views], rebuilt), views)
+    fresh = ViewRunner(target.cases, dict.fromkeys([v.name for v in views], rebuilt), views)
     fresh.setup()
     fresh.catch_up()
     for view in views:

@@ -18,27 +18,27 @@ from adapters.settings import Settings
 from tests.fakes import FakeClock
 
 
-def leave_gap(ct: Caretrail, size: int) -> int:
+def leave_gap(caretrail: Caretrail, size: int) -> int:
     """Make the next save's notification id jump by ``size``; return the id it will get.
 
     PostgreSQL leaves gaps whenever an insert rolls back (its sequence moved on);
     SQLite gives the next rowid, so a placeholder row is put at the far end of the gap
     and :func:`close_gap` removes it once a real event follows it.
     """
-    recorder: Any = ct.cases.recorder
+    recorder: Any = caretrail.cases.recorder
     head = recorder.max_notification_id() or 0
-    if ct.settings.is_postgres:
+    if caretrail.settings.is_postgres:
         import psycopg
 
         table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
-        assert ct.settings.database_url is not None
-        with psycopg.connect(ct.settings.database_url, autocommit=True) as conn:
+        assert caretrail.settings.database_url is not None
+        with psycopg.connect(caretrail.settings.database_url, autocommit=True) as conn:
             conn.execute(
                 "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)",
                 (table, head + size),
             )
         return head + size + 1
-    with sqlite3.connect(ct.settings.sqlite_dir / "events.sqlite") as conn:
+    with sqlite3.connect(caretrail.settings.sqlite_dir / "events.sqlite") as conn:
         conn.execute(
             "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
             "VALUES (?, 'gap', 1, 'gap', x'')",
@@ -48,11 +48,11 @@ def leave_gap(ct: Caretrail, size: int) -> int:
     return head + size + 1
 
 
-def close_gap(ct: Caretrail) -> None:
+def close_gap(caretrail: Caretrail) -> None:
     """Remove SQLite's placeholder row (nothing to do on PostgreSQL)."""
-    if ct.settings.is_postgres:
+    if caretrail.settings.is_postgres:
         return
-    with sqlite3.connect(ct.settings.sqlite_dir / "events.sqlite") as conn:
+    with sqlite3.connect(caretrail.settings.sqlite_dir / "events.sqlite") as conn:
         conn.execute("DELETE FROM stored_events WHERE originator_id = 'gap'")
     conn.close()
 
@@ -66,9 +66,9 @@ def history(backend: Caretrail, clock: FakeClock) -> Caretrail:
     return backend
 
 
-def positions(ct: Caretrail) -> dict[str, int]:
+def positions(caretrail: Caretrail) -> dict[str, int]:
     """Each view's tracking position."""
-    return {s.name: s.position for s in ct.runner.status()}
+    return {s.name: s.position for s in caretrail.runner.status()}
 
 
 # --------------------------------------------------------------------------- crash store

@@ -17,15 +17,15 @@ from adapters.settings import Settings
 def main() -> None:
     """Run the views' catch-up once."""
     data_dir, batch_size = Path(sys.argv[1]), int(sys.argv[2])
-    ct = build(Settings(data_dir=data_dir))
+    caretrail = build(Settings(data_dir=data_dir))
     print("ready", flush=True)
 
     def report(_: int) -> None:
-        print(f"at {min(s.position for s in ct.runner.status())}", flush=True)
+        print(f"at {min(s.position for s in caretrail.runner.status())}", flush=True)
 
-    ct.runner.catch_up(report, batch_size=batch_size)
+    caretrail.runner.catch_up(report, batch_size=batch_size)
     print("done", flush=True)
-    ct.close()
+    caretrail.close()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import pytest
 from adapters.bootstrap import build
 from adapters.driven.views.sqlite import SQLiteViewStore
 from adapters.settings import Settings
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from projections.views import all_views
 from tests.integration.projections.oracle import all_tables, fold, read_log, views_as_rows
 
@@ -145,7 +145,7 @@ def test_views_killed_at_random_points_end_equal_to_a_rebuild_and_to_the_fold(
 
     survived = all_tables(events.runner.stores, {p.name: p.tables for p in events.runner.projections})
     fresh = {p.name: SQLiteViewStore(tmp_path / "rebuilt" / f"{p.name}.sqlite") for p in all_views()}
-    rebuilt = ProjectionRunner(events.cases, fresh, all_views())
+    rebuilt = ViewRunner(events.cases, fresh, all_views())
     rebuilt.setup()
     assert rebuilt.rebuild() == total
     assert all_tables(fresh, {p.name: p.tables for p in rebuilt.projections}) == survived

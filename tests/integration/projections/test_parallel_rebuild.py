@@ -17,8 +17,8 @@ from tests.integration.projections.conftest import positions
 from tests.integration.projections.oracle import all_tables, fold, read_log, views_as_rows
 
 
-def tables(ct: Caretrail) -> dict[str, object]:
-    return all_tables(ct.runner.stores, {p.name: p.tables for p in ct.runner.projections})
+def tables(caretrail: Caretrail) -> dict[str, object]:
+    return all_tables(caretrail.runner.stores, {p.name: p.tables for p in caretrail.runner.projections})
 
 
 def test_views_are_shared_so_that_the_slowest_process_ends_soonest() -> None:

@@ -17,17 +17,17 @@ MICRO = timedelta(microseconds=1)
 DAY = timedelta(days=1)
 
 
-def home_visit_due(ct: Caretrail, clock: FakeClock, n: int = 1, **overrides: object) -> datetime:
+def home_visit_due(caretrail: Caretrail, clock: FakeClock, n: int = 1, **overrides: object) -> datetime:
     """Identify a child; return the due time of the home visit it schedules."""
-    result = identify(ct.cases, clock, n, **overrides)
-    ct.runner.catch_up()
+    result = identify(caretrail.cases, clock, n, **overrides)
+    caretrail.runner.catch_up()
     (task,) = [t for t in result.scheduled if t.kind == "home_visit"]
     return task.due_at
 
 
-def overdue(ct: Caretrail, now: datetime, min_days: int = 0) -> list[int]:
+def overdue(caretrail: Caretrail, now: datetime, min_days: int = 0) -> list[int]:
     """Days overdue of each overdue task at ``now``."""
-    page = ct.read.tasks(now=now, status=TaskStatus.OVERDUE, school_ids=["s1"],
+    page = caretrail.read.tasks(now=now, status=TaskStatus.OVERDUE, school_ids=["s1"],
                          min_days_overdue=min_days)
     return [t.days_overdue for t in page.items]
 

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.bootstrap import Caretrail
 from projections import follow_up_view
-from projections.runner import ProjectionRunner
+from projections.runner import ViewRunner
 from projections.views import CasesView, all_views
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario
@@ -21,12 +21,12 @@ from tests.integration.projections.oracle import all_tables, fold, read_log, vie
 NAMES = ("王小明", "李奶奶")  # the child's and guardian's names in every test case
 
 
-def expected(ct: Caretrail) -> dict[str, Any]:
-    return fold(read_log(ct.cases))
+def expected(caretrail: Caretrail) -> dict[str, Any]:
+    return fold(read_log(caretrail.cases))
 
 
-def tables(ct: Caretrail) -> dict[str, Any]:
-    return all_tables(ct.runner.stores, {p.name: p.tables for p in ct.runner.projections})
+def tables(caretrail: Caretrail) -> dict[str, Any]:
+    return all_tables(caretrail.runner.stores, {p.name: p.tables for p in caretrail.runner.projections})
 
 
 def test_the_history_covers_every_event_type(history: Caretrail) -> None:
@@ -58,10 +58,10 @@ def test_a_batch_read_in_parts_equals_the_fold(
     history.runner.read_size = read_size
     written: list[int] = []
     updated: list[str] = []
-    read_and_apply = ProjectionRunner._read_and_apply
+    read_and_apply = ViewRunner._read_and_apply
     update = follow_up_view._update
 
-    def counting(runner: ProjectionRunner, size: int) -> int:
+    def counting(runner: ViewRunner, size: int) -> int:
         read = read_and_apply(runner, size)
         written.append(read)
         return read
@@ -70,7 +70,7 @@ def test_a_batch_read_in_parts_equals_the_fold(
         updated.extend(changes)
         update(cur, changes)
 
-    monkeypatch.setattr(ProjectionRunner, "_read_and_apply", counting)
+    monkeypatch.setattr(ViewRunner, "_read_and_apply", counting)
     monkeypatch.setattr(follow_up_view, "_update", recording)
     history.runner.catch_up()
     head = history.runner.head()
@@ -226,11 +226,11 @@ def test_a_runner_whose_view_moved_on_applies_nothing_twice(
 ) -> None:
     """Runner A read its positions, then B applied the same events to some views first:
     A's batch is stale, rolls back whole, and A goes on from where B left the views."""
-    ct = history
-    other = ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=50).only(moved)
+    caretrail = history
+    other = ViewRunner(caretrail.cases, caretrail.runner.stores, all_views(), batch_size=50).only(moved)
     raced: list[dict[str, int]] = []
 
-    class Racing(ProjectionRunner):
+    class Racing(ViewRunner):
         def _positions(self) -> dict[str, int]:
             read = super()._positions()
             if not raced:  # just after A read where the views stand, B catches up
@@ -238,56 +238,56 @@ def test_a_runner_whose_view_moved_on_applies_nothing_twice(
                 other.catch_up()
             return read
 
-    racing = Racing(ct.cases, ct.runner.stores, all_views(), batch_size=50)
+    racing = Racing(caretrail.cases, caretrail.runner.stores, all_views(), batch_size=50)
     racing.catch_up()
     assert raced
-    assert all(position < ct.runner.head() for position in raced[0].values())
-    assert set(positions(ct).values()) == {ct.runner.head()}
-    assert views_as_rows(ct.runner.stores) == expected(ct)
+    assert all(position < caretrail.runner.head() for position in raced[0].values())
+    assert set(positions(caretrail).values()) == {caretrail.runner.head()}
+    assert views_as_rows(caretrail.runner.stores) == expected(caretrail)
 
 
 def test_two_runners_catching_up_at_once_apply_every_event_once(history: Caretrail) -> None:
-    ct = history
-    runners = [ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=20) for _ in "ab"]
+    caretrail = history
+    runners = [ViewRunner(caretrail.cases, caretrail.runner.stores, all_views(), batch_size=20) for _ in "ab"]
     threads = [threading.Thread(target=r.catch_up) for r in runners]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert set(positions(ct).values()) == {ct.runner.head()}
-    assert views_as_rows(ct.runner.stores) == expected(ct)
+    assert set(positions(caretrail).values()) == {caretrail.runner.head()}
+    assert views_as_rows(caretrail.runner.stores) == expected(caretrail)
 
 
 def test_a_runner_sees_rows_written_by_another_runner_before_its_next_batch(
     backend: Caretrail, clock: FakeClock
 ) -> None:
     """Cached rows of runner A must not survive B moving the view on (A would undo B's work)."""
-    ct = backend
-    a = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
-    b = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
+    caretrail = backend
+    a = ViewRunner(caretrail.cases, caretrail.runner.stores, all_views())
+    b = ViewRunner(caretrail.cases, caretrail.runner.stores, all_views())
     steps = scenario.rich_history(cases=2)
     third = len(steps) // 3
-    scenario.run(ct.cases, clock, steps[:third])
+    scenario.run(caretrail.cases, clock, steps[:third])
     a.catch_up()
-    scenario.run(ct.cases, clock, steps[third : 2 * third])
+    scenario.run(caretrail.cases, clock, steps[third : 2 * third])
     b.catch_up()
-    scenario.run(ct.cases, clock, steps[2 * third :])
+    scenario.run(caretrail.cases, clock, steps[2 * third :])
     a.catch_up()
-    assert views_as_rows(ct.runner.stores) == expected(ct)
+    assert views_as_rows(caretrail.runner.stores) == expected(caretrail)
 
 
 def test_wait_for_returns_once_the_views_reach_a_commands_position(
     backend: Caretrail, clock: FakeClock
 ) -> None:
-    ct = backend
-    ct.runner.poll_interval = 3600  # only the save's wake-up can bring the views along
-    ct.runner.start()
+    caretrail = backend
+    caretrail.runner.poll_interval = 3600  # only the save's wake-up can bring the views along
+    caretrail.runner.start()
     try:
-        result = scenario.run(ct.cases, clock, [("identify", 1, 1)])
-        assert ct.runner.wait_for(result, timeout=30)
-        assert ct.read.case(str(scenario.case_id(ct.cases, 1))) is not None
+        result = scenario.run(caretrail.cases, clock, [("identify", 1, 1)])
+        assert caretrail.runner.wait_for(result, timeout=30)
+        assert caretrail.read.case(str(scenario.case_id(caretrail.cases, 1))) is not None
     finally:
-        ct.runner.stop()
+        caretrail.runner.stop()
 
 
 def test_wait_for_gives_up_after_its_timeout_when_the_position_is_not_reached(
@@ -298,30 +298,30 @@ def test_wait_for_gives_up_after_its_timeout_when_the_position_is_not_reached(
 
 
 def test_status_shows_each_views_position_lag_and_last_update(history: Caretrail) -> None:
-    ct = history
-    head = ct.runner.head()
-    assert {(s.name, s.position, s.lag) for s in ct.runner.status()} == {
+    caretrail = history
+    head = caretrail.runner.head()
+    assert {(s.name, s.position, s.lag) for s in caretrail.runner.status()} == {
         (name, 0, head) for name in ("cases", "follow_ups", "audit_log")
     }
-    ProjectionRunner(ct.cases, ct.runner.stores, [CasesView()]).catch_up()
-    status = {s.name: s for s in ct.runner.status()}
+    ViewRunner(caretrail.cases, caretrail.runner.stores, [CasesView()]).catch_up()
+    status = {s.name: s for s in caretrail.runner.status()}
     assert (status["cases"].position, status["cases"].lag) == (head, 0)
     assert status["cases"].updated_at is not None
     assert (status["audit_log"].position, status["audit_log"].lag) == (0, head)
 
 
 def test_batches_double_while_behind_unless_the_batch_size_is_set(history: Caretrail) -> None:
-    ct = history
-    head = ct.runner.head()
-    growing = ProjectionRunner(ct.cases, ct.runner.stores, all_views(), batch_size=10,
+    caretrail = history
+    head = caretrail.runner.head()
+    growing = ViewRunner(caretrail.cases, caretrail.runner.stores, all_views(), batch_size=10,
                                max_batch_size=40)
     sizes: list[int] = []
     assert growing.rebuild(progress=sizes.append) == head
     assert sizes[:4] == [10, 20, 40, 40]
     assert sum(sizes) == head
-    fixed = ProjectionRunner(ct.cases, ct.runner.stores, all_views())
+    fixed = ViewRunner(caretrail.cases, caretrail.runner.stores, all_views())
     fixed.batch_size = 25
     sizes.clear()
     fixed.rebuild(progress=sizes.append)
     assert set(sizes[:-1]) == {25}
-    assert views_as_rows(ct.runner.stores) == expected(ct)
+    assert views_as_rows(caretrail.runner.stores) == expected(caretrail)

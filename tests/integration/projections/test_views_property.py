@@ -39,20 +39,20 @@ def test_after_any_commands_the_views_equal_the_fold_of_the_events(
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clock = FakeClock()
-        ct = build(Settings(data_dir=Path(tmp)), clock=clock, memory=True)
+        caretrail = build(Settings(data_dir=Path(tmp)), clock=clock, memory=True)
         try:
             # Every case exists, so most steps are legal somewhere in the sequence.
-            scenario.run(ct.cases, clock, [("identify", n, n) for n in range(CASES)])
+            scenario.run(caretrail.cases, clock, [("identify", n, n) for n in range(CASES)])
             for step in steps:
                 if step[0] == "catch_up":
-                    ct.runner.catch_up(batch_size=1 + step[2] % 9)
+                    caretrail.runner.catch_up(batch_size=1 + step[2] % 9)
                 else:
-                    scenario.run(ct.cases, clock, [step])
-            ct.runner.catch_up(batch_size=4)
-            assert views_as_rows(ct.runner.stores) == fold(read_log(ct.cases))
+                    scenario.run(caretrail.cases, clock, [step])
+            caretrail.runner.catch_up(batch_size=4)
+            assert views_as_rows(caretrail.runner.stores) == fold(read_log(caretrail.cases))
             for n in range(CASES):
-                case = ct.cases.get_case(scenario.case_id(ct.cases, n))
-                row = ct.read.case(str(case.id))
+                case = caretrail.cases.get_case(scenario.case_id(caretrail.cases, n))
+                row = caretrail.read.case(str(case.id))
                 assert row is not None
                 assert (row.state, row.version, row.mentor_id, row.closed_at) == (
                     case.state, case.version, case.mentor_id, case.closed_at
@@ -60,4 +60,4 @@ def test_after_any_commands_the_views_equal_the_fold_of_the_events(
                 soonest = case.open_follow_ups[0].due_at if case.open_follow_ups else None
                 assert row.next_due_at == soonest
         finally:
-            ct.close()
+            caretrail.close()

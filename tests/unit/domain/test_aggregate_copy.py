@@ -40,24 +40,24 @@ def test_a_command_refused_half_way_leaves_the_cached_case_untouched(
 ) -> None:
     # The cache keeps the very object each save wrote (no fast-forward): the riskiest setup.
     env = {**memory_env(), "AGGREGATE_CACHE_MAXSIZE": "10", "AGGREGATE_CACHE_FASTFORWARD": "n"}
-    app = case_service(Settings(mentor_capacity=1), env, registry=registry, clock=clock)
+    service = case_service(Settings(mentor_capacity=1), env, registry=registry, clock=clock)
     try:
-        paired = case_in(app, clock, "paired")  # takes MENTOR's only place
-        other = case_in(app, clock, "visited", n=2)
-        app.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id="t-other"), SUPERVISOR)
-        before = aggregate_state(app.get_case(other))
+        paired = case_in(service, clock, "paired")  # takes MENTOR's only place
+        other = case_in(service, clock, "visited", n=2)
+        service.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id="t-other"), SUPERVISOR)
+        before = aggregate_state(service.get_case(other))
         # The case releases t-other and pairs MENTOR in memory; then MENTOR's aggregate refuses.
         with pytest.raises(MentorAtCapacity):
-            app.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
-        assert aggregate_state(app.get_case(other)) == before
-        assert app.get_case(paired).mentor_id == MENTOR
-        app.handle(
+            service.handle(PairMentor(case_id=other, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
+        assert aggregate_state(service.get_case(other)) == before
+        assert service.get_case(paired).mentor_id == MENTOR
+        service.handle(
             LogContact(
                 case_id=other, occurred_at=clock(), party=ContactParty.CHILD, channel=ContactChannel.PHONE
             ),
             SUPERVISOR,
         )
-        assert app.get_case(other).mentor_id == "t-other"
-        assert app.get_mentor("t-other").children == [other]  # type: ignore[union-attr]
+        assert service.get_case(other).mentor_id == "t-other"
+        assert service.get_mentor("t-other").children == [other]  # type: ignore[union-attr]
     finally:
-        app.close()
+        service.close()

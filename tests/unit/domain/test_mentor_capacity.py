@@ -58,15 +58,15 @@ def test_a_hand_over_to_a_full_mentor_is_refused_and_the_child_stays_with_the_fi
 
 
 def test_the_capacity_is_configurable(clock: FakeClock, registry: Registry) -> None:
-    app = case_service(Settings(mentor_capacity=2), memory_env(), registry=registry, clock=clock)
+    service = case_service(Settings(mentor_capacity=2), memory_env(), registry=registry, clock=clock)
     try:
-        cases = [case_in(app, clock, "visited", n) for n in range(1, 4)]
+        cases = [case_in(service, clock, "visited", n) for n in range(1, 4)]
         for case_id in cases[:2]:
-            app.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
+            service.handle(PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
         with pytest.raises(MentorAtCapacity, match="already has 2 children"):
-            app.handle(PairMentor(case_id=cases[2], occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
+            service.handle(PairMentor(case_id=cases[2], occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR)
     finally:
-        app.close()
+        service.close()
 
 
 def test_closing_a_case_gives_the_mentor_a_free_place(service: CaseService, clock: FakeClock) -> None:

@@ -41,30 +41,30 @@ class RecordingNotifier(Notifier):
         return [n for m in self.messages if isinstance(m, EscalationBatch) for n in m.notices]
 
 
-def seed(app: Caretrail, clock: FakeClock, count: int, *, at: datetime, first: int = 0,
+def seed(caretrail: Caretrail, clock: FakeClock, count: int, *, at: datetime, first: int = 0,
          school: str = "s1") -> list[UUID]:
     """Identify ``count`` children at ``at``; each case opens a home visit due 14 days later."""
     saved = clock.now
     clock.set(at)
     try:
         return [
-            identify(app.cases, clock, n=first + i, school_id=school).case_id for i in range(count)
+            identify(caretrail.cases, clock, n=first + i, school_id=school).case_id for i in range(count)
         ]
     finally:
         clock.set(saved)
 
 
-def escalations(app: Caretrail) -> list[Case.FollowUpEscalated]:
+def escalations(caretrail: Caretrail) -> list[Case.FollowUpEscalated]:
     """Every FollowUpEscalated event in the store, in log order."""
-    recorder: Any = app.cases.recorder
+    recorder: Any = caretrail.cases.recorder
     topic = "domain.case:Case.FollowUpEscalated"
     found = recorder.select_notifications(start=0, limit=1_000_000, topics=[topic])
-    return [app.cases.mapper.to_domain_event(n) for n in found]
+    return [caretrail.cases.mapper.to_domain_event(n) for n in found]
 
 
-def escalation_counts(app: Caretrail) -> Counter[tuple[UUID, int]]:
+def escalation_counts(caretrail: Caretrail) -> Counter[tuple[UUID, int]]:
     """How many times each (task, level) was escalated."""
-    return Counter((e.follow_up_id, e.level) for e in escalations(app))
+    return Counter((e.follow_up_id, e.level) for e in escalations(caretrail))
 
 
 def home_visit_due(opened_at: datetime) -> datetime:

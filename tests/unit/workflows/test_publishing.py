@@ -51,11 +51,11 @@ def store(tmp_path: Path) -> dict[str, str]:
 @contextmanager
 def open_service(env: dict[str, str], registry: Registry, clock: FakeClock) -> Iterator[CaseService]:
     """A case service on ``env``, closed afterwards (as a process restart would)."""
-    app = case_service(Settings(), env, registry=registry, clock=clock)
+    service = case_service(Settings(), env, registry=registry, clock=clock)
     try:
-        yield app
+        yield service
     finally:
-        app.close()
+        service.close()
 
 
 def test_publishing_v2_changes_no_existing_case_and_new_cases_get_v2(
