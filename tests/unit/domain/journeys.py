@@ -6,7 +6,6 @@ reach it, never by building an aggregate by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -27,6 +26,7 @@ from tests.fakes import FakeClock
 from workflows.commands import (
     AddNote,
     AssignHeadTeacher,
+    CaseCommand,
     ChangeRiskLevel,
     CloseCase,
     CompleteFollowUp,
@@ -67,24 +67,16 @@ WHERE = {
 def case_in(service: CaseService, clock: FakeClock, state: str, n: int = 1) -> UUID:
     """Identify the ``n``-th child and take the usual steps until the case is in ``state``."""
     case_id: UUID = identify(service, clock, n).case_id
-    steps: list[Callable[[], CommandResult]] = [
-        lambda: service.handle(
-            RecordHomeVisit(case_id=case_id, occurred_at=clock(), guardian_met=True), TEACHER
-        ),
-        lambda: service.handle(
-            PairMentor(case_id=case_id, occurred_at=clock(), teacher_id=MENTOR), SUPERVISOR
-        ),
-        lambda: service.handle(RecordCounselling(case_id=case_id, occurred_at=clock()), COUNSELLOR),
-        lambda: service.handle(
-            ReviewCase(case_id=case_id, occurred_at=clock(), outcome=ReviewOutcome.CONTINUE), SUPERVISOR
-        ),
-        lambda: service.handle(
-            CloseCase(case_id=case_id, occurred_at=clock(), reason=ClosureReason.GRADUATED), SUPERVISOR
-        ),
+    steps: list[tuple[type[CaseCommand], dict[str, Any], Actor]] = [
+        (RecordHomeVisit, {"guardian_met": True}, TEACHER),
+        (PairMentor, {"teacher_id": MENTOR}, SUPERVISOR),
+        (RecordCounselling, {}, COUNSELLOR),
+        (ReviewCase, {"outcome": ReviewOutcome.CONTINUE}, SUPERVISOR),
+        (CloseCase, {"reason": ClosureReason.GRADUATED}, SUPERVISOR),
     ]
-    for step in steps[: PATH.index(state)]:
+    for command, fields, actor in steps[: PATH.index(state)]:
         clock.advance(hours=1)
-        step()
+        service.handle(command(case_id=case_id, occurred_at=clock(), **fields), actor)
     assert service.get_case(case_id).state == state
     return case_id
 
@@ -103,109 +95,41 @@ def run_action(
     ``at`` is when the act happened (default: now); ``opts`` go to the command.
     """
     actor = actor or Actor(user_id="t-actor", role=Role.TEACHER)
-    at = at or clock()
     case = service.get_case(case_id)
-    calls: dict[Action, Callable[[], CommandResult]] = {
-        Action.RECORD_HOME_VISIT: lambda: service.handle(
-            RecordHomeVisit(
-                case_id=case_id, occurred_at=at, guardian_met=True, **opts
-            ),
-            actor,
-        ),
-        Action.PAIR_MENTOR: lambda: service.handle(
-            PairMentor(
-                case_id=case_id,
-                occurred_at=at,
-                teacher_id=OTHER_MENTOR if case.mentor_id == MENTOR else MENTOR,
-                **opts,
-            ),
-            actor,
-        ),
-        Action.RELEASE_MENTOR: lambda: service.handle(
-            ReleaseMentor(
-                case_id=case_id, occurred_at=at, reason="teacher moved away", **opts
-            ),
-            actor,
-        ),
-        Action.RECORD_COUNSELLING: lambda: service.handle(
-            RecordCounselling(
-                case_id=case_id,
-                occurred_at=at,
-                summary="misses her parents",
-                **opts,
-            ),
-            actor,
-        ),
-        Action.REVIEW_CASE: lambda: service.handle(
-            ReviewCase(
-                case_id=case_id, occurred_at=at, outcome=ReviewOutcome.CONTINUE, **opts
-            ),
-            actor,
-        ),
-        Action.CLOSE_CASE: lambda: service.handle(
-            CloseCase(
-                case_id=case_id,
-                occurred_at=at,
-                reason=ClosureReason.PARENTS_RETURNED,
-                **opts,
-            ),
-            actor,
-        ),
-        Action.REOPEN_CASE: lambda: service.handle(
-            ReopenCase(
-                case_id=case_id, occurred_at=at, reason="parents left again", **opts
-            ),
-            actor,
-        ),
-        Action.LOG_CONTACT: lambda: service.handle(
-            LogContact(
-                case_id=case_id,
-                occurred_at=at,
-                party=ContactParty.GUARDIAN,
-                channel=ContactChannel.PHONE,
-                **opts,
-            ),
-            actor,
-        ),
-        Action.ADD_NOTE: lambda: service.handle(
-            AddNote(
-                case_id=case_id, occurred_at=at, text="did her homework on time", **opts
-            ),
-            actor,
-        ),
-        Action.ASSIGN_HEAD_TEACHER: lambda: service.handle(
-            AssignHeadTeacher(
-                case_id=case_id,
-                occurred_at=at,
-                teacher_id=OTHER_HEAD_TEACHER
-                if case.head_teacher_id != OTHER_HEAD_TEACHER
-                else TEACHER.user_id,
-                **opts,
-            ),
-            actor,
-        ),
-        Action.CHANGE_RISK_LEVEL: lambda: service.handle(
-            ChangeRiskLevel(
-                case_id=case_id,
-                occurred_at=at,
-                level=RiskLevel.HIGH
-                if case.risk_level is RiskLevel.NORMAL
-                else RiskLevel.NORMAL,
-                **opts,
-            ),
-            actor,
-        ),
-        Action.COMPLETE_FOLLOW_UP: lambda: service.handle(
-            CompleteFollowUp(
-                case_id=case_id,
-                occurred_at=at,
-                follow_up_id=_some_follow_up(case),
-                **opts,
-            ),
-            actor,
-        ),
-    }
-    return calls[action]()
+    command, fields = _plausible(action, case)
+    return service.handle(command(case_id=case_id, occurred_at=at or clock(), **fields, **opts), actor)
+
+
+def _plausible(action: Action, case: Case) -> tuple[type[CaseCommand], dict[str, Any]]:
+    """The command of ``action`` and fields a teacher would give on ``case``."""
+    match action:
+        case Action.RECORD_HOME_VISIT:
+            return RecordHomeVisit, {"guardian_met": True}
+        case Action.PAIR_MENTOR:
+            return PairMentor, {"teacher_id": OTHER_MENTOR if case.mentor_id == MENTOR else MENTOR}
+        case Action.RELEASE_MENTOR:
+            return ReleaseMentor, {"reason": "teacher moved away"}
+        case Action.RECORD_COUNSELLING:
+            return RecordCounselling, {"summary": "misses her parents"}
+        case Action.REVIEW_CASE:
+            return ReviewCase, {"outcome": ReviewOutcome.CONTINUE}
+        case Action.CLOSE_CASE:
+            return CloseCase, {"reason": ClosureReason.PARENTS_RETURNED}
+        case Action.REOPEN_CASE:
+            return ReopenCase, {"reason": "parents left again"}
+        case Action.LOG_CONTACT:
+            return LogContact, {"party": ContactParty.GUARDIAN, "channel": ContactChannel.PHONE}
+        case Action.ADD_NOTE:
+            return AddNote, {"text": "did her homework on time"}
+        case Action.ASSIGN_HEAD_TEACHER:
+            other = OTHER_HEAD_TEACHER if case.head_teacher_id != OTHER_HEAD_TEACHER else TEACHER.user_id
+            return AssignHeadTeacher, {"teacher_id": other}
+        case Action.CHANGE_RISK_LEVEL:
+            level = RiskLevel.HIGH if case.risk_level is RiskLevel.NORMAL else RiskLevel.NORMAL
+            return ChangeRiskLevel, {"level": level}
+        case Action.COMPLETE_FOLLOW_UP:
+            return CompleteFollowUp, {"follow_up_id": _some_follow_up(case)}
+    raise AssertionError(action)
 
 
 def _some_follow_up(case: Case) -> UUID:

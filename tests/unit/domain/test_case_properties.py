@@ -50,6 +50,7 @@ from tests.unit.domain.journeys import aggregate_state
 from workflows.commands import (
     AddNote,
     AssignHeadTeacher,
+    CaseCommand,
     ChangeRiskLevel,
     CloseCase,
     CompleteFollowUp,
@@ -341,93 +342,46 @@ class CaseMachine(RuleBasedStateMachine):
                 assert successors[0].scheduled_at == done.closed_at
 
     def _command(self, data: st.DataObject, action: Action, case: Case) -> Run:
-        """A use-case call for ``action`` with drawn arguments (some of them refusable)."""
-        s = self.service
-        draw = data.draw
-        match action:
-            case Action.RECORD_HOME_VISIT:
-                met = draw(st.booleans())
-                return lambda c, at, i: s.handle(
-                    RecordHomeVisit(case_id=c, occurred_at=at, guardian_met=met, command_id=i), ACTOR
-                )
-            case Action.PAIR_MENTOR:
-                teacher = draw(st.sampled_from([MENTORS[0], *MENTORS]))  # m1 fills up first
-                return lambda c, at, i: s.handle(
-                    PairMentor(case_id=c, occurred_at=at, teacher_id=teacher, command_id=i),
-                    ACTOR,
-                )
-            case Action.RELEASE_MENTOR:
-                return lambda c, at, i: s.handle(
-                    ReleaseMentor(case_id=c, occurred_at=at, reason="moved", command_id=i),
-                    ACTOR,
-                )
-            case Action.RECORD_COUNSELLING:
-                risk = draw(st.sampled_from([None, *RiskLevel]))
-                return lambda c, at, i: s.handle(
-                    RecordCounselling(
-                        case_id=c, occurred_at=at, risk_level=risk, command_id=i
-                    ),
-                    ACTOR,
-                )
-            case Action.REVIEW_CASE:
-                outcome = draw(st.sampled_from(list(ReviewOutcome)))
-                return lambda c, at, i: s.handle(
-                    ReviewCase(case_id=c, occurred_at=at, outcome=outcome, command_id=i),
-                    ACTOR,
-                )
-            case Action.CLOSE_CASE:
-                reason = draw(st.sampled_from(list(ClosureReason)))
-                return lambda c, at, i: s.handle(
-                    CloseCase(case_id=c, occurred_at=at, reason=reason, command_id=i), ACTOR
-                )
-            case Action.REOPEN_CASE:
-                return lambda c, at, i: s.handle(
-                    ReopenCase(case_id=c, occurred_at=at, reason="back", command_id=i),
-                    ACTOR,
-                )
-            case Action.LOG_CONTACT:
-                party = draw(st.sampled_from(list(ContactParty)))
-                return lambda c, at, i: s.handle(
-                    LogContact(
-                        case_id=c,
-                        occurred_at=at,
-                        party=party,
-                        channel=ContactChannel.PHONE,
-                        command_id=i,
-                    ),
-                    ACTOR,
-                )
-            case Action.ADD_NOTE:
-                text = draw(st.sampled_from(["walked to school alone", "   "]))  # blank: refused
-                return lambda c, at, i: s.handle(
-                    AddNote(case_id=c, occurred_at=at, text=text, command_id=i), ACTOR
-                )
-            case Action.ASSIGN_HEAD_TEACHER:
-                teacher = draw(st.sampled_from(["t-head", "t-head-2"]))
-                return lambda c, at, i: s.handle(
-                    AssignHeadTeacher(
-                        case_id=c, occurred_at=at, teacher_id=teacher, command_id=i
-                    ),
-                    ACTOR,
-                )
-            case Action.CHANGE_RISK_LEVEL:
-                level = draw(st.sampled_from(list(RiskLevel)))
-                return lambda c, at, i: s.handle(
-                    ChangeRiskLevel(case_id=c, occurred_at=at, level=level, command_id=i),
-                    ACTOR,
-                )
-            case Action.COMPLETE_FOLLOW_UP:
-                known = sorted(case.follow_ups, key=str)
-                still_open = sorted((t.follow_up_id for t in case.open_follow_ups), key=str)
-                # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
-                task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
-                return lambda c, at, i: s.handle(
-                    CompleteFollowUp(
-                        case_id=c, occurred_at=at, follow_up_id=task, command_id=i
-                    ),
-                    ACTOR,
-                )
-        raise AssertionError(action)
+        """A command for ``action`` with drawn arguments (some of them refusable)."""
+        command, fields = _step(data.draw, action, case)
+        return lambda c, at, i: self.service.handle(
+            command(case_id=c, occurred_at=at, command_id=i, **fields), ACTOR
+        )
+
+
+def _step(draw: Any, action: Action, case: Case) -> tuple[type[CaseCommand], dict[str, Any]]:
+    """The command of ``action`` and its drawn fields."""
+    match action:
+        case Action.RECORD_HOME_VISIT:
+            return RecordHomeVisit, {"guardian_met": draw(st.booleans())}
+        case Action.PAIR_MENTOR:  # m1 is drawn more often, so it fills up first
+            return PairMentor, {"teacher_id": draw(st.sampled_from([MENTORS[0], *MENTORS]))}
+        case Action.RELEASE_MENTOR:
+            return ReleaseMentor, {"reason": "moved"}
+        case Action.RECORD_COUNSELLING:
+            return RecordCounselling, {"risk_level": draw(st.sampled_from([None, *RiskLevel]))}
+        case Action.REVIEW_CASE:
+            return ReviewCase, {"outcome": draw(st.sampled_from(list(ReviewOutcome)))}
+        case Action.CLOSE_CASE:
+            return CloseCase, {"reason": draw(st.sampled_from(list(ClosureReason)))}
+        case Action.REOPEN_CASE:
+            return ReopenCase, {"reason": "back"}
+        case Action.LOG_CONTACT:
+            party = draw(st.sampled_from(list(ContactParty)))
+            return LogContact, {"party": party, "channel": ContactChannel.PHONE}
+        case Action.ADD_NOTE:  # blank text: refused
+            return AddNote, {"text": draw(st.sampled_from(["walked to school alone", "   "]))}
+        case Action.ASSIGN_HEAD_TEACHER:
+            return AssignHeadTeacher, {"teacher_id": draw(st.sampled_from(["t-head", "t-head-2"]))}
+        case Action.CHANGE_RISK_LEVEL:
+            return ChangeRiskLevel, {"level": draw(st.sampled_from(list(RiskLevel)))}
+        case Action.COMPLETE_FOLLOW_UP:
+            known = sorted(case.follow_ups, key=str)
+            still_open = sorted((t.follow_up_id for t in case.open_follow_ups), key=str)
+            # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
+            task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
+            return CompleteFollowUp, {"follow_up_id": task}
+    raise AssertionError(action)
 
 
 def _applies(rule: FollowUpRule, case: Case) -> bool:
