@@ -218,6 +218,20 @@ class Case(Aggregate):
         channel: ContactChannel
         summary: str | None = None
 
+    class DetailsAmended(Event):
+        """The family's details changed: another guardian or their phone, or where the
+        parents are. ``guardian_changed``: the child now lives with another person."""
+
+        guardian: Guardian | None = None
+        parents: Parents | None = None
+        guardian_changed: bool = False
+
+        def apply(self, case: Case) -> None:
+            if self.guardian is not None:
+                case.guardian = self.guardian
+            if self.parents is not None:
+                case.parents = self.parents
+
     class NoteAdded(Event):
         """A dated note in the child's growth diary (成长日记)."""
 
@@ -484,6 +498,28 @@ class Case(Aggregate):
         self._trigger(
             ctx, self.ContactLogged, party=party, channel=channel,
             summary=valid_text("summary", summary),
+        )
+        self._decide_follow_ups(policy, ctx, start, before)
+
+    def amend_details(
+        self,
+        policy: WorkflowPolicy,
+        ctx: CommandContext,
+        *,
+        guardian: Guardian | None = None,
+        parents: Parents | None = None,
+    ) -> None:
+        """Record what changed about the family; history keeps what was true before."""
+        start, before = self._begin(policy, ctx, Action.AMEND_DETAILS)
+        guardian = guardian if guardian != self.guardian else None
+        parents = parents if parents != self.parents else None
+        if guardian is None and parents is None:
+            raise InvalidCommand(f"case {self.id}: the details given are the ones it has")
+        moved = guardian is not None and (guardian.name, guardian.relation) != (
+            self.guardian.name, self.guardian.relation
+        )
+        self._trigger(
+            ctx, self.DetailsAmended, guardian=guardian, parents=parents, guardian_changed=moved
         )
         self._decide_follow_ups(policy, ctx, start, before)
 

@@ -149,6 +149,7 @@ class Action(StrEnum):
     ASSIGN_HEAD_TEACHER = "assign_head_teacher"
     CHANGE_RISK_LEVEL = "change_risk_level"
     COMPLETE_FOLLOW_UP = "complete_follow_up"
+    AMEND_DETAILS = "amend_details"
 
 
 class Actor(Frozen):

@@ -32,6 +32,9 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     Case.Reopened: lambda e: "case reopened",
     Case.ContactLogged: lambda e: f"contact with {e.party} by {e.channel}",
     Case.NoteAdded: lambda e: "note added",
+    Case.DetailsAmended: lambda e: "details amended: " + ", ".join(
+        part for part, given in (("guardian", e.guardian), ("parents", e.parents)) if given
+    ) + (" (another guardian)" if e.guardian_changed else ""),
     Case.HeadTeacherAssigned: lambda e: f"head teacher {e.teacher_id} assigned",
     Case.RiskLevelChanged: lambda e: f"risk level set to {e.level}",
     Case.FollowUpScheduled: lambda e: (

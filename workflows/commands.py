@@ -147,6 +147,16 @@ class LogContact(CaseCommand):
         case.log_contact(policy, ctx, party=self.party, channel=self.channel, summary=self.summary)
 
 
+class AmendDetails(CaseCommand):
+    """Amend the family's details: another guardian or phone, or where the parents are."""
+
+    guardian: Guardian | None = Field(default=None, description="The guardian now, in full.")
+    parents: Parents | None = Field(default=None, description="The parents now, in full.")
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.amend_details(policy, ctx, guardian=self.guardian, parents=self.parents)
+
+
 class AddNote(CaseCommand):
     """Add a note to the growth diary (成长日记)."""
 

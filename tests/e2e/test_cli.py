@@ -71,6 +71,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out["retry"] = ok(data, "case", "visit", case_id, "--command-id", visit_id)
     out["show"] = ok(data, "case", "show", case_id)
     out["history"] = ok(data, "case", "history", case_id)
+    out["amend"] = ok(data, "case", "amend", case_id, "--guardian-name", "张阿姨", "--guardian-relation",
+                      "aunt")
     return out
 
 
@@ -129,6 +131,9 @@ def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
         "system from the shell": (["case", "note", case_id, "x", "--role", "system", "--as", "scheduler"],
                                   "--role system: only a teacher or a supervisor"),
         "demo in the future": (["demo", "--until", "2999-01-01"], "is in the future"),
+        "amend with nothing": (["case", "amend", case_id], "give what changed"),
+        "amend to what it has": (["case", "amend", case_id, "--guardian-name", "张阿姨"],
+                                 "the details given are the ones it has"),
         "demo --until garbage": (["demo", "--until", "garbage"], "--until: 'garbage' is not"),
     }
 
@@ -338,3 +343,16 @@ def test_reading_a_case_from_the_shell_is_in_the_access_log(journey: dict[str, A
     assert ("cli-history", "operator", "operator", "unstated") in seen
     assert ("cli-case", "school-001-sup", "operator", "月度检查") in seen
     assert {e.school_id for e in entries} == {"school-001"}
+
+
+def test_the_family_is_amended_from_the_shell_and_the_old_details_stay_in_history(
+    journey: dict[str, Any]
+) -> None:
+    data, case_id = journey["data"], journey["identify"]["case_id"]
+    before, amended = journey["show"], journey["amend"]
+    assert amended["events"] == ["DetailsAmended"]
+    assert amended["version"] == before["version"] + 1
+    now = ok(data, "case", "show", case_id)
+    assert now["guardian"] == {"name": "张阿姨", "relation": "aunt", "phone": None}
+    then = ok(data, "case", "show", case_id, "--version", str(before["version"]))
+    assert then["guardian"]["name"] == "李奶奶"

@@ -29,7 +29,7 @@ from tests.unit.scheduler.fakes import (
     seed,
 )
 from workflows.commands import RecordHomeVisit
-from workflows.registry import BUILTIN_DIR
+from workflows.registry import BUILTIN_DIR, Registry
 
 
 def test_tasks_that_came_due_during_an_outage_are_all_escalated_once_in_the_first_sweep(
@@ -135,23 +135,33 @@ def test_a_task_completed_between_the_view_read_and_the_command_is_not_escalated
     assert escalated.isdisjoint(reads.completed)
 
 
+def publish_next(tmp_path: Path, *edit: str) -> Path:
+    """A directory with the next version of the shipped default workflow (``edit``: old, new)."""
+    current = Registry.load().latest("left_behind").ref.version
+    text = (BUILTIN_DIR / f"left_behind.v{current}.toml").read_text(encoding="utf-8")
+    newer = text.replace(f"version = {current}", f"version = {current + 1}", 1)
+    if edit:
+        newer = newer.replace(edit[0], edit[1], 1)
+    assert newer.count(f"version = {current + 1}") == 1
+    assert not edit or edit[1] in newer
+    definitions = tmp_path / "definitions"
+    definitions.mkdir()
+    (definitions / f"left_behind.v{current + 1}.toml").write_text(newer, encoding="utf-8")
+    return definitions
+
+
 def test_each_case_is_escalated_by_the_ladder_of_the_workflow_version_it_pinned(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    v1 = (BUILTIN_DIR / "left_behind.v1.toml").read_text(encoding="utf-8")
-    v2 = v1.replace("version = 1", "version = 2", 1).replace("after_days = 3", "after_days = 1", 1)
-    assert v2 != v1
-    definitions = tmp_path / "definitions"
-    definitions.mkdir()
-    (definitions / "left_behind.v2.toml").write_text(v2, encoding="utf-8")
+    definitions = publish_next(tmp_path, "after_days = 3", "after_days = 1")
     opened = clock()
-    old = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # v1 only: cases pin v1
+    old = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # the shipped versions only
     old_cases = seed(old, clock, 3, at=opened)
     old.close()
     caretrail = build(Settings(data_dir=tmp_path / "data", workflow_dir=definitions), clock=clock)
     try:
-        new_cases = seed(caretrail, clock, 3, at=opened, first=100)  # the newest version: v2
-        clock.set(home_visit_due(opened) + timedelta(days=2))  # past v2's rung (1 day), not v1's (3)
+        new_cases = seed(caretrail, clock, 3, at=opened, first=100)  # the published version
+        clock.set(home_visit_due(opened) + timedelta(days=2))  # past its rung (1 day), not the old (3)
         report = Sweeper(caretrail).run()
         assert report.escalated == 3
         assert {e.originator_id for e in escalations(caretrail)} == set(new_cases)
@@ -165,26 +175,22 @@ def test_each_case_is_escalated_by_the_ladder_of_the_workflow_version_it_pinned(
 def test_a_case_of_a_workflow_version_this_process_lacks_is_skipped_and_logged(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    v2 = (BUILTIN_DIR / "left_behind.v1.toml").read_text(encoding="utf-8").replace(
-        "version = 1", "version = 2", 1
-    )
-    definitions = tmp_path / "definitions"
-    definitions.mkdir()
-    (definitions / "left_behind.v2.toml").write_text(v2, encoding="utf-8")
+    definitions = publish_next(tmp_path)
     opened = clock()
     newer = build(Settings(data_dir=tmp_path / "data", workflow_dir=definitions), clock=clock)
     seed(newer, clock, 2, at=opened)
     newer.close()
-    caretrail = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # knows v1 only
+    caretrail = build(Settings(data_dir=tmp_path / "data"), clock=clock)  # the shipped versions only
     try:
-        v1_cases = seed(caretrail, clock, 2, at=opened, first=50)
+        shipped_cases = seed(caretrail, clock, 2, at=opened, first=50)
         clock.set(home_visit_due(opened) + timedelta(days=4))
         with capture_logs() as logs:
             report = Sweeper(caretrail).run()
         assert (report.escalated, report.lagging) == (2, 2)
-        assert {e.originator_id for e in escalations(caretrail)} == set(v1_cases)
+        assert {e.originator_id for e in escalations(caretrail)} == set(shipped_cases)
         unknown = [entry for entry in logs if entry["event"] == "escalation_unknown_workflow"]
-        assert [entry["workflow"] for entry in unknown] == ["left_behind v2"] * 2
+        newest = Registry.load(definitions).latest("left_behind").ref
+        assert [entry["workflow"] for entry in unknown] == [str(newest)] * 2
     finally:
         caretrail.close()
 

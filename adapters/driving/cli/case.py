@@ -44,6 +44,7 @@ from domain.values import (
 from projections.summaries import summarise
 from workflows.commands import (
     AddNote,
+    AmendDetails,
     AssignHeadTeacher,
     ChangeRiskLevel,
     CloseCase,
@@ -240,6 +241,40 @@ def note(
 ) -> None:
     """Add a note to the growth diary (成长日记)."""
     _run(AddNote, case_id, Envelope(at, user, role, command_id, as_json), text=text)
+
+
+@case_cli.command()
+def amend(
+    case_id: CaseArg,
+    guardian_name: Annotated[str | None, typer.Option(help="The guardian now.")] = None,
+    guardian_relation: Annotated[str | None, typer.Option(help="e.g. aunt.")] = None,
+    guardian_phone: Annotated[str | None, typer.Option(help="The guardian's phone now.")] = None,
+    parents_away: Annotated[ParentsAway | None, typer.Option(help="Which parents work away now.")] = None,
+    parents_work_place: Annotated[str | None, typer.Option(help="Where they work now.")] = None,
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
+    command_id: CommandIdOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Amend the family's details: another guardian or phone, or where the parents are.
+
+    Options left out keep what the case has; history keeps what was true before."""
+    guardian = parents = None
+    with open_caretrail() as caretrail:
+        case = caretrail.cases.get_case(case_uuid(case_id))
+        if guardian_name or guardian_relation or guardian_phone:
+            guardian = Guardian(
+                name=guardian_name or case.guardian.name,
+                relation=guardian_relation or case.guardian.relation,
+                phone=guardian_phone or case.guardian.phone,
+            )
+        if parents_away or parents_work_place:
+            parents = Parents(
+                away=parents_away or case.parents.away,
+                work_place=parents_work_place or case.parents.work_place, phone=case.parents.phone,
+            )
+    if guardian is None and parents is None:
+        raise CliError("give what changed: a --guardian-... or --parents-... option")
+    _run(AmendDetails, case_id, Envelope(at, user, role, command_id, as_json),
+         guardian=guardian, parents=parents)
 
 
 @case_cli.command("head-teacher")

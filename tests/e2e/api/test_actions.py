@@ -197,3 +197,21 @@ def test_a_step_happens_when_the_request_says_and_now_when_it_says_nothing(api: 
     note = next(e for e in items if e["type"] == "NoteAdded")
     assert datetime.fromisoformat(visit["occurred_at"]) == paper
     assert datetime.fromisoformat(note["occurred_at"]) == api.clock()
+
+
+def test_the_familys_details_are_amended_and_the_case_as_it_stood_keeps_the_first(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    first = api.get(f"/cases/{case_id}", who="teacher").json()
+    aunt = {"name": "张阿姨", "relation": "aunt", "phone": "13900000000"}
+    done = step(api, case_id, "details", json={"guardian": aunt})
+    assert done["events"] == ["DetailsAmended"]
+    assert api.get(f"/cases/{case_id}", who="teacher").json()["guardian"] == aunt
+    then = api.get(f"/cases/{case_id}", who="teacher", params={"version": first["version"]}).json()
+    assert then["guardian"] == first["guardian"]
+    api.catch_up()
+    (row,) = [r for r in api.get("/audit/events", who="auditor", params={"case_id": case_id}).json()["items"]
+              if r["event_type"] == "DetailsAmended"]
+    assert row["summary"] == "details amended: guardian (another guardian)"  # no name in the log
+    same = api.post(f"/cases/{case_id}/details", who="teacher", json={"guardian": aunt})
+    assert same.status_code == 422
+    assert same.json()["type"] == "/api/v1/problems/invalid-command"

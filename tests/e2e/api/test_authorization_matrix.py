@@ -37,6 +37,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/{case_id}/reviews"): {"json": {"outcome": "continue"}},
     ("POST", "/cases/{case_id}/contacts"): {"json": {"party": "guardian"}},
     ("POST", "/cases/{case_id}/notes"): {"json": {"text": "seen"}},
+    ("POST", "/cases/{case_id}/details"): {"json": {"guardian": {"name": "张阿姨", "relation": "aunt"}}},
     ("POST", "/cases/{case_id}/closure"): {"json": {"reason": "other"}},
     ("POST", "/cases/{case_id}/reopening"): {"json": {"reason": "again"}},
     ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},

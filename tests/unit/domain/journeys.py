@@ -17,6 +17,7 @@ from domain.values import (
     ClosureReason,
     ContactChannel,
     ContactParty,
+    Guardian,
     ReviewOutcome,
     RiskLevel,
     Role,
@@ -25,6 +26,7 @@ from tests.conftest import COUNSELLOR, SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
 from workflows.commands import (
     AddNote,
+    AmendDetails,
     AssignHeadTeacher,
     CaseCommand,
     ChangeRiskLevel,
@@ -41,6 +43,9 @@ from workflows.commands import (
 from workflows.services import CaseService, CommandResult
 
 MENTOR = "t-mentor"
+#: The guardian a child moves to, and back (``tests.conftest.identify`` starts with the latter).
+AUNT = Guardian(name="张阿姨", relation="aunt", phone="13900000000")
+GRANDMOTHER = Guardian(name="李奶奶", relation="grandmother", phone="13800000000")
 OTHER_MENTOR = "t-mentor-2"
 OTHER_HEAD_TEACHER = "t-head-2"
 
@@ -61,6 +66,7 @@ WHERE = {
     Action.ASSIGN_HEAD_TEACHER: "identified",
     Action.CHANGE_RISK_LEVEL: "identified",
     Action.COMPLETE_FOLLOW_UP: "identified",
+    Action.AMEND_DETAILS: "identified",
 }
 
 
@@ -129,6 +135,9 @@ def _plausible(action: Action, case: Case) -> tuple[type[CaseCommand], dict[str,
             return ChangeRiskLevel, {"level": level}
         case Action.COMPLETE_FOLLOW_UP:
             return CompleteFollowUp, {"follow_up_id": _some_follow_up(case)}
+        case Action.AMEND_DETAILS:
+            other = AUNT if case.guardian != AUNT else GRANDMOTHER
+            return AmendDetails, {"guardian": other}
     raise AssertionError(action)
 
 

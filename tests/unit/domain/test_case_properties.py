@@ -40,15 +40,18 @@ from domain.values import (
     ContactChannel,
     ContactParty,
     FollowUpStatus,
+    Parents,
+    ParentsAway,
     ReviewOutcome,
     RiskLevel,
     Role,
 )
 from tests.conftest import identify
 from tests.fakes import FakeClock
-from tests.unit.domain.journeys import aggregate_state
+from tests.unit.domain.journeys import AUNT, GRANDMOTHER, aggregate_state
 from workflows.commands import (
     AddNote,
+    AmendDetails,
     AssignHeadTeacher,
     CaseCommand,
     ChangeRiskLevel,
@@ -381,6 +384,10 @@ def _step(draw: Any, action: Action, case: Case) -> tuple[type[CaseCommand], dic
             # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
             task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
             return CompleteFollowUp, {"follow_up_id": task}
+        case Action.AMEND_DETAILS:  # the same guardian as now: refused (nothing changed)
+            guardian = draw(st.sampled_from([AUNT, GRANDMOTHER]))
+            parents = draw(st.sampled_from([None, Parents(away=ParentsAway.MOTHER, work_place="上海")]))
+            return AmendDetails, {"guardian": guardian, "parents": parents}
     raise AssertionError(action)
 
 

@@ -1,4 +1,4 @@
-"""Every action from every state of ``left_behind`` v1: allowed ones move the case, the rest
+"""Every action from every state of ``left_behind`` (the newest version): allowed ones move the case, the rest
 are refused by the aggregate with the state and the allowed steps, and change nothing."""
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from workflows.registry import Registry
 from workflows.services import CaseService
 
 A = Action
-GENERIC = {A.LOG_CONTACT, A.ADD_NOTE, A.ASSIGN_HEAD_TEACHER, A.CHANGE_RISK_LEVEL, A.COMPLETE_FOLLOW_UP}
+GENERIC = {
+    A.LOG_CONTACT, A.ADD_NOTE, A.ASSIGN_HEAD_TEACHER, A.CHANGE_RISK_LEVEL, A.COMPLETE_FOLLOW_UP,
+    A.AMEND_DETAILS,
+}
 
 #: The state machine as the source practice describes it: (state, action) -> next state.
 #: Anything missing is refused. Written out by hand, not read from the definition.

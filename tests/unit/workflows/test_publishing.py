@@ -1,4 +1,4 @@
-"""Publishing version 2 of a workflow changes no existing case; new cases get version 2."""
+"""Publishing a new version of a workflow changes no existing case; new cases get it."""
 
 from __future__ import annotations
 
@@ -22,22 +22,23 @@ from workflows.commands import RecordHomeVisit
 from workflows.registry import BUILTIN_DIR, Registry
 from workflows.services import CaseService
 
-V1 = WorkflowRef(name="left_behind", version=1)
-V2 = WorkflowRef(name="left_behind", version=2)
+#: The newest version shipped (what new cases get today), and the one a test publishes.
+CURRENT = Registry.load().latest("left_behind").ref
+NEXT = WorkflowRef(name="left_behind", version=CURRENT.version + 1)
 
 
-def publish_v2(directory: Path) -> Path:
-    """Version 2: home visits within 10 days (not 14), pairing within 3 (not 7)."""
-    text = (BUILTIN_DIR / "left_behind.v1.toml").read_text(encoding="utf-8")
+def publish_next(directory: Path) -> Path:
+    """The next version: home visits within 10 days (not 14), pairing within 3 (not 7)."""
+    text = (BUILTIN_DIR / f"left_behind.v{CURRENT.version}.toml").read_text(encoding="utf-8")
     for old, new in [
-        ("version = 1", "version = 2"),
-        ('due_days = 14\nassignee = "head_teacher"', 'due_days = 10\nassignee = "head_teacher"'),
+        (f"version = {CURRENT.version}", f"version = {NEXT.version}"),
+        ('on_enter = ["identified"]\ndue_days = 14', 'on_enter = ["identified"]\ndue_days = 10'),
         ('on_enter = ["visited"]\ndue_days = 7', 'on_enter = ["visited"]\ndue_days = 3'),
     ]:
         assert text.count(old) == 1
         text = text.replace(old, new)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "left_behind.v2.toml"
+    path = directory / f"left_behind.v{NEXT.version}.toml"
     path.write_text(text, encoding="utf-8")
     return directory
 
@@ -58,21 +59,21 @@ def open_service(env: dict[str, str], registry: Registry, clock: FakeClock) -> I
         service.close()
 
 
-def test_publishing_v2_changes_no_existing_case_and_new_cases_get_v2(
+def test_publishing_a_version_changes_no_existing_case_and_new_cases_get_it(
     tmp_path: Path, store: dict[str, str], clock: FakeClock
 ) -> None:
     with open_service(store, Registry.load(), clock) as before:
         old_id = identify(before, clock, 1).case_id
         old_history = [e.model_dump() for e in before.history(old_id)]
 
-    registry = Registry.load(publish_v2(tmp_path / "definitions"))
-    assert [w.ref for w in registry] == [V1, V2]
+    registry = Registry.load(publish_next(tmp_path / "definitions"))
+    assert [w.ref for w in registry][-2:] == [CURRENT, NEXT]
     with open_service(store, registry, clock) as after:
         assert [e.model_dump() for e in after.history(old_id)] == old_history
-        assert after.get_case(old_id).workflow == V1
+        assert after.get_case(old_id).workflow == CURRENT
 
         new = identify(after, clock, 2)
-        assert after.get_case(new.case_id).workflow == V2
+        assert after.get_case(new.case_id).workflow == NEXT
         assert one_open(after.get_case(new.case_id), "home_visit").due_at == clock() + timedelta(days=10)
         assert one_open(after.get_case(old_id), "home_visit").due_at == clock() + timedelta(days=14)
 
@@ -83,8 +84,8 @@ def test_publishing_v2_changes_no_existing_case_and_new_cases_get_v2(
         new_pairing = one_open(after.get_case(new.case_id), "mentor_pairing")
         assert old_pairing.due_at == visited + timedelta(days=7)
         assert new_pairing.due_at == visited + timedelta(days=3)
-        assert {e.workflow for e in after.history(old_id)} == {V1}
-        assert {e.workflow for e in after.history(new.case_id)} == {V2}
+        assert {e.workflow for e in after.history(old_id)} == {CURRENT}
+        assert {e.workflow for e in after.history(new.case_id)} == {NEXT}
 
 
 def test_a_case_refuses_a_command_decided_under_another_version(
@@ -92,8 +93,8 @@ def test_a_case_refuses_a_command_decided_under_another_version(
 ) -> None:
     case_id = identify(service, clock).case_id
     case = service.get_case(case_id)
-    v2 = Registry.load(publish_v2(tmp_path)).get(V2)
+    newer = Registry.load(publish_next(tmp_path)).get(NEXT)
     ctx = CommandContext(actor=SUPERVISOR, command_id=uuid4(), occurred_at=clock(), recorded_at=clock())
-    with pytest.raises(InvalidCommand, match="follows left_behind v1, not left_behind v2"):
-        case.record_home_visit(v2, ctx, guardian_met=True)
+    with pytest.raises(InvalidCommand, match=f"follows {CURRENT}, not {NEXT}"):
+        case.record_home_visit(newer, ctx, guardian_met=True)
     assert case.pending_events == []

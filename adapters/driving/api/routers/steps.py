@@ -23,6 +23,7 @@ from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import CommandOut, request_body, request_fields
 from workflows.commands import (
     AddNote,
+    AmendDetails,
     AssignHeadTeacher,
     CaseCommand,
     ChangeRiskLevel,
@@ -99,6 +100,7 @@ step("/counselling-sessions", RecordCounselling, "CounsellingSession")
 step("/reviews", ReviewCase, "Review")
 step("/contacts", LogContact, "Contact")
 step("/notes", AddNote, "Note")
+step("/details", AmendDetails, "DetailsAmendment")
 step("/closure", CloseCase, "Closure")
 step("/reopening", ReopenCase, "Reopening")
 step("/risk-level", ChangeRiskLevel, "RiskChange")
