@@ -101,7 +101,7 @@ def _bare_worker(schema: str, worker: int, plan: list[int], start: Any, out: Any
         "POSTGRES_PASSWORD": "", "POSTGRES_SCHEMA": schema, "POSTGRES_LOCK_TIMEOUT": "5",
         "CREATE_TABLE": "n",
     })
-    payload = "x" * 300  # the engine's events are ~400-600 bytes of JSON
+    payload = "x" * 300  # about the size of the engine's events as JSON (docs/performance.md)
     start.wait()
     began = time.perf_counter()
     events = 0
