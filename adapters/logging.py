@@ -36,8 +36,8 @@ def drop_personal_data(_: Any, __: str, event: EventDict) -> EventDict:
 
 
 def _json_line(event: EventDict, **options: Any) -> str:
-    """A log event as one JSON line, rendered by orjson: half the cost of ``json.dumps``
-    on the request line the API writes for every request (docs/performance.md)."""
+    """A log event as one JSON line, rendered by orjson: cheaper than ``json.dumps`` on
+    the request line the API writes for every request (docs/performance.md)."""
     return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **options).decode()
 
 

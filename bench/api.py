@@ -29,11 +29,7 @@ Target: the task list >= 0.5 x the trivial endpoint (median of the rounds' ratio
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
-import random
-import re
 import shutil
 import socket
 import statistics
@@ -41,31 +37,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-HOST = "127.0.0.1"
+from bench.http_load import HOST, Result, python_load, raw_request, wrk_load
+
 SCHOOL = "school-001"
 TEACHER = f"{SCHOOL}-t01"
 SUPERVISOR = f"{SCHOOL}-supervisor"
 #: caretrail as served, and a second server with its task-list cache off
 #: (``CARETRAIL_TASK_LIST_CACHE=false``): the list's cost when every request queries.
 CARETRAIL = ("caretrail", "uncached")
-
-
-@dataclass
-class Result:
-    """What one load run measured."""
-
-    name: str
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
-    requests: int
-    #: The server process's CPU time (user + system) per request answered.
-    cpu_us: float = float("nan")
 
 
 # --------------------------------------------------------------------------- servers
@@ -148,6 +130,7 @@ def settle(proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server process and wait until it has exited."""
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -181,92 +164,14 @@ def prepare(data_dir: Path) -> dict[str, Any]:
     return {"tokens": tokens, "cases": cases, "events": events}
 
 
-# --------------------------------------------------------------------------- load
-def wrk_load(name: str, url: str, token: str | None, duration: int, connections: int,
-             post_paths: list[str] | None = None, body: str | None = None) -> Result:
-    """Load with wrk (one thread; the server has the other core)."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
-    script = None
-    if token:
-        args += ["-H", f"Authorization: Bearer {token}"]
-    if post_paths is not None:
-        lines = [
-            'wrk.method = "POST"',
-            'wrk.headers["Content-Type"] = "application/json"',
-            f"wrk.body = {json.dumps(body)}",
-            "local paths = {" + ", ".join(json.dumps(p) for p in post_paths) + "}",
-            "request = function() return wrk.format(nil, paths[math.random(#paths)]) end",
-        ]
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
-        script.write("\n".join(lines) + "\n")
-        script.close()
-        args += ["-s", script.name]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
-    if script is not None:
-        os.unlink(script.name)
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Result(
-        name=name,
-        requests_per_s=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_wrk_ms(out, "50%"),
-        p99_ms=_wrk_ms(out, "99%"),
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        requests=total,
-    )
-
-
-def _wrk_ms(out: str, pct: str) -> float:
-    value, unit = re.search(rf"^\s+{re.escape(pct)}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def python_load(name: str, port: int, requests: list[bytes], duration: int, connections: int) -> Result:
-    """Load with an asyncio HTTP/1.1 keep-alive client (when wrk is not installed)."""
-    latencies: list[float] = []
-    statuses: list[int] = []
-
-    async def one(stop: float) -> None:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            writer.write(random.choice(requests))
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            statuses.append(int(head[9:12]))
-        writer.close()
-
-    async def run() -> float:
-        started = time.perf_counter()
-        stop = started + duration
-        await asyncio.gather(*(one(stop) for _ in range(connections)))
-        return time.perf_counter() - started
-
-    elapsed = asyncio.run(run())
-    latencies.sort()
-    return Result(
-        name=name, requests_per_s=len(latencies) / elapsed,
-        p50_ms=statistics.median(latencies) * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        non_2xx=sum(1 for s in statuses if not 200 <= s < 300), requests=len(latencies),
-    )
-
-
-def raw_request(method: str, path: str, token: str | None, body: str | None = None) -> bytes:
-    """One HTTP/1.1 request, ready to send."""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
-    if token:
-        lines.append(f"Authorization: Bearer {token}")
-    payload = (body or "").encode()
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
-
-
 # --------------------------------------------------------------------------- main
-def main() -> None:
+#: One endpoint to load: its name, the server kind, the path, the token, the POST body.
+Step = tuple[str, str, str, str | None, str | None]
+Servers = dict[str, tuple[subprocess.Popen[bytes], int]]
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line (also the hidden ``--serve`` mode of the server processes)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=["trivial", *CARETRAIL], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -276,21 +181,14 @@ def main() -> None:
                         help="Rounds; each loads every endpoint in turn (drift hits both sides).")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    args = parser.parse_args()
-    if args.serve:
-        serve(args.serve, args.data_dir, args.port)
-        return
+    return parser.parse_args()
 
-    client = args.client
-    if client == "auto":
-        client = "wrk" if shutil.which("wrk") else "python"
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="caretrail-bench-"))
-    print(f"data: {data_dir}; preparing the demo school year...", flush=True)
-    data = prepare(data_dir)
+
+def make_plan(data: dict[str, Any]) -> list[Step]:
+    """The endpoints, in the order each round loads them (the trivial one first)."""
     teacher, supervisor = data["tokens"][TEACHER], data["tokens"][SUPERVISOR]
     visit = '{"guardian_met": true}'
-    visits = [f"/api/v1/cases/{c}/home-visits" for c in data["cases"]]
-    plan: list[tuple[str, str, str, str | None, str | None]] = [
+    return [
         ("trivial FastAPI endpoint", "trivial", "/trivial", None, None),
         ("GET /me/tasks (teacher)", "caretrail", "/api/v1/me/tasks", teacher, None),
         ("GET /me/tasks (teacher, task-list cache off)", "uncached", "/api/v1/me/tasks",
@@ -300,50 +198,60 @@ def main() -> None:
          f"/api/v1/follow-ups?status=overdue&school_id={SCHOOL}", supervisor, None),
         ("POST /cases/{id}/home-visits (teacher)", "caretrail", "", teacher, visit),
     ]
-    servers = {kind: start_server(kind, data_dir) for kind in ("trivial", *CARETRAIL)}
-    rounds: list[list[Result]] = []
-    try:
-        for proc, _ in servers.values():
-            settle(proc)
-        for number in range(1, args.rounds + 1):
-            print(f"round {number} of {args.rounds}", flush=True)
-            results: list[Result] = []
-            # Writes only in the last round: each adds tasks that the reads would return.
-            last = number == args.rounds
-            for name, server, path, token, body in plan:
-                if body is not None and not last:
-                    results.append(Result(name, float("nan"), float("nan"), float("nan"), 0, 0))
-                    continue
-                proc, port = servers[server]
-                cpu_before = server_cpu(proc)
-                if client == "wrk":
-                    base = f"http://{HOST}:{port}"
-                    if body is None:
-                        result = wrk_load(name, base + path, token, args.duration, args.connections)
-                    else:
-                        result = wrk_load(name, base + "/", token, args.duration, args.connections,
-                                          post_paths=visits, body=body)
-                else:
-                    requests = ([raw_request("GET", path, token)] if body is None
-                                else [raw_request("POST", v, token, body) for v in visits])
-                    result = python_load(name, port, requests, args.duration, args.connections)
-                (user_after, system_after), (user_before, system_before) = server_cpu(proc), cpu_before
-                user, system = user_after - user_before, system_after - system_before
-                result.cpu_us = (user + system) / max(1, result.requests) * 1e6
-                results.append(result)
-                print(f"  {result.name}: {result.requests_per_s:,.0f} req/s, "
-                      f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}, server CPU "
-                      f"{user / max(1, result.requests) * 1e6:.0f} us user + "
-                      f"{system / max(1, result.requests) * 1e6:.0f} us system per request",
-                      flush=True)
-            rounds.append(results)
-    finally:
-        for proc, _ in servers.values():
-            stop_server(proc)
 
+
+def load_step(step: Step, servers: Servers, client: str, args: argparse.Namespace,
+              visits: list[str]) -> Result:
+    """Load one endpoint for ``--duration`` seconds, print its line and return its result."""
+    name, server, path, token, body = step
+    proc, port = servers[server]
+    cpu_before = server_cpu(proc)
+    if client == "wrk":
+        base = f"http://{HOST}:{port}"
+        if body is None:
+            result = wrk_load(name, base + path, token, args.duration, args.connections)
+        else:
+            result = wrk_load(name, base + "/", token, args.duration, args.connections,
+                              post_paths=visits, body=body)
+    else:
+        requests = ([raw_request("GET", path, token)] if body is None
+                    else [raw_request("POST", v, token, body) for v in visits])
+        result = python_load(name, port, requests, args.duration, args.connections)
+    (user_after, system_after), (user_before, system_before) = server_cpu(proc), cpu_before
+    user, system = user_after - user_before, system_after - system_before
+    result.cpu_us = (user + system) / max(1, result.requests) * 1e6
+    print(f"  {result.name}: {result.requests_per_s:,.0f} req/s, "
+          f"p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}, server CPU "
+          f"{user / max(1, result.requests) * 1e6:.0f} us user + "
+          f"{system / max(1, result.requests) * 1e6:.0f} us system per request",
+          flush=True)
+    return result
+
+
+def run_rounds(plan: list[Step], servers: Servers, client: str, args: argparse.Namespace,
+               visits: list[str]) -> list[list[Result]]:
+    """Every round loads every endpoint in turn; one list of results per round."""
+    rounds: list[list[Result]] = []
+    for number in range(1, args.rounds + 1):
+        print(f"round {number} of {args.rounds}", flush=True)
+        results: list[Result] = []
+        # Writes only in the last round: each adds tasks that the reads would return.
+        last = number == args.rounds
+        for step in plan:
+            if step[4] is not None and not last:
+                results.append(Result(step[0], float("nan"), float("nan"), float("nan"), 0, 0))
+                continue
+            results.append(load_step(step, servers, client, args, visits))
+        rounds.append(results)
+    return rounds
+
+
+def report(plan: list[Step], rounds: list[list[Result]], client: str, args: argparse.Namespace,
+           events: int) -> None:
+    """Print the medians table and the task list's target verdict."""
     print(f"\nclient: {client}, {args.connections} connections, {args.duration} s per endpoint "
           f"and round, {args.rounds} rounds (each: every read in turn; the write in the last), "
-          f"one uvicorn worker per server; store: {data['events']:,} events before the run\n")
+          f"one uvicorn worker per server; store: {events:,} events before the run\n")
     print("Medians over the rounds; x trivial is the median of each round's ratio to that "
           "round's trivial endpoint.\n")
     print("| endpoint | requests/s | p50 ms | p99 ms | non-2xx | server CPU µs/request | x trivial |")
@@ -364,6 +272,32 @@ def main() -> None:
             verdict = "met" if median >= 0.5 else "NOT met"
             print(f"{entry[0]} / trivial per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
                   f"target >= 0.5: median {median:.2f} ({verdict})")
+
+
+def main() -> None:
+    """Run the benchmark, or serve one endpoint when started with ``--serve``."""
+    args = parse_args()
+    if args.serve:
+        serve(args.serve, args.data_dir, args.port)
+        return
+
+    client = args.client
+    if client == "auto":
+        client = "wrk" if shutil.which("wrk") else "python"
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="caretrail-bench-"))
+    print(f"data: {data_dir}; preparing the demo school year...", flush=True)
+    data = prepare(data_dir)
+    plan = make_plan(data)
+    visits = [f"/api/v1/cases/{c}/home-visits" for c in data["cases"]]
+    servers = {kind: start_server(kind, data_dir) for kind in ("trivial", *CARETRAIL)}
+    try:
+        for proc, _ in servers.values():
+            settle(proc)
+        rounds = run_rounds(plan, servers, client, args, visits)
+    finally:
+        for proc, _ in servers.values():
+            stop_server(proc)
+    report(plan, rounds, client, args, data["events"])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Run by hand (not a test)::
 
 1. The store: ``caretrail demo --schools N`` (150 cases per school, a school year each,
    ~27,000 events per school: 40 schools give ~1.08 million events) in
-   ``bench/out/county-N/``. It is generated once (~15 min on 2 busy cores) and reused:
+   ``bench/out/county-N/``. It is generated once (slow: docs/performance.md) and reused:
    re-runs skip straight to the measurements.
 2. In the same run, alternating: reading every notification (``select_notifications``
    in pages of 20,000) and decoding each with the application's mapper — the least any

@@ -18,9 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
+
+if TYPE_CHECKING:  # imported where used, so that --help loads neither
+    from adapters.driven.views.postgres import PostgresViewStore
+    from projections.queries import ReadModels
+    from projections.views import FollowUpsView
 
 URL = os.environ.get("CARETRAIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -101,7 +106,7 @@ def _bare_worker(schema: str, worker: int, plan: list[int], start: Any, out: Any
         "POSTGRES_PASSWORD": "", "POSTGRES_SCHEMA": schema, "POSTGRES_LOCK_TIMEOUT": "5",
         "CREATE_TABLE": "n",
     })
-    payload = "x" * 300  # the engine's events are ~400-600 bytes of JSON
+    payload = "x" * 300  # about the size of the engine's events as JSON (docs/performance.md)
     start.wait()
     began = time.perf_counter()
     events = 0
@@ -161,6 +166,7 @@ def _fresh_schema(name: str, *, bare: bool = False) -> str:
 
 
 def bench_writers(cases: int) -> None:
+    """Commands/s of 1, 2, 4 engine writer processes beside a bare eventsourcing app."""
     print(f"writers: each process drives {cases} cases x 10 commands")
     print(f"{'width':>5} {'engine cmd/s':>13} {'engine ev/s':>12} {'bare ev/s':>10} {'ratio':>6}")
     for width in (1, 2, 4):
@@ -178,35 +184,59 @@ def bench_writers(cases: int) -> None:
 # --------------------------------------------------------------------------- overdue list
 @dataclass
 class Timing:
+    """The durations of one kind of query, in seconds."""
+
     name: str
     samples: list[float]
 
     def line(self) -> str:
+        """The name, p50 and p99 in milliseconds, as one printed line."""
         ms = sorted(s * 1000 for s in self.samples)
         p99 = ms[int(len(ms) * 0.99) - 1]
         return f"{self.name:<44} p50 {statistics.median(ms):7.2f} ms   p99 {p99:7.2f} ms"
 
 
 def bench_overdue(rows: int, queries: int) -> None:
-    from adapters.driven.views.postgres import PostgresViewStore
-    from projections.queries import ReadModels, TaskStatus
-    from projections.runner import ViewRunner
-    from projections.store import iso
-    from projections.views import FollowUpsView
+    """Time the overdue list and its counts at ``rows`` task rows, beside bare SQL."""
+    from projections.queries import ReadModels
 
     schema = "bench_overdue"
+    store, view = _overdue_store(schema)
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    rng = random.Random(7)  # seeded, and shared by rows then queries: every run sees the same data
+    schools = [f"school-{n:03d}" for n in range(1, 201)]
+    print(f"overdue: loading {rows} task rows into PostgreSQL ...")
+    _load_task_rows(schema, rows, rng, schools, now)
+    read = ReadModels({view.name: store})
+    timings = _time_overdue_queries(read, schema, queries, rng, schools, now)
+    print(f"overdue: {rows} rows, 200 schools, {queries} queries each")
+    for t in timings.values():
+        print("  " + t.line())
+    store.close()
+
+
+def _overdue_store(schema: str) -> tuple[PostgresViewStore, FollowUpsView]:
+    """A fresh schema with the follow-ups view's table, and its store and view."""
+    from adapters.driven.views.postgres import PostgresViewStore
+    from projections.runner import ViewRunner
+    from projections.views import FollowUpsView
+
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
     store = PostgresViewStore(URL, schema=schema)
     view = FollowUpsView()
     ViewRunner(None, {view.name: store}, [view]).setup()
-    now = datetime(2026, 11, 29, tzinfo=UTC)
-    rng = random.Random(7)
-    schools = [f"school-{n:03d}" for n in range(1, 201)]
+    return store, view
+
+
+def _load_task_rows(schema: str, rows: int, rng: random.Random, schools: list[str],
+                    now: datetime) -> None:
+    """COPY ``rows`` random task rows (a quarter open) into the follow-ups table, then vacuum."""
+    from projections.store import iso
+
     kinds = ["home_visit", "mentor_talk", "guardian_contact", "parent_contact", "counselling",
              "case_review", "mentor_pairing"]
-    print(f"overdue: loading {rows} task rows into PostgreSQL ...")
     with psycopg.connect(URL) as conn, conn.cursor() as cur:
         cur.execute(f'SET search_path TO "{schema}"')
         with cur.copy(
@@ -228,7 +258,14 @@ def bench_overdue(rows: int, queries: int) -> None:
         # What autovacuum does to a table in use: statistics, and the visibility map that
         # lets the covering index answer without reading the table.
         conn.execute(f'VACUUM ANALYZE "{schema}".follow_ups')
-    read = ReadModels({view.name: store})
+
+
+def _time_overdue_queries(read: ReadModels, schema: str, queries: int, rng: random.Random,
+                          schools: list[str], now: datetime) -> dict[str, Timing]:
+    """Each of ``queries`` random schools: caretrail's overdue page and counts, and bare SQL's."""
+    from projections.queries import TaskStatus
+    from projections.store import iso
+
     bare_page = (
         f'SELECT * FROM "{schema}".follow_ups WHERE school_id = %s AND status = %s AND due_at < %s '
         "ORDER BY due_at, follow_up_id LIMIT 51"
@@ -256,13 +293,11 @@ def bench_overdue(rows: int, queries: int) -> None:
                 began = time.perf_counter()
                 call()
                 timings[name].samples.append(time.perf_counter() - began)
-    print(f"overdue: {rows} rows, 200 schools, {queries} queries each")
-    for t in timings.values():
-        print("  " + t.line())
-    store.close()
+    return timings
 
 
 def main() -> None:
+    """Run the benchmarks the command line asks for."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=150, help="cases per writer process")
     parser.add_argument("--rows", type=int, default=1_000_000, help="task rows for the overdue list")

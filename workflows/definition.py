@@ -224,19 +224,26 @@ def _place(loc: list[Any], raw: dict[str, Any]) -> str:
 
 
 def _check(d: Definition) -> Iterator[str]:
-    """Semantic checks that need the whole definition."""
+    """Semantic checks that need the whole definition, in the order their messages are listed."""
+    yield from _check_states(d)
+    yield from _check_transitions(d)
+    yield from _check_follow_ups(d)
+    yield from _check_escalation(d)
+
+
+def _unknown(d: Definition, where: str, names: list[str]) -> Iterator[str]:
     states = set(d.states)
-    known = ", ".join(d.states)
+    for name in names:
+        if name not in states:
+            yield f"{where} names unknown state '{name}' (known: {', '.join(d.states)})"
 
-    def unknown(where: str, names: list[str]) -> Iterator[str]:
-        for name in names:
-            if name not in states:
-                yield f"{where} names unknown state '{name}' (known: {known})"
 
-    if len(states) != len(d.states):
+def _check_states(d: Definition) -> Iterator[str]:
+    """The state list, the initial and final states, the time zone and the calendar."""
+    if len(set(d.states)) != len(d.states):
         yield "states are listed twice"
-    yield from unknown("initial", [d.initial])
-    yield from unknown("final", d.final)
+    yield from _unknown(d, "initial", [d.initial])
+    yield from _unknown(d, "final", d.final)
     if d.timezone:
         try:
             ZoneInfo(d.timezone)
@@ -249,10 +256,13 @@ def _check(d: Definition) -> Iterator[str]:
             elif not _is_day_of_year(day):
                 yield f"calendar.term_starts: '{day}' is no day of the year"
 
+
+def _check_transitions(d: Definition) -> Iterator[str]:
+    """Transitions name known states, define each (action, state) once, and reach every state."""
     seen: dict[tuple[str, str], int] = {}
     for i, t in enumerate(d.transitions):
         where = f"transitions[{i}] ({t.action.value})"
-        yield from unknown(where, t.from_ + ([t.to] if t.to else []))
+        yield from _unknown(d, where, t.from_ + ([t.to] if t.to else []))
         for state in t.from_:
             if (t.action.value, state) in seen:
                 yield (
@@ -266,43 +276,64 @@ def _check(d: Definition) -> Iterator[str]:
         if state not in reachable:
             yield f"state '{state}' is unreachable from initial state '{d.initial}'"
 
+
+def _check_follow_ups(d: Definition) -> Iterator[str]:
+    """Every follow-up rule: a unique id, then its states, timing and conditions."""
     rule_ids: dict[str, int] = {}
     for i, rule in enumerate(d.follow_ups):
         where = f"follow_ups[{i}] (id={rule.id})"
         if rule.id in rule_ids:
             yield f"{where}: duplicate rule id, also follow_ups[{rule_ids[rule.id]}]"
         rule_ids[rule.id] = i
-        yield from unknown(f"{where}: on_enter", rule.on_enter)
-        yield from unknown(f"{where}: active_in", rule.active_in)
-        if not rule.on_enter and not rule.on_event:
-            yield f"{where}: needs on_enter or on_event (it would never be scheduled)"
-        for state in rule.on_enter:
-            if state not in rule.active_in:
-                yield f"{where}: on_enter state '{state}' is not in active_in (cancelled at once)"
-        if (rule.due_days is None) == (not rule.due_at_next_term):
-            yield f"{where}: give exactly one of due_days or due_at_next_term"
-        if rule.due_days is not None and rule.due_days < 0:
-            yield f"{where}: negative offset: due_days is {rule.due_days}"
-        elif rule.due_days is not None and not rule.due_days <= MAX_DAYS:  # NaN too
-            yield f"{where}: due_days must be at most {MAX_DAYS}, got {rule.due_days}"
-        if rule.due_at_next_term and d.calendar is None:
-            yield f"{where}: due_at_next_term needs a [calendar] with term_starts"
-        if rule.recur_every_days is not None and not MIN_RECUR_DAYS <= rule.recur_every_days <= MAX_DAYS:
-            yield (f"{where}: recur_every_days must be from 1/24 (an hour) to {MAX_DAYS}, "
-                   f"got {rule.recur_every_days}")
-        if rule.recur_every_days is not None and not rule.completed_by:
-            yield f"{where}: a recurring rule needs completed_by"
-        if rule.assignee is AssigneeRole.MENTOR and "mentor_present" not in rule.when:
-            yield f"{where}: assignee 'mentor' needs when = ['mentor_present']"
-        if {"mentor_present", "mentor_absent"} <= set(rule.when) or {
-            "risk_high",
-            "risk_normal",
-        } <= set(rule.when):
-            yield f"{where}: when has contradictory conditions {rule.when}"
-        for field, matches in (("on_event", rule.on_event), ("completed_by", rule.completed_by)):
-            for j, match in enumerate(matches):
-                yield from _check_match(f"{where}: {field}[{j}]", match)
+        yield from _check_rule_states(d, where, rule)
+        yield from _check_rule_timing(d, where, rule)
+        yield from _check_rule_conditions(where, rule)
 
+
+def _check_rule_states(d: Definition, where: str, rule: FollowUpRule) -> Iterator[str]:
+    """A rule's states are known, it can be scheduled, and it is not cancelled as it opens."""
+    yield from _unknown(d, f"{where}: on_enter", rule.on_enter)
+    yield from _unknown(d, f"{where}: active_in", rule.active_in)
+    if not rule.on_enter and not rule.on_event:
+        yield f"{where}: needs on_enter or on_event (it would never be scheduled)"
+    for state in rule.on_enter:
+        if state not in rule.active_in:
+            yield f"{where}: on_enter state '{state}' is not in active_in (cancelled at once)"
+
+
+def _check_rule_timing(d: Definition, where: str, rule: FollowUpRule) -> Iterator[str]:
+    """A rule's due date and recurrence are given once and within bounds."""
+    if (rule.due_days is None) == (not rule.due_at_next_term):
+        yield f"{where}: give exactly one of due_days or due_at_next_term"
+    if rule.due_days is not None and rule.due_days < 0:
+        yield f"{where}: negative offset: due_days is {rule.due_days}"
+    elif rule.due_days is not None and not rule.due_days <= MAX_DAYS:  # NaN too
+        yield f"{where}: due_days must be at most {MAX_DAYS}, got {rule.due_days}"
+    if rule.due_at_next_term and d.calendar is None:
+        yield f"{where}: due_at_next_term needs a [calendar] with term_starts"
+    if rule.recur_every_days is not None and not MIN_RECUR_DAYS <= rule.recur_every_days <= MAX_DAYS:
+        yield (f"{where}: recur_every_days must be from 1/24 (an hour) to {MAX_DAYS}, "
+               f"got {rule.recur_every_days}")
+    if rule.recur_every_days is not None and not rule.completed_by:
+        yield f"{where}: a recurring rule needs completed_by"
+
+
+def _check_rule_conditions(where: str, rule: FollowUpRule) -> Iterator[str]:
+    """A rule's assignee, its when-conditions and the events it matches are consistent."""
+    if rule.assignee is AssigneeRole.MENTOR and "mentor_present" not in rule.when:
+        yield f"{where}: assignee 'mentor' needs when = ['mentor_present']"
+    if {"mentor_present", "mentor_absent"} <= set(rule.when) or {
+        "risk_high",
+        "risk_normal",
+    } <= set(rule.when):
+        yield f"{where}: when has contradictory conditions {rule.when}"
+    for field, matches in (("on_event", rule.on_event), ("completed_by", rule.completed_by)):
+        for j, match in enumerate(matches):
+            yield from _check_match(f"{where}: {field}[{j}]", match)
+
+
+def _check_escalation(d: Definition) -> Iterator[str]:
+    """Escalation levels count 1, 2, 3... and their delays strictly increase."""
     levels = [e.level for e in d.escalation]
     if levels != list(range(1, len(levels) + 1)):
         yield f"escalation: levels must be 1, 2, 3... in order, got {levels}"

@@ -30,7 +30,8 @@ class SQLiteViewStore(ViewStore):
         self._generation = 0
         self._write_lock = threading.Lock()
         # Rows and position commit together, so a lost tail after power loss is simply
-        # replayed: NORMAL is safe here and much faster than FULL.
+        # replayed: NORMAL is safe here and spares FULL's sync of the WAL on every commit
+        # (docs/performance.md).
         self._files = ThreadConnections(path, lock_timeout=lock_timeout, pragmas=[
             "synchronous=NORMAL", f"mmap_size={MMAP_BYTES}", "temp_store=MEMORY",
             f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
@@ -61,13 +62,15 @@ class SQLiteViewStore(ViewStore):
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         # In autocommit mode a lone statement is its own read transaction: the same
-        # snapshot as BEGIN; SELECT; COMMIT without the two extra statements (~2 µs).
+        # snapshot as BEGIN; SELECT; COMMIT without the two extra statements
+        # (docs/performance.md).
         return self._files.get().execute(sql, params).fetchall()
 
     def change_token(self) -> Hashable:
         """This thread's connection, its ``PRAGMA data_version`` (changed by a commit of any
         other connection, in any process) and this store's own transactions (a
-        connection's own commits leave its data_version alone). ~2.4 µs in a loop."""
+        connection's own commits leave its data_version alone). Cheap enough to ask before
+        every cached answer (docs/performance.md)."""
         conn = self._files.get()
         (version,) = conn.execute("PRAGMA data_version").fetchone()
         return (self._generation, id(conn), version)

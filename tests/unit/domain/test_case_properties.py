@@ -33,75 +33,20 @@ from domain.case import Case
 from domain.errors import DomainError, MentorAtCapacity
 from domain.ids import mentor_id_for
 from domain.mentor import Mentor
-from domain.values import (
-    Action,
-    Actor,
-    ClosureReason,
-    ContactChannel,
-    ContactParty,
-    FollowUpStatus,
-    Parents,
-    ParentsAway,
-    ReviewOutcome,
-    RiskLevel,
-    Role,
-)
+from domain.values import Action, Actor, FollowUpStatus, RiskLevel, Role
 from tests.conftest import identify
 from tests.fakes import FakeClock
-from tests.unit.domain.journeys import AUNT, GRANDMOTHER, aggregate_state
-from workflows.commands import (
-    AddNote,
-    AmendDetails,
-    AssignHeadTeacher,
-    CaseCommand,
-    ChangeRiskLevel,
-    CloseCase,
-    CompleteFollowUp,
-    EscalateFollowUp,
-    LogContact,
-    PairMentor,
-    RecordCounselling,
-    RecordHomeVisit,
-    ReleaseMentor,
-    ReopenCase,
-    ReviewCase,
-)
-from workflows.definition import FollowUpRule
+from tests.unit.domain.case_steps import ACTIONS, FORWARD, MENTORS, WHEN, applies, draw_step
+from tests.unit.domain.journeys import aggregate_state
+from workflows.commands import EscalateFollowUp, RecordHomeVisit
 from workflows.registry import Registry
 from workflows.services import SYSTEM_ACTOR, CommandResult
 
 REGISTRY = Registry.load()
 WORKFLOW = REGISTRY.latest("left_behind")
-MENTORS = ["m1", "m2"]
 CAPACITY = 2
 SNAPSHOT_EVERY = 5
 ACTOR = Actor(user_id="t-any", role=Role.TEACHER)
-
-#: When the user says the act happened, relative to the server clock.
-WHEN = st.sampled_from([
-    timedelta(0), timedelta(0), timedelta(0),
-    -timedelta(hours=30),           # backfilled (before the case if it is younger)
-    timedelta(minutes=3),           # a phone clock slightly ahead: tolerated
-    timedelta(minutes=20),          # in the future: refused
-])
-
-#: Every action, the steps that move a case forward more often (so cases get deep).
-ACTIONS = st.sampled_from([
-    *Action,
-    Action.RECORD_HOME_VISIT, Action.PAIR_MENTOR, Action.PAIR_MENTOR, Action.RECORD_COUNSELLING,
-    Action.REVIEW_CASE, Action.LOG_CONTACT, Action.LOG_CONTACT,
-])
-
-#: The usual next steps from each state.
-FORWARD = {
-    "identified": [Action.RECORD_HOME_VISIT],
-    "visited": [Action.PAIR_MENTOR],
-    "paired": [Action.RECORD_COUNSELLING, Action.LOG_CONTACT, Action.CHANGE_RISK_LEVEL,
-               Action.COMPLETE_FOLLOW_UP],
-    "counselled": [Action.REVIEW_CASE, Action.LOG_CONTACT, Action.RECORD_COUNSELLING],
-    "reviewed": [Action.RECORD_HOME_VISIT, Action.REVIEW_CASE, Action.LOG_CONTACT],
-    "closed": [Action.REOPEN_CASE],
-}
 
 Run = Callable[[UUID, datetime, UUID], CommandResult]
 
@@ -279,7 +224,7 @@ class CaseMachine(RuleBasedStateMachine):
             case = self.service.get_case(case_id)
             open_kinds = {t.kind for t in case.open_follow_ups}
             for recurring in WORKFLOW.definition.follow_ups:
-                if recurring.recur_every_days and _applies(recurring, case):
+                if recurring.recur_every_days and applies(recurring, case):
                     assert recurring.kind in open_kinds, (
                         f"{recurring.id} applies to a {case.state} case ({case.risk_level} risk) "
                         f"but no {recurring.kind} task is open"
@@ -335,7 +280,7 @@ class CaseMachine(RuleBasedStateMachine):
                 continue
             done = case.follow_ups[event.follow_up_id]
             rule = WORKFLOW.rule(done.rule_id)
-            if rule.recur_every_days is None or not _applies(rule, case):
+            if rule.recur_every_days is None or not applies(rule, case):
                 continue
             successors = [t for t in case.open_follow_ups if t.kind == rule.kind]
             assert successors, f"recurring {rule.id} completed with no successor"
@@ -346,60 +291,10 @@ class CaseMachine(RuleBasedStateMachine):
 
     def _command(self, data: st.DataObject, action: Action, case: Case) -> Run:
         """A command for ``action`` with drawn arguments (some of them refusable)."""
-        command, fields = _step(data.draw, action, case)
+        command, fields = draw_step(data.draw, action, case)
         return lambda c, at, i: self.service.handle(
             command(case_id=c, occurred_at=at, command_id=i, **fields), ACTOR
         )
-
-
-def _step(draw: Any, action: Action, case: Case) -> tuple[type[CaseCommand], dict[str, Any]]:
-    """The command of ``action`` and its drawn fields."""
-    match action:
-        case Action.RECORD_HOME_VISIT:
-            return RecordHomeVisit, {"guardian_met": draw(st.booleans())}
-        case Action.PAIR_MENTOR:  # m1 is drawn more often, so it fills up first
-            return PairMentor, {"teacher_id": draw(st.sampled_from([MENTORS[0], *MENTORS]))}
-        case Action.RELEASE_MENTOR:
-            return ReleaseMentor, {"reason": "moved"}
-        case Action.RECORD_COUNSELLING:
-            return RecordCounselling, {"risk_level": draw(st.sampled_from([None, *RiskLevel]))}
-        case Action.REVIEW_CASE:
-            return ReviewCase, {"outcome": draw(st.sampled_from(list(ReviewOutcome)))}
-        case Action.CLOSE_CASE:
-            return CloseCase, {"reason": draw(st.sampled_from(list(ClosureReason)))}
-        case Action.REOPEN_CASE:
-            return ReopenCase, {"reason": "back"}
-        case Action.LOG_CONTACT:
-            party = draw(st.sampled_from(list(ContactParty)))
-            return LogContact, {"party": party, "channel": ContactChannel.PHONE}
-        case Action.ADD_NOTE:  # blank text: refused
-            return AddNote, {"text": draw(st.sampled_from(["walked to school alone", "   "]))}
-        case Action.ASSIGN_HEAD_TEACHER:
-            return AssignHeadTeacher, {"teacher_id": draw(st.sampled_from(["t-head", "t-head-2"]))}
-        case Action.CHANGE_RISK_LEVEL:
-            return ChangeRiskLevel, {"level": draw(st.sampled_from(list(RiskLevel)))}
-        case Action.COMPLETE_FOLLOW_UP:
-            known = sorted(case.follow_ups, key=str)
-            still_open = sorted((t.follow_up_id for t in case.open_follow_ups), key=str)
-            # Open tasks are drawn more often; done, cancelled and unknown ones are refused.
-            task = draw(st.sampled_from([*still_open, *still_open, *known, uuid4()]))
-            return CompleteFollowUp, {"follow_up_id": task}
-        case Action.AMEND_DETAILS:  # the same guardian as now: refused (nothing changed)
-            guardian = draw(st.sampled_from([AUNT, GRANDMOTHER]))
-            parents = draw(st.sampled_from([None, Parents(away=ParentsAway.MOTHER, work_place="上海")]))
-            return AmendDetails, {"guardian": guardian, "parents": parents}
-    raise AssertionError(action)
-
-
-def _applies(rule: FollowUpRule, case: Case) -> bool:
-    """Whether a rule's task should be open for the case as it is now (the test's oracle)."""
-    holds = {
-        "mentor_present": case.mentor_id is not None,
-        "mentor_absent": case.mentor_id is None,
-        "risk_high": case.risk_level is RiskLevel.HIGH,
-        "risk_normal": case.risk_level is RiskLevel.NORMAL,
-    }
-    return case.state in rule.active_in and all(holds[c] for c in rule.when)
 
 
 CaseMachine.TestCase.settings = settings(
