@@ -18,6 +18,7 @@ from adapters.bootstrap import Caretrail, build
 from adapters.settings import Settings
 from domain.values import Actor, Role
 
+CaseArg = Annotated[str, typer.Argument(help="Case id (UUID).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AsOpt = Annotated[str, typer.Option("--as", help="User id acting.", envvar="CARETRAIL_CLI_USER")]
 PurposeOpt = Annotated[str | None, typer.Option(
