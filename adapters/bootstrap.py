@@ -28,9 +28,10 @@ from adapters.driven.views.sqlite import SQLiteViewStore
 from adapters.driving.scheduler.service import SchedulerService
 from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
-from projections.queries import ReadModels, TaskListCache
+from projections.queries import ReadModels
 from projections.runner import ViewRunner
 from projections.store import ViewStore
+from projections.task_cache import TaskListCache
 from projections.views import all_views
 from workflows.registry import Registry, UnknownWorkflow
 from workflows.services import CaseService

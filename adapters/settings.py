@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     #: looks up three global providers on every request (docs/performance.md).
     opentelemetry: bool = False
     #: Answer a repeated "my tasks" query from memory while the follow-up view and the
-    #: clock leave its answer unchanged (SQLite views; ``projections.queries.TaskListCache``).
+    #: clock leave its answer unchanged (SQLite views;
+    #: ``projections.task_cache.TaskListCache``).
     task_list_cache: bool = True
 
     @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", "postgres_schema",

@@ -1,17 +1,18 @@
 """Queries over the views: task lists, overdue summaries, case lists, audit log, stats.
 
-Lists use keyset pagination: ``after`` is the opaque cursor of the previous page's last
-row, so pages neither repeat nor skip rows while writes continue. The types they return
-live in ``projections.rows`` and are importable from here too.
+Lists use keyset pagination (``projections.paging``): ``after`` is the opaque cursor of
+the previous page's last row, so pages neither repeat nor skip rows while writes
+continue. The types they return live in ``projections.rows`` and are importable from
+here too.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from projections.paging import keyset_page
 from projections.rows import (
     MAX_PAGE,
     ONE_DAY,
@@ -29,11 +30,15 @@ from projections.rows import (
     encode_cursor,
 )
 from projections.store import ViewStore, from_iso, iso_once
+from projections.task_cache import TaskListCache
+from projections.task_filters import task_filters
 from projections.views import AUDIT_COLUMNS, CASE_COLUMNS, TASK_COLUMNS
 
-#: The page type of the task lists (parametrized once: ``Page[TaskRow]`` looks it up on
-#: every call, ~1 µs).
+#: The page types of the lists, parametrized once: ``Page[TaskRow]`` looks the class up
+#: again on every call (docs/performance.md, read models).
 TaskPage = Page[TaskRow]
+CasePage = Page[CaseRow]
+AuditPage = Page[AuditRow]
 
 __all__ = [
     "AuditRow",
@@ -44,65 +49,12 @@ __all__ = [
     "Page",
     "ReadModels",
     "SchoolStats",
-    "TaskListCache",
     "TaskRow",
     "TaskStatus",
     "days_overdue",
     "decode_cursor",
     "encode_cursor",
 ]
-
-
-class TaskListCache:
-    """Pages of "my tasks", each kept while it is exactly what the query would return.
-
-    Teachers' task lists are read far more often than the views change. A page is
-    answered again only if (1) the ``follow_ups`` store's change token is the one read
-    before the page was queried (no transaction changed the view since, in this process
-    or another; stores that cannot tell cheaply return no token and are never cached),
-    and (2) ``now`` lies between the moment the page was computed and the first moment
-    that could change it: a task's ``days_overdue`` turning over, or the first task
-    beyond the horizon coming within it. Earlier ``now`` (a clock set back) is a miss.
-    Entries are per caller and query; the cache is bounded by answers and by the rows they
-    hold together (a page holds up to 100), and simply emptied when full.
-    """
-
-    def __init__(self, max_entries: int = 4096, max_rows: int = 20_000) -> None:
-        self.max_entries = max_entries
-        self.max_rows = max_rows
-        self._pages: dict[Hashable, tuple[Hashable, datetime, datetime | None, Page[TaskRow]]] = {}
-        self._rows = 0
-        self._guard = threading.Lock()  # keeps the row count true when threads store at once
-
-    def get(self, key: Hashable, token: Hashable, now: datetime) -> Page[TaskRow] | None:
-        """The cached page if it is still the answer at ``now`` with the view at ``token``."""
-        entry = self._pages.get(key)
-        if entry is None:
-            return None
-        stored_token, since, until, page = entry
-        if stored_token != token or now < since or (until is not None and now >= until):
-            return None
-        return page
-
-    def put(self, key: Hashable, token: Hashable, now: datetime, page: Page[TaskRow],
-            joins: datetime | None) -> None:
-        """Keep ``page``, computed at ``now`` after ``token`` was read; ``joins`` is when
-        the next task comes within the horizon (None: no task is waiting)."""
-        until = joins
-        for item in page.items:
-            if item.status == "open":  # its days overdue turn over a whole day after due
-                turns = item.due_at + (item.days_overdue + 1) * ONE_DAY
-                until = turns if until is None else min(until, turns)
-        rows = len(page.items)
-        with self._guard:
-            if len(self._pages) >= self.max_entries or self._rows + rows > self.max_rows:
-                self._pages.clear()
-                self._rows = 0
-            replaced = self._pages.get(key)
-            if replaced is not None:
-                self._rows -= len(replaced[3].items)
-            self._pages[key] = (token, now, until, page)
-            self._rows += rows
 
 
 class ReadModels:
@@ -136,7 +88,7 @@ class ReadModels:
         limit: int = 50,
     ) -> Page[TaskRow]:
         """Tasks by status, soonest (or most overdue) first."""
-        where, params = _task_filters(
+        where, params = task_filters(
             now=now, status=status, school_ids=school_ids, assignee_id=assignee_id,
             assignee_role=assignee_role, kind=kind, case_id=case_id,
             min_days_overdue=min_days_overdue, due_within_days=due_within_days,
@@ -262,22 +214,12 @@ class ReadModels:
     def _task_page(
         self, where: list[str], params: list[Any], now: datetime, after: str | None, limit: int
     ) -> Page[TaskRow]:
-        limit = max(1, min(limit, MAX_PAGE))
-        if after:
-            due, key = decode_cursor(after, datetime, str)
-            where = [*where, "(due_at > ? OR (due_at = ? AND follow_up_id > ?))"]
-            params = [*params, due, due, key]
-        sql = (
-            f"SELECT {', '.join(TASK_COLUMNS)} FROM follow_ups WHERE {' AND '.join(where)} "
-            "ORDER BY due_at, follow_up_id LIMIT ?"
+        return keyset_page(
+            self.stores["follow_ups"], table="follow_ups", columns=TASK_COLUMNS,
+            where=where, params=params, order_by=("due_at", "follow_up_id"),
+            kinds=(datetime, str), after=after, limit=limit,
+            to_item=lambda row: _task(row, now), page=TaskPage,
         )
-        rows = self.stores["follow_ups"].fetch_all(sql, (*params, limit + 1))
-        items = [_task(r, now) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            cursor = encode_cursor(last[TASK_COLUMNS.index("due_at")], last[0])
-        return TaskPage(items=items, next_cursor=cursor)
 
     # ------------------------------------------------------------ cases
     def cases(
@@ -292,12 +234,11 @@ class ReadModels:
         limit: int = 50,
     ) -> Page[CaseRow]:
         """Cases, oldest first, filtered."""
-        limit = max(1, min(limit, MAX_PAGE))
         where: list[str] = []
         params: list[Any] = []
         if school_ids is not None:
             if not school_ids:
-                return Page[CaseRow](items=[])
+                return CasePage(items=[])
             where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
             params += list(school_ids)
         for column, value in (("state", state), ("mentor_id", mentor_id),
@@ -305,21 +246,11 @@ class ReadModels:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if after:
-            opened, key = decode_cursor(after, datetime, str)
-            where.append("(opened_at > ? OR (opened_at = ? AND case_id > ?))")
-            params += [opened, opened, key]
-        sql = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
-        if where:
-            sql += f" WHERE {' AND '.join(where)}"
-        sql += " ORDER BY opened_at, case_id LIMIT ?"
-        rows = self.stores["cases"].fetch_all(sql, (*params, limit + 1))
-        items = [_case(r) for r in rows[:limit]]
-        cursor = None
-        if len(rows) > limit:
-            last = rows[limit - 1]
-            cursor = encode_cursor(last[CASE_COLUMNS.index("opened_at")], last[0])
-        return Page[CaseRow](items=items, next_cursor=cursor)
+        return keyset_page(
+            self.stores["cases"], table="cases", columns=CASE_COLUMNS, where=where,
+            params=params, order_by=("opened_at", "case_id"), kinds=(datetime, str),
+            after=after, limit=limit, to_item=_case, page=CasePage,
+        )
 
     def case(self, case_id: str) -> CaseRow | None:
         """One case's row."""
@@ -341,7 +272,6 @@ class ReadModels:
         limit: int = 50,
     ) -> Page[AuditRow]:
         """Events in log order, filtered by case, actor, schools and recorded time."""
-        limit = max(1, min(limit, MAX_PAGE))
         where: list[str] = []
         params: list[Any] = []
         if case_id is not None:
@@ -352,7 +282,7 @@ class ReadModels:
             params.append(actor_id)
         if school_ids is not None:
             if not school_ids:
-                return Page[AuditRow](items=[])
+                return AuditPage(items=[])
             where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
             params += list(school_ids)
         if since is not None:
@@ -361,18 +291,11 @@ class ReadModels:
         if until is not None:
             where.append("recorded_at < ?")
             params.append(iso_once(until))
-        if after:
-            (position,) = decode_cursor(after, int)
-            where.append("position > ?")
-            params.append(int(position))
-        sql = f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit_log"
-        if where:
-            sql += f" WHERE {' AND '.join(where)}"
-        sql += " ORDER BY position LIMIT ?"
-        rows = self.stores["audit_log"].fetch_all(sql, (*params, limit + 1))
-        items = [AuditRow.model_validate(dict(zip(AUDIT_COLUMNS, r, strict=True))) for r in rows[:limit]]
-        cursor = encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
-        return Page[AuditRow](items=items, next_cursor=cursor)
+        return keyset_page(
+            self.stores["audit_log"], table="audit_log", columns=AUDIT_COLUMNS, where=where,
+            params=params, order_by=("position",), kinds=(int,), after=after, limit=limit,
+            to_item=_audit, page=AuditPage,
+        )
 
     # ------------------------------------------------------------ stats
     def stats(
@@ -421,52 +344,6 @@ class ReadModels:
         )
 
 
-def _task_filters(
-    *,
-    now: datetime,
-    status: TaskStatus,
-    school_ids: Sequence[str] | None,
-    assignee_id: str | None,
-    assignee_role: str | None,
-    kind: str | None,
-    case_id: str | None,
-    min_days_overdue: int,
-    due_within_days: int | None,
-) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if school_ids is not None:
-        if not school_ids:
-            where.append("1 = 0")
-        else:
-            where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
-            params += list(school_ids)
-    for column, value in (("assignee_id", assignee_id), ("assignee_role", assignee_role),
-                          ("kind", kind), ("case_id", case_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    match status:
-        case TaskStatus.DONE | TaskStatus.CANCELLED:
-            # Literal status (a constant of the enum) and the closed-task index's own
-            # condition, so both databases can use that partial index.
-            where += [f"status = '{status.value}'", "closed_at IS NOT NULL"]
-        case TaskStatus.OVERDUE:
-            # Overdue: due before now. N whole days overdue: due at least N days before
-            # now (inclusive, as days_overdue counts them).
-            where += ["status = 'open'", "due_at < ?" if min_days_overdue == 0 else "due_at <= ?"]
-            params.append(iso_once(now - timedelta(days=min_days_overdue)))
-        case TaskStatus.DUE_SOON:
-            where += ["status = 'open'", "due_at >= ?", "due_at <= ?"]
-            params += [iso_once(now), iso_once(now + timedelta(days=due_within_days or 7))]
-        case TaskStatus.OPEN:
-            where.append("status = 'open'")
-            if due_within_days is not None:
-                where.append("due_at <= ?")
-                params.append(iso_once(now + timedelta(days=due_within_days)))
-    return where, params
-
-
 def _at(text: str) -> datetime:
     moment = from_iso(text)
     assert moment is not None
@@ -477,8 +354,8 @@ def _task(row: Sequence[Any], now: datetime) -> TaskRow:
     data = dict(zip(TASK_COLUMNS, row, strict=True))
     due = _at(data["due_at"])
     data["days_overdue"] = days_overdue(due, now) if data["status"] == "open" else 0
-    # model_validate takes the dict as it is (``TaskRow(**data)`` copies it twice): ~0.4 µs
-    # of each row, 20 µs of a page of 50.
+    # model_validate takes the dict as it is, where ``TaskRow(**data)`` copies it twice:
+    # the difference adds up over every row of a page (docs/performance.md, read models).
     return TaskRow.model_validate(data)
 
 
@@ -486,3 +363,7 @@ def _case(row: Sequence[Any]) -> CaseRow:
     data = dict(zip(CASE_COLUMNS, row, strict=True))
     data.pop("open_tasks")
     return CaseRow.model_validate(data)
+
+
+def _audit(row: Sequence[Any]) -> AuditRow:
+    return AuditRow.model_validate(dict(zip(AUDIT_COLUMNS, row, strict=True)))

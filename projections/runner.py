@@ -10,77 +10,21 @@ indexes at the end.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 import structlog
 from pydantic import BaseModel
 
 from projections.base import Projection
+from projections.gc_pause import gc_paused
 from projections.store import Cursor, StaleTracking, ViewStore
 
 log = structlog.get_logger()
-
-_gc_guard = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector off while a batch is in flight.
-
-    A batch holds thousands of decoded events until it is written; each collection
-    promotes them, and the full collections that follow rescan every cached row. That
-    was ~60% of a rebuild's time (measured with ``gc.callbacks``). The events are freed by
-    reference counting when the batch ends, so pausing leaves nothing behind. Nested
-    and concurrent pauses are counted; the collector is re-enabled (if it was on) when
-    the last one ends.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_guard:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_guard:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-#: What reading and decoding the log costs per event, in the units of
-#: :attr:`Projection.rebuild_cost` (µs per event, measured with them): every process of a
-#: parallel rebuild pays it once for its share of the views.
-LOG_READ_COST = 16.0
-
-
-def share(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
-    """The views' names in at most ``jobs`` groups, one process each, slowest first.
-
-    Each group's time is reading the log plus its views' own work, so a view goes to the
-    group where it ends soonest, opening a new group only when that is sooner than
-    joining one (heaviest views placed first).
-    """
-    groups: list[tuple[float, list[str]]] = []
-    for p in sorted(projections, key=lambda p: -p.rebuild_cost):
-        options = [(load + p.rebuild_cost, i) for i, (load, _) in enumerate(groups)]
-        if len(groups) < max(1, jobs):
-            options.append((LOG_READ_COST + p.rebuild_cost, len(groups)))
-        load, i = min(options)
-        if i == len(groups):
-            groups.append((load, [p.name]))
-        else:
-            groups[i] = (load, [*groups[i][1], p.name])
-    return [names for _, names in sorted(groups, key=lambda g: -g[0])]
 
 
 class ViewStatus(BaseModel):

@@ -124,7 +124,8 @@ class ViewStore(ABC):
 
 
 #: Recently formatted moments: the events of one command share their times, and every
-#: view formats the same ones, so most calls are a dictionary hit (formatting is ~1 µs).
+#: view formats the same ones, so most calls are a dictionary hit, much cheaper than
+#: formatting (docs/performance.md, read models).
 _ISO_CACHE: dict[datetime, str] = {}
 _ISO_CACHE_SIZE = 65_536
 
@@ -167,7 +168,8 @@ _TEXT_CACHE: dict[int, str] = {}
 def uuid_text(value: UUID) -> str:
     """``str(value)``, remembered: the same case and task ids recur all through a batch.
 
-    Keyed by the UUID's integer (a C-level hash), which costs a tenth of formatting.
+    Keyed by the UUID's integer (a C-level hash), far cheaper than formatting the id
+    (docs/performance.md, read models).
     """
     number = value.int
     text = _TEXT_CACHE.get(number)

@@ -6,7 +6,7 @@ thread can overlap with another. Views are independent (each has its own tables,
 and tracking position), so a rebuild can give each process a share of them: every
 process reads and decodes the log once for its share (the price of not sharing decoded
 events between processes), and the shares run side by side on separate cores.
-:func:`projections.runner.share` balances them with the views' measured costs.
+:func:`projections.rebuild_plan.share` balances them with the views' measured costs.
 
 Each process rebuilds its views exactly as :meth:`ViewRunner.rebuild` does in
 one process (drop, replay in batches with the position committed with the rows, build
@@ -24,7 +24,7 @@ from typing import Any
 
 from adapters.bootstrap import Caretrail, build
 from adapters.settings import Settings
-from projections.runner import share
+from projections.rebuild_plan import share
 
 
 class RebuildFailed(Exception):

@@ -8,6 +8,7 @@ would be told and move on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -79,64 +80,63 @@ def _step(service: CaseService, clock: FakeClock, command: str, n: int, choice: 
         case "identify":
             return identify(service, clock, n, school_id=SCHOOLS[n % 2],
                             risk_level=RiskLevel.HIGH if choice % 5 == 0 else RiskLevel.NORMAL)
-        case "home_visit":
-            return service.handle(
-                RecordHomeVisit(case_id=cid, occurred_at=at, guardian_met=choice % 2 == 0), HEAD
-            )
-        case "pair":
-            return service.handle(
-                PairMentor(case_id=cid, occurred_at=at, teacher_id=MENTORS[choice % len(MENTORS)]), SUPERVISOR
-            )
-        case "release":
-            return service.handle(
-                ReleaseMentor(case_id=cid, occurred_at=at, reason="teacher left"), SUPERVISOR
-            )
-        case "counsel":
-            level = (None, RiskLevel.HIGH, RiskLevel.NORMAL)[choice % 3]
-            return service.handle(
-                RecordCounselling(case_id=cid, occurred_at=at, risk_level=level), COUNSELLOR
-            )
-        case "review":
-            outcome = list(ReviewOutcome)[choice % len(ReviewOutcome)]
-            return service.handle(ReviewCase(case_id=cid, occurred_at=at, outcome=outcome), SUPERVISOR)
-        case "close":
-            return service.handle(
-                CloseCase(case_id=cid, occurred_at=at, reason=ClosureReason.PARENTS_RETURNED), SUPERVISOR
-            )
-        case "reopen":
-            return service.handle(
-                ReopenCase(case_id=cid, occurred_at=at, reason="parents left again"), SUPERVISOR
-            )
-        case "contact":
-            party = list(ContactParty)[choice % len(ContactParty)]
-            return service.handle(
-                LogContact(case_id=cid, occurred_at=at, party=party, channel=ContactChannel.PHONE), HEAD
-            )
-        case "note":
-            return service.handle(AddNote(case_id=cid, occurred_at=at, text="学习有进步"), HEAD)
-        case "head_teacher":
-            return service.handle(
-                AssignHeadTeacher(case_id=cid, occurred_at=at, teacher_id=f"t-head{choice % 3}"), SUPERVISOR
-            )
-        case "risk":
-            level = RiskLevel.HIGH if choice % 2 else RiskLevel.NORMAL
-            return service.handle(ChangeRiskLevel(case_id=cid, occurred_at=at, level=level), SUPERVISOR)
         case "complete" | "escalate":
-            tasks = service.get_case(cid).open_follow_ups
-            if not tasks:
-                return None
-            if command == "complete":
-                task = tasks[choice % len(tasks)]
-                return service.handle(
-                    CompleteFollowUp(case_id=cid, occurred_at=at, follow_up_id=task.follow_up_id), HEAD
-                )
-            # The most overdue task, to the highest rung it has earned (a no-op if none).
-            service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 1), SYSTEM_ACTOR)
-            return service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 2), SYSTEM_ACTOR)
+            return _task_step(service, command, cid, at, choice)
         case "advance":
             clock.advance(hours=1 + 7 * choice)
             return None
+    return service.handle(*_case_command(command, cid, at, choice))
+
+
+def _case_command(command: str, cid: UUID, at: datetime, choice: int) -> tuple[Any, Actor]:
+    """The command (and who gives it) of a step on the case itself."""
+    match command:
+        case "home_visit":
+            return RecordHomeVisit(case_id=cid, occurred_at=at, guardian_met=choice % 2 == 0), HEAD
+        case "pair":
+            mentor = MENTORS[choice % len(MENTORS)]
+            return PairMentor(case_id=cid, occurred_at=at, teacher_id=mentor), SUPERVISOR
+        case "release":
+            return ReleaseMentor(case_id=cid, occurred_at=at, reason="teacher left"), SUPERVISOR
+        case "counsel":
+            level = (None, RiskLevel.HIGH, RiskLevel.NORMAL)[choice % 3]
+            return RecordCounselling(case_id=cid, occurred_at=at, risk_level=level), COUNSELLOR
+        case "review":
+            outcome = list(ReviewOutcome)[choice % len(ReviewOutcome)]
+            return ReviewCase(case_id=cid, occurred_at=at, outcome=outcome), SUPERVISOR
+        case "close":
+            reason = ClosureReason.PARENTS_RETURNED
+            return CloseCase(case_id=cid, occurred_at=at, reason=reason), SUPERVISOR
+        case "reopen":
+            return ReopenCase(case_id=cid, occurred_at=at, reason="parents left again"), SUPERVISOR
+        case "contact":
+            party = list(ContactParty)[choice % len(ContactParty)]
+            return LogContact(case_id=cid, occurred_at=at, party=party,
+                              channel=ContactChannel.PHONE), HEAD
+        case "note":
+            return AddNote(case_id=cid, occurred_at=at, text="学习有进步"), HEAD
+        case "head_teacher":
+            teacher = f"t-head{choice % 3}"
+            return AssignHeadTeacher(case_id=cid, occurred_at=at, teacher_id=teacher), SUPERVISOR
+        case "risk":
+            level = RiskLevel.HIGH if choice % 2 else RiskLevel.NORMAL
+            return ChangeRiskLevel(case_id=cid, occurred_at=at, level=level), SUPERVISOR
     raise ValueError(command)
+
+
+def _task_step(service: CaseService, command: str, cid: UUID, at: datetime, choice: int) -> Any:
+    """Complete one of the case's open tasks, or escalate its most overdue one."""
+    tasks = service.get_case(cid).open_follow_ups
+    if not tasks:
+        return None
+    if command == "complete":
+        task = tasks[choice % len(tasks)]
+        return service.handle(
+            CompleteFollowUp(case_id=cid, occurred_at=at, follow_up_id=task.follow_up_id), HEAD
+        )
+    # The most overdue task, to the highest rung it has earned (a no-op if none).
+    service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 1), SYSTEM_ACTOR)
+    return service.handle(EscalateFollowUp.of(cid, tasks[0].follow_up_id, 2), SYSTEM_ACTOR)
 
 
 #: A case's life in the rich history: the usual path, detours, closing and reopening.

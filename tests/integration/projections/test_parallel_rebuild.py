@@ -9,7 +9,7 @@ import pytest
 import adapters.driving.rebuild
 from adapters.bootstrap import Caretrail
 from adapters.driving.rebuild import RebuildFailed, rebuild_plan, rebuild_views
-from projections.runner import LOG_READ_COST, share
+from projections.rebuild_plan import LOG_READ_COST, share
 from projections.views import all_views
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from adapters.bootstrap import Caretrail
-from projections.queries import ReadModels, TaskListCache, TaskStatus
+from projections.queries import ReadModels, TaskStatus
 from projections.store import Cursor, ViewStore
+from projections.task_cache import TaskListCache
 from tests.fakes import FakeClock
 from tests.integration.projections import scenario
 

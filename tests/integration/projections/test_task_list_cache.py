@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from adapters.driven.views.sqlite import SQLiteViewStore
 from projections.follow_up_view import TASK_COLUMNS, FollowUpsView
-from projections.queries import ReadModels, TaskListCache
+from projections.queries import ReadModels
 from projections.store import iso
+from projections.task_cache import TaskListCache
 
 NOW = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 TEACHER, OTHER = "t-1", "t-2"
