@@ -87,12 +87,15 @@ class CaseService(Application[UUID]):
         self._listeners.append(listener)
 
     def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save atomically (eventsourcing's ``save``), then snapshot the aggregates whose save
-        crossed a multiple of the snapshot interval, from the aggregate in memory, and tell
-        the listeners the position reached.
+        """Put the aggregates' new events in the event store in one transaction, then
+        snapshot those whose save crossed a multiple of the snapshot interval, from the
+        aggregate in memory, and tell the listeners the position reached.
 
-        eventsourcing's own snapshotting (``snapshotting_intervals``, left empty) would
-        rebuild each aggregate from the store to snapshot it.
+        The events go to the application's public event store (``self.events.put``), as
+        eventsourcing's ``save`` does after telling events from aggregates with runtime
+        protocol checks (a cost on every command: docs/performance.md); its own
+        snapshotting (``snapshotting_intervals``, left empty) would rebuild each aggregate
+        from the store to snapshot it.
         """
         saved = [a for a in aggregates if a is not None]
         if not all(isinstance(a, Case | Mentor) for a in saved):
@@ -102,7 +105,7 @@ class CaseService(Application[UUID]):
             a for a in saved
             if interval and (a.version - len(a.pending_events)) // interval < a.version // interval
         ]
-        recordings = super().save(*saved, **kwargs)
+        recordings = self.events.put([e for a in saved for e in a.collect_events()], **kwargs)
         if crossing and self.snapshots is not None:
             self.snapshots.put([a.Snapshot.take(a) for a in crossing])
         if recordings:

@@ -4,6 +4,13 @@ eventsourcing 9.5.6 opens its SQLite connections with ``cached_statements=True``
 Python reads as a cache of one statement: every command's read and insert are compiled
 again. This factory is the library's own, with connections that keep 128 statements.
 Selected by ``PERSISTENCE_MODULE=adapters.driven.events.sqlite:Factory``.
+
+This is the one place caretrail overrides a private method of a library
+(``SQLiteConnectionPool._create_connection``): the library offers no public way to set
+the statement cache, and without it the engine falls below half of bare eventsourcing
+(docs/performance.md, engine). ``tests/integration/test_library_seams.py`` fails when the
+library's method changes underneath; then mirror the change here, or drop this module if
+the library has learnt to keep statements.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from eventsourcing.sqlite import (
 )
 
 STATEMENT_CACHE = 128
+#: The library whose ``_create_connection`` this mirrors (but for the statement cache).
+CHECKED_EVENTSOURCING = "9.5.6"
+#: SHA-256 of the source of that method in that version.
+CHECKED_SOURCE = "4635cb356e9ae4ec242c34f322390bc2fa6057f53a2d3e1a1eb70bc114921101"
 
 
 class CachingConnectionPool(SQLiteConnectionPool):
