@@ -12,7 +12,9 @@ Run by hand (not a test)::
    - caretrail through ``caretrail serve``'s own code (same app, uvicorn options, projection
      runner and scheduler), once its start-up work (the first sweep) is done;
    - the same with its task-list cache off (``CARETRAIL_TASK_LIST_CACHE=false``), so that
-     the task list is also measured as it costs when every request queries the view.
+     the task list is also measured as it costs when every request queries the view;
+   - the same with the async routes' store calls in the thread pool
+     (``ApiConfig(inline_reads=False)``, as on PostgreSQL), against calling SQLite inline.
 3. In each of ``--rounds`` rounds, loads each endpoint in turn for ``--duration`` seconds
    from ``wrk`` (if installed) or a small asyncio HTTP/1.1 client in this process:
    requests/s, p50 and p99 latency, non-2xx. A noisy machine drifts over minutes; each
@@ -45,9 +47,11 @@ from bench.http_load import HOST, Result, python_load, raw_request, wrk_load
 SCHOOL = "school-001"
 TEACHER = f"{SCHOOL}-t01"
 SUPERVISOR = f"{SCHOOL}-supervisor"
-#: caretrail as served, and a second server with its task-list cache off
-#: (``CARETRAIL_TASK_LIST_CACHE=false``): the list's cost when every request queries.
-CARETRAIL = ("caretrail", "uncached")
+#: caretrail as served; a second server with its task-list cache off
+#: (``CARETRAIL_TASK_LIST_CACHE=false``): the list's cost when every request queries; a
+#: third whose async routes call the stores in the thread pool (as on PostgreSQL), to
+#: weigh that hop against calling SQLite inline on the event loop.
+CARETRAIL = ("caretrail", "uncached", "offloop")
 
 
 # --------------------------------------------------------------------------- servers
@@ -68,17 +72,18 @@ def serve(kind: str, data_dir: str, port: int) -> None:
         return
 
     from adapters.bootstrap import BackgroundWork, build
-    from adapters.driving.cli.serve import _serve_here
+    from adapters.driving.api.config import ApiConfig
+    from adapters.driving.cli.serve import serve_in_process
     from adapters.logging import configure_logging
     from adapters.settings import Settings
 
     configure_logging("json", "INFO", open(os.devnull, "w"))  # noqa: SIM115 - lives with the process
-    settings = Settings(data_dir=Path(data_dir), task_list_cache=kind == "caretrail")
+    settings = Settings(data_dir=Path(data_dir), task_list_cache=kind != "uncached")
     caretrail = build(settings)
     # As ``caretrail serve`` runs by default: the projection runner and the scheduler.
     background = BackgroundWork.for_process(caretrail, scheduler=True)
     # The very app and uvicorn options of ``caretrail serve`` (one worker).
-    _serve_here(caretrail, background, HOST, port)
+    serve_in_process(caretrail, background, HOST, port, ApiConfig(inline_reads=kind != "offloop"))
 
 
 def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -192,6 +197,8 @@ def make_plan(data: dict[str, Any]) -> list[Step]:
         ("trivial FastAPI endpoint", "trivial", "/trivial", None, None),
         ("GET /me/tasks (teacher)", "caretrail", "/api/v1/me/tasks", teacher, None),
         ("GET /me/tasks (teacher, task-list cache off)", "uncached", "/api/v1/me/tasks",
+         teacher, None),
+        ("GET /me/tasks (teacher, store calls in the thread pool)", "offloop", "/api/v1/me/tasks",
          teacher, None),
         ("GET /healthz (trivial, caretrail middleware)", "caretrail", "/api/v1/healthz", None, None),
         ("GET /follow-ups?status=overdue&school_id=", "caretrail",

@@ -11,8 +11,9 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
-from adapters.bootstrap import BackgroundWork, build, build_accounts
+from adapters.bootstrap import BackgroundWork, Caretrail, build, build_accounts
 from adapters.driving.api.app import create_app
+from adapters.driving.api.config import ApiConfig
 from adapters.logging import LogFormat, configure_logging
 from adapters.settings import Settings
 
@@ -38,7 +39,7 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if workers == 1:
-            _serve_here(caretrail, background, host, port)
+            serve_in_process(caretrail, background, host, port)
         else:
             background.start()
             uvicorn.run(
@@ -53,9 +54,13 @@ def serve(
         caretrail.close()
 
 
-def _serve_here(caretrail: Any, background: BackgroundWork, host: str, port: int) -> None:
+def serve_in_process(
+    caretrail: Caretrail, background: BackgroundWork, host: str, port: int,
+    api: ApiConfig | None = None,
+) -> None:
+    """Serve the API in this process (one worker) with ``background`` running beside it."""
     accounts = build_accounts(caretrail.settings, caretrail.clock)
-    app = create_app(caretrail, accounts=accounts, lifespan=background_work(background))
+    app = create_app(caretrail, accounts=accounts, config=api, lifespan=background_work(background))
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False,
         timeout_graceful_shutdown=10,
