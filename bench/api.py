@@ -25,7 +25,8 @@ Run by hand (not a test)::
    ``GET /follow-ups?status=overdue&school_id=`` (supervisor);
    ``POST /cases/{id}/home-visits`` (teacher, cases in rotation).
 
-Target: the task list >= 0.5 x the trivial endpoint (median of the rounds' ratios).
+No target: FastAPI's own request handler serves every route. The figures are the task
+list's ratio to the trivial endpoint (median of the rounds' ratios) and its p99.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ def run_rounds(plan: list[Step], servers: Servers, client: str, args: argparse.N
 
 def report(plan: list[Step], rounds: list[list[Result]], client: str, args: argparse.Namespace,
            events: int) -> None:
-    """Print the medians table and the task list's target verdict."""
+    """Print the medians table and the task list's ratio to the trivial endpoint per round."""
     print(f"\nclient: {client}, {args.connections} connections, {args.duration} s per endpoint "
           f"and round, {args.rounds} rounds (each: every read in turn; the write in the last), "
           f"one uvicorn worker per server; store: {events:,} events before the run\n")
@@ -275,10 +276,8 @@ def report(plan: list[Step], rounds: list[list[Result]], client: str, args: argp
     for at, entry in enumerate(plan):
         if entry[0].startswith("GET /me/tasks"):
             ratios = [r[at].requests_per_s / r[0].requests_per_s for r in rounds]
-            median = statistics.median(ratios)
-            verdict = "met" if median >= 0.5 else "NOT met"
             print(f"{entry[0]} / trivial per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
-                  f"target >= 0.5: median {median:.2f} ({verdict})")
+                  f"median {statistics.median(ratios):.2f}")
 
 
 def main() -> None:
