@@ -23,6 +23,7 @@ from eventsourcing.utils import EnvType
 
 from domain.base import Frozen
 from domain.case import Case
+from domain.case_events import CaseEvent
 from domain.errors import CaseAlreadyExists, CaseNotFound
 from domain.ids import case_id_for, mentor_id_for
 from domain.mentor import Mentor
@@ -157,9 +158,9 @@ class CaseService(Application[UUID]):
             raise CaseNotFound(case_id)
         return self.get_case(case_id, version=version)
 
-    def history(self, case_id: UUID) -> list[Case.Event]:
+    def history(self, case_id: UUID) -> list[CaseEvent]:
         """Every event of the case, in order."""
-        events: list[Case.Event] = list(self.events.get(case_id))  # type: ignore[arg-type]
+        events: list[CaseEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
         if not events or not isinstance(events[0], Case.Identified):
             raise CaseNotFound(case_id)
         return events

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.case import Case
 from projections.store import ViewStore
 
 #: Each view's table, its key, and the columns the issue asks for (audit summaries are
@@ -61,7 +62,7 @@ def fold(log: Iterator[tuple[int, Any]]) -> dict[str, dict[Any, dict[str, Any]]]
     for position, e in log:
         name = type(e).__name__
         aggregate = str(e.originator_id)
-        is_case = type(e).__qualname__.startswith("Case.")
+        is_case = isinstance(e, Case.Event)
         about = aggregate if is_case else (str(e.case_id) if hasattr(e, "case_id") else None)
         if name == "Identified":
             cases[aggregate] = _opened_case(aggregate, e)

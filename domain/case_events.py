@@ -1,0 +1,315 @@
+"""The events of a case: named, past tense, each saying who acted, when and for which command.
+
+They are the ``Case`` aggregate's own (``Case.HomeVisited`` is ``HomeVisited``): each
+declares the topic it is stored under, ``domain.case:Case.<Name>`` (eventsourcing's
+explicit topics), so history written before they had a module of their own reads the
+same. A new event gets a ``TOPIC`` of that form; ``tests/unit/domain/test_event_topics.py``
+fails on one without. ``apply`` methods only assign.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime
+
+from domain.base import Aggregate
+from domain.case_record import CaseRecord
+from domain.values import (
+    Actor,
+    AssigneeRole,
+    Child,
+    ClosureReason,
+    ContactChannel,
+    ContactParty,
+    FollowUp,
+    FollowUpStatus,
+    Guardian,
+    Parents,
+    ReviewOutcome,
+    RiskLevel,
+    WorkflowRef,
+)
+
+
+class CaseEvent(Aggregate.Event):
+    """Every case event says who acted, when the act happened, for which command."""
+
+    actor: Actor
+    occurred_at: AwareDatetime
+    command_id: UUID
+    workflow: WorkflowRef
+
+    def mutate(self, aggregate: Any) -> Any:
+        case = super().mutate(aggregate)
+        assert isinstance(case, CaseRecord)
+        # Remember the command so a retry is recognised (last event wins: its version).
+        case.commands[self.command_id] = self.originator_version
+        return case
+
+
+class Identified(CaseEvent, Aggregate.Created):
+    """A child was identified as left behind and a case opened."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Identified"
+
+    school_id: str
+    student_no: str
+    child: Child
+    guardian: Guardian
+    parents: Parents
+    head_teacher_id: str
+    risk_level: RiskLevel
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.school_id = self.school_id
+        case.student_no = self.student_no
+        case.child = self.child
+        case.guardian = self.guardian
+        case.parents = self.parents
+        case.head_teacher_id = self.head_teacher_id
+        case.counselling_teacher_id = None
+        case.mentor_id = None
+        case.risk_level = self.risk_level
+        case.state = self.state
+        case.workflow = self.workflow
+        case.opened_at = self.occurred_at
+        case.closed_at = None
+        case.follow_ups = {}
+        case.rule_counts = {}
+        case.commands = {}
+
+
+class HomeVisited(CaseEvent):
+    """A teacher visited the child's home (家访)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.HomeVisited"
+
+    guardian_met: bool
+    observations: str | None = None
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.state = self.state
+
+
+class MentorPaired(CaseEvent):
+    """A teacher became the child's mentor (结对帮扶)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.MentorPaired"
+
+    mentor_id: str
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.mentor_id = self.mentor_id
+        case.state = self.state
+
+
+class MentorReleased(CaseEvent):
+    """The mentor stopped mentoring the child."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.MentorReleased"
+
+    mentor_id: str
+    reason: str
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.mentor_id = None
+        case.state = self.state
+
+
+class CounsellingHeld(CaseEvent):
+    """A counselling session took place (心理辅导)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.CounsellingHeld"
+
+    counsellor_id: str
+    summary: str | None = None
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.counselling_teacher_id = self.counsellor_id
+        case.state = self.state
+
+
+class Reviewed(CaseEvent):
+    """The case was reviewed; the outcome says how it goes on."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Reviewed"
+
+    outcome: ReviewOutcome
+    summary: str | None = None
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.state = self.state
+
+
+class Closed(CaseEvent):
+    """The case was closed."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Closed"
+
+    reason: ClosureReason
+    note: str | None = None
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.state = self.state
+        case.closed_at = self.occurred_at
+
+
+class Reopened(CaseEvent):
+    """A closed case was reopened."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Reopened"
+
+    reason: str
+    state: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.state = self.state
+        case.closed_at = None
+
+
+class ContactLogged(CaseEvent):
+    """A teacher was in contact with the guardian, a parent, or the child."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.ContactLogged"
+
+    party: ContactParty
+    channel: ContactChannel
+    summary: str | None = None
+
+
+class DetailsAmended(CaseEvent):
+    """The family's details changed: another guardian or their phone, or where the
+    parents are. ``guardian_changed``: the child now lives with another person."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.DetailsAmended"
+
+    guardian: Guardian | None = None
+    parents: Parents | None = None
+    guardian_changed: bool = False
+
+    def apply(self, case: CaseRecord) -> None:
+        if self.guardian is not None:
+            case.guardian = self.guardian
+        if self.parents is not None:
+            case.parents = self.parents
+
+
+class NoteAdded(CaseEvent):
+    """A dated note in the child's growth diary (成长日记)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.NoteAdded"
+
+    text: str
+
+
+class HeadTeacherAssigned(CaseEvent):
+    """Another head teacher (班主任) took over the child."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.HeadTeacherAssigned"
+
+    teacher_id: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.head_teacher_id = self.teacher_id
+
+
+class RiskLevelChanged(CaseEvent):
+    """The child's assessed risk changed."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.RiskLevelChanged"
+
+    level: RiskLevel
+    reason: str | None = None
+
+    def apply(self, case: CaseRecord) -> None:
+        case.risk_level = self.level
+
+
+class FollowUpScheduled(CaseEvent):
+    """A follow-up task was opened with a due date."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.FollowUpScheduled"
+
+    follow_up_id: UUID
+    rule_id: str
+    sequence: int
+    kind: str
+    due_at: AwareDatetime
+    assignee_role: AssigneeRole
+    assignee_id: str | None
+
+    def apply(self, case: CaseRecord) -> None:
+        case.rule_counts[self.rule_id] = self.sequence
+        case._put_task(FollowUp(
+            follow_up_id=self.follow_up_id,
+            rule_id=self.rule_id,
+            sequence=self.sequence,
+            kind=self.kind,
+            due_at=self.due_at,
+            assignee_role=self.assignee_role,
+            assignee_id=self.assignee_id,
+            scheduled_at=self.occurred_at,
+        ))
+
+
+class FollowUpCompleted(CaseEvent):
+    """A follow-up task was done (by an event, or marked done by its assignee)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.FollowUpCompleted"
+
+    follow_up_id: UUID
+    completed_by: str
+    note: str | None = None
+
+    def apply(self, case: CaseRecord) -> None:
+        case._close_follow_up(self.follow_up_id, FollowUpStatus.DONE, self.occurred_at)
+
+
+class FollowUpCancelled(CaseEvent):
+    """A follow-up task no longer applies."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.FollowUpCancelled"
+
+    follow_up_id: UUID
+    reason: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case._close_follow_up(self.follow_up_id, FollowUpStatus.CANCELLED, self.occurred_at)
+
+
+class FollowUpReassigned(CaseEvent):
+    """An open task passed to whoever now holds its assignee role."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.FollowUpReassigned"
+
+    follow_up_id: UUID
+    assignee_id: str | None
+
+    def apply(self, case: CaseRecord) -> None:
+        task = case.follow_ups[self.follow_up_id]
+        case._put_task(task.model_copy(update={"assignee_id": self.assignee_id}))
+
+
+class FollowUpEscalated(CaseEvent):
+    """An overdue task was escalated up the ladder."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.FollowUpEscalated"
+
+    follow_up_id: UUID
+    level: int
+    to_role: AssigneeRole
+    days_overdue: int
+
+    def apply(self, case: CaseRecord) -> None:
+        task = case.follow_ups[self.follow_up_id]
+        case._put_task(task.model_copy(update={"escalation_level": self.level}))
+
