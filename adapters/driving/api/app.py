@@ -16,9 +16,11 @@ from adapters.driven.auth.accounts import Accounts
 from adapters.driving.api import problems
 from adapters.driving.api.config import ApiConfig
 from adapters.driving.api.deps import Context, QueryShape, route_permission
+from adapters.driving.api.docs import install_docs
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
+from adapters.driving.api.security_headers import install_security_headers
 
 PREFIX = "/api/v1"
 #: The order of the sections in the documentation.
@@ -48,6 +50,8 @@ def create_app(
         lifespan=lifespan,
         telemetry=None if caretrail.settings.opentelemetry else _NO_TELEMETRY,
         openapi_tags=[{"name": name} for name in TAGS],
+        docs_url=None,  # FastAPI's pages load Swagger UI from a CDN: /docs is served locally
+        redoc_url=None,
     )
     app.state.caretrail = caretrail
     app.state.accounts = accounts
@@ -63,6 +67,7 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
     app.add_middleware(RequestLog, templates=route_templates(app))
+    install_security_headers(app, install_docs(app))
     _check_permissions(app)
     _openapi(app)
     return app
