@@ -6,11 +6,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # What running needs, and what testing needs besides (the test extras: pytest, hypothesis,
-# schemathesis, mypy, ruff): each is installed once per change of pyproject.toml.
+# schemathesis, mypy, ruff, playwright): each is installed once per change of pyproject.toml.
+# The browser tests' Chromium and CJK font come from Debian (.ci/browser-deps, as root; never
+# `playwright install`, which downloads a browser).
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test browser-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +48,11 @@ run: $(RUN_STAMP)
 	@echo
 	$(BIN)/caretrail serve --host $(HOST) --port $(PORT)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) browser-deps
 	$(BIN)/python -m pytest -q
+
+browser-deps:
+	@bash .ci/browser-deps
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check domain workflows projections adapters tests bench
