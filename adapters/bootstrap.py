@@ -9,12 +9,13 @@ nothing else to get their parts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.driven.auth.accounts import Accounts, key_file
+from adapters.driven.auth.people import PeopleConfig
 from adapters.driven.auth.port import AuthStore
 from adapters.driven.clock import Clock
 from adapters.driven.events.environment import StoreNotMigrated, event_store_env, memory_env
@@ -220,7 +221,8 @@ def build_accounts(
 
     As with the event store, tables are created at start on SQLite and only by
     ``caretrail migrate`` on PostgreSQL (``create_tables=True``). The tokens' hashing key
-    is ``CARETRAIL_TOKEN_KEY``, else the data directory's ``auth.key`` file.
+    is ``CARETRAIL_TOKEN_KEY``, else the data directory's ``auth.key`` file. Durations,
+    login throttling and the password hash's cost come from the settings of the same names.
     """
     store: AuthStore
     if settings.is_postgres:
@@ -242,7 +244,8 @@ def build_accounts(
         settings.token_key.get_secret_value().encode() if settings.token_key is not None
         else key_file(settings.sqlite_dir / "auth.key")
     )
-    return Accounts(store, key, clock)
+    people = PeopleConfig(**{f.name: getattr(settings, f.name) for f in fields(PeopleConfig)})
+    return Accounts(store, key, clock, people=people)
 
 
 # --------------------------------------------------------------------------- the scheduler

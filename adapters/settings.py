@@ -59,6 +59,24 @@ class Settings(BaseSettings):
     #: file ``auth.key`` created in the data directory. Set it when workers share no disk.
     token_key: SecretStr | None = None
 
+    #: People's sessions (the web pages): ended after this long without a request, and
+    #: this long after the login whatever happens.
+    session_idle_minutes: int = Field(default=120, ge=1, le=1440)
+    session_hours: int = Field(default=12, ge=1, le=168)
+    #: How long an invitation or a password-reset link stays usable.
+    invitation_hours: int = Field(default=72, ge=1, le=720)
+    #: After this many failed logins of one account or from one address within the
+    #: window, each further attempt waits (30 s, doubling, at most 15 minutes).
+    login_max_failures: int = Field(default=5, ge=1, le=50)
+    login_window_minutes: int = Field(default=15, ge=1, le=1440)
+    #: argon2id parameters of new password hashes (a stored hash with others is rehashed
+    #: at the next login). Lower them only where no real password is kept (tests).
+    password_time_cost: int = Field(default=3, ge=1, le=20)
+    password_memory_kib: int = Field(default=65536, ge=1024, le=4_194_304)
+    password_parallelism: int = Field(default=4, ge=1, le=64)
+    #: The base URL people open caretrail at, printed in invitation links.
+    public_url: str = "http://127.0.0.1:8000"
+
     log_format: Literal["json", "console", "auto"] = "auto"
     log_level: str = "INFO"
     #: FastAPI's native OpenTelemetry instrumentation (a span, metrics and log records per
@@ -91,6 +109,18 @@ class Settings(BaseSettings):
                 raise ValueError("must be base64 (create one: see docs/operations.md)") from None
             if size not in (16, 24, 32):
                 raise ValueError(f"must decode to 16, 24 or 32 bytes, not {size}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        host = r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+        match = re.fullmatch(rf"https?://({host}|\[[0-9A-Fa-f:.]+\])(:(?P<port>[0-9]{{1,5}}))?", value)
+        if match is None or not 1 <= int(match["port"] or 80) <= 65535:
+            raise ValueError(
+                f"{value!r} is not http(s)://host[:port] (no path, no trailing slash, a port "
+                "from 1 to 65535), e.g. https://caretrail.example.cn"
+            )
         return value
 
     @field_validator("data_dir", mode="before")

@@ -24,6 +24,13 @@ TEACHER = Actor(user_id="t-head", role=Role.TEACHER)
 SUPERVISOR = Actor(user_id="sup-1", role=Role.SUPERVISOR)
 COUNSELLOR = Actor(user_id="t-counsel", role=Role.TEACHER)
 
+# Cheap argon2 parameters for every Settings the suite builds, and for every process it
+# starts (they inherit the environment): the suite hashes many passwords, and what it
+# checks does not depend on a hash's cost. A test may still set its own.
+for _name, _value in (("CARETRAIL_PASSWORD_TIME_COST", "1"), ("CARETRAIL_PASSWORD_MEMORY_KIB", "1024"),
+                      ("CARETRAIL_PASSWORD_PARALLELISM", "1")):
+    os.environ.setdefault(_name, _value)
+
 
 @pytest.fixture
 def clock() -> FakeClock:

@@ -55,3 +55,28 @@ def test_an_empty_data_dir_is_the_default_not_the_current_directory(
     assert Settings().sqlite_dir == Path("./caretrail-data")
     with pytest.raises(ValidationError, match="needs a directory"):
         Settings(database_url="sqlite:///")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "https://caretrail.example.cn",
+                                 "https://ct.school-1.edu.cn:8443", "http://[::1]:8000"])
+def test_a_public_url_is_a_scheme_a_host_and_maybe_a_port(url: str) -> None:
+    assert Settings(public_url=url).public_url == url
+
+
+@pytest.mark.parametrize("url", ["https://ct.example.cn/", "https://ct.example.cn/caretrail", "ct.example.cn",
+                                 "ftp://ct.example.cn", "https://ct.example.cn:0", "https://ct.example.cn:70000",
+                                 "https://ct example.cn", "https://ct.example.cn?x=1", ""])
+def test_a_public_url_with_a_path_a_trailing_slash_or_another_scheme_is_refused(url: str) -> None:
+    with pytest.raises(ValidationError, match=r"is not http\(s\)://host\[:port\]"):
+        Settings(public_url=url)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("session_idle_minutes", 0), ("session_idle_minutes", 1441), ("session_hours", 169),
+    ("invitation_hours", 721), ("login_max_failures", 0), ("login_max_failures", 51),
+    ("login_window_minutes", 1441), ("password_time_cost", 0), ("password_memory_kib", 512),
+    ("password_parallelism", 0),
+])
+def test_session_login_and_password_settings_beyond_their_bounds_are_refused(name: str, value: int) -> None:
+    with pytest.raises(ValidationError, match=name):
+        Settings(**{name: value})

@@ -1,1 +1,1 @@
-"""Users, bearer tokens, and the access log of personal-data reads, behind one port."""
+"""Users, bearer tokens, people's passwords and sessions, the access log: behind one port."""

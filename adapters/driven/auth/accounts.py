@@ -1,5 +1,9 @@
 """Users and bearer tokens: issuing, checking, revoking; and recording who read what.
 
+People's passwords and sessions (invitations, logins, the web pages' sessions) are
+:class:`~adapters.driven.auth.people.People`; an :class:`Accounts` holds one as ``people`` and
+offers its methods (``accounts.login(...)``), and its errors and results are importable here.
+
 Tokens are opaque: ``ct_`` and 43 url-safe characters from :func:`secrets.token_urlsafe`
 (256 random bits). The store keeps only ``HMAC-SHA256(key, token)``. A slow password hash
 (bcrypt, argon2) exists to make guessing a *low-entropy* secret expensive; a 256-bit
@@ -23,7 +27,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from adapters.driven.auth.models import AccessEntry, Principal, Token, User, UserRole
+# Re-exported (``X as X``): callers import the accounts' errors and results from here.
+from adapters.driven.auth.errors import AccountError as AccountError
+from adapters.driven.auth.errors import InvitationInvalid as InvitationInvalid
+from adapters.driven.auth.errors import LoginFailed as LoginFailed
+from adapters.driven.auth.errors import LoginThrottled as LoginThrottled
+from adapters.driven.auth.errors import WeakPassword as WeakPassword
+from adapters.driven.auth.models import AccessEntry, Invitation, Principal, Token, User, UserRole
+from adapters.driven.auth.models import SessionPrincipal as SessionPrincipal
+from adapters.driven.auth.people import IssuedInvitation as IssuedInvitation
+from adapters.driven.auth.people import IssuedSession as IssuedSession
+from adapters.driven.auth.people import People, PeopleConfig
 from adapters.driven.auth.port import AuthStore
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 - a public prefix, not a secret
@@ -38,10 +52,6 @@ CACHE_ENTRIES = 10_000
 MAX_TOKEN_DAYS = 366
 
 
-class AccountError(Exception):
-    """Raised when a user or token command cannot be carried out (unknown user...)."""
-
-
 @dataclass(frozen=True)
 class IssuedToken:
     """A freshly issued token: the only moment its secret exists outside the caller."""
@@ -51,7 +61,8 @@ class IssuedToken:
 
 
 class Accounts:
-    """Users and tokens over an :class:`AuthStore`, with the hashing key and the clock."""
+    """Users and tokens over an :class:`AuthStore`, with the hashing key and the clock;
+    people's passwords and sessions as :attr:`people`."""
 
     def __init__(
         self,
@@ -61,6 +72,7 @@ class Accounts:
         *,
         cache_seconds: float = CACHE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        people: PeopleConfig | None = None,
     ) -> None:
         if len(key) < 16:
             raise ValueError("the token key must have at least 16 bytes")
@@ -71,6 +83,7 @@ class Accounts:
         self._monotonic = monotonic
         # token hash -> (monotonic time read, principal); see CACHE_SECONDS.
         self._cache: dict[str, tuple[float, Principal]] = {}
+        self.people = People(store, self.token_hash, clock, people or PeopleConfig())
 
     def token_hash(self, token: str) -> str:
         """The keyed hash a token is stored under."""
@@ -120,11 +133,12 @@ class Accounts:
         return user
 
     def disable_user(self, user_id: str) -> int:
-        """Disable a user and revoke their tokens; how many tokens were revoked."""
+        """Disable a user, revoke their tokens and end their sessions; how many tokens were revoked."""
         self.user(user_id)
         now = self.clock()
         self._cache.clear()
         self.store.disable_user(user_id, now)
+        self.store.end_sessions(user_id, now)
         return self.store.revoke_tokens(user_id, now)
 
     # ------------------------------------------------------------ tokens
@@ -199,10 +213,39 @@ class Accounts:
             expires_at=record.expires_at,
         )
 
+    # ------------------------------------------------------------ people (see People)
+    def invite(self, user_id: str, *, reset: bool = False) -> IssuedInvitation:
+        """A link to set a first password (``reset``: a new one); earlier unused links stop."""
+        return self.people.invite(user_id, reset=reset)
+
+    def invitation(self, token: str) -> Invitation | None:
+        """The usable invitation a token stands for, or None."""
+        return self.people.invitation(token)
+
+    def set_password(self, token: str, password: str, *, address: str | None = None) -> IssuedSession:
+        """Use an invitation (once): set the password, end the user's sessions, log them in."""
+        return self.people.set_password(token, password, address=address)
+
+    def login(self, user_id: str, password: str, *, address: str) -> IssuedSession:
+        """Open a session for a user name and password (throttled after repeated failures)."""
+        return self.people.login(user_id, password, address=address)
+
+    def session(self, token: str) -> SessionPrincipal | None:
+        """The person a session token stands for, or None."""
+        return self.people.session(token)
+
+    def logout(self, token: str) -> bool:
+        """End the session of a token; False if it was unknown or already ended."""
+        return self.people.logout(token)
+
+    def end_sessions(self, user_id: str) -> int:
+        """End every session of a user; how many were open."""
+        return self.people.end_sessions(user_id)
+
     # ------------------------------------------------------------ access log
     def record_access(
         self,
-        principal: Principal,
+        principal: Principal | SessionPrincipal,
         *,
         case_id: str,
         school_id: str | None,

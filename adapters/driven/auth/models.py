@@ -1,8 +1,10 @@
-"""What the auth store keeps: users with their role and schools, tokens, access entries."""
+"""What the auth store keeps: users with their role and schools, tokens, access entries,
+people's invitations and sessions."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -56,6 +58,56 @@ class Principal(_Record):
     role: UserRole
     schools: tuple[str, ...]
     token_id: str
+    expires_at: AwareDatetime
+
+
+#: What an invitation link is for: a first password, or a new one.
+Purpose = Literal["invite", "reset"]
+
+
+class StoredInvitation(_Record):
+    """An invitation or reset link as stored (under the keyed hash of its token)."""
+
+    user_id: str
+    purpose: Purpose
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    #: When it was used, or withdrawn by a newer invitation of the same user.
+    used_at: AwareDatetime | None = None
+
+
+class Invitation(_Record):
+    """A usable invitation: whom it lets set a password, why, and until when."""
+
+    user_id: str
+    display_name: str | None = None
+    purpose: Purpose
+    expires_at: AwareDatetime
+
+
+class Session(_Record):
+    """A person's login as stored (under the keyed hash of its token)."""
+
+    user_id: str
+    csrf_token: str
+    created_at: AwareDatetime
+    last_seen_at: AwareDatetime
+    expires_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+
+
+class SessionPrincipal(_Record):
+    """The person behind a session cookie, for one request."""
+
+    user_id: str
+    role: UserRole
+    schools: tuple[str, ...]
+    display_name: str | None = None
+    #: The value a form must send back (compare with :func:`hmac.compare_digest`).
+    csrf_token: str
+    #: Names the session in logs; not the token, and no way to get it.
+    session_id: str
+    #: The absolute end of the session (it also ends after a while without requests).
     expires_at: AwareDatetime
 
 

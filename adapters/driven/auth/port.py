@@ -1,4 +1,5 @@
-"""The port the auth data lives behind: users, tokens, access log, idempotent responses.
+"""The port the auth data lives behind: users, tokens, people's passwords, invitations and
+sessions, failed logins, the access log, idempotent responses.
 
 One contract, several drivers: SQLite (``auth.sqlite`` in the data directory) here, and
 PostgreSQL beside it. Drivers use portable SQL with ``?`` placeholders.
@@ -10,7 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters.driven.auth.models import AccessEntry, StoredResponse, Token, User
+from adapters.driven.auth.models import (
+    AccessEntry,
+    Session,
+    StoredInvitation,
+    StoredResponse,
+    Token,
+    User,
+)
 
 
 class UserExists(Exception):
@@ -22,7 +30,10 @@ class UserExists(Exception):
 
 
 class AuthStore(ABC):
-    """Where users, tokens, the access log and idempotent responses are kept."""
+    """Where users, tokens, passwords, sessions, the access log and idempotent responses are kept.
+
+    Invitation and session tokens reach the store only as their keyed hashes.
+    """
 
     @abstractmethod
     def setup(self) -> None:
@@ -65,6 +76,71 @@ class AuthStore(ABC):
     @abstractmethod
     def revoke_tokens(self, user_id: str, at: datetime, label: str | None = None) -> int:
         """Revoke a user's active tokens (only those with ``label`` if given); how many."""
+
+    # ------------------------------------------------------------ passwords
+    @abstractmethod
+    def password_hash(self, user_id: str) -> str | None:
+        """A user's stored password hash, or None if they have no password."""
+
+    @abstractmethod
+    def rehash_password(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """Replace ``old_hash`` by a new hash of the same password; False if it changed meanwhile."""
+
+    # ------------------------------------------------------------ invitations
+    @abstractmethod
+    def add_invitation(self, invitation: StoredInvitation, token_hash: str) -> int:
+        """Store an invitation, withdrawing the user's earlier unused ones; how many were withdrawn."""
+
+    @abstractmethod
+    def find_invitation(self, token_hash: str) -> tuple[StoredInvitation, User] | None:
+        """The invitation with this hash and its user (whatever their state), or None."""
+
+    @abstractmethod
+    def use_invitation(
+        self, token_hash: str, password_hash: str, session: Session, session_hash: str
+    ) -> bool:
+        """Set a password through an invitation and log its user in, in one transaction.
+
+        Marks the invitation used if it is unused, is the user's (``session.user_id``),
+        has not expired at ``session.created_at`` and its user is not disabled; then stores
+        the password hash, ends the user's sessions and adds ``session``. Of two concurrent
+        calls with one invitation exactly one returns True; False writes nothing.
+        """
+
+    # ------------------------------------------------------------ sessions
+    @abstractmethod
+    def add_session(self, session: Session, session_hash: str) -> None:
+        """Store a session under the keyed hash of its token (the user's ended and expired
+        sessions are dropped)."""
+
+    @abstractmethod
+    def find_session(self, session_hash: str) -> tuple[Session, User] | None:
+        """The session with this hash and its user (whatever their state), or None."""
+
+    @abstractmethod
+    def touch_session(self, session_hash: str, at: datetime) -> None:
+        """Record a request of a session at ``at``."""
+
+    @abstractmethod
+    def end_session(self, session_hash: str, at: datetime) -> bool:
+        """End one session; False if unknown or already ended."""
+
+    @abstractmethod
+    def end_sessions(self, user_id: str, at: datetime) -> int:
+        """End every open session of a user; how many."""
+
+    # ------------------------------------------------------------ failed logins
+    @abstractmethod
+    def record_failure(self, keys: Sequence[str], at: datetime, *, forget_before: datetime) -> None:
+        """Count a failed login against each key; failures before ``forget_before`` are dropped."""
+
+    @abstractmethod
+    def recent_failures(self, key: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many failures a key has had since ``since``, and when the last one was."""
+
+    @abstractmethod
+    def clear_failures(self, key: str) -> None:
+        """Forget a key's failures."""
 
     # ------------------------------------------------------------ access log
     @abstractmethod

@@ -17,7 +17,7 @@ from projections.store import Cursor
 
 
 class PostgresAuthStore(SQLAuthStore):
-    """Users, tokens, access log and idempotent responses shared by every API worker."""
+    """The auth tables (users, tokens, people's sessions...) shared by every API worker."""
 
     TYPES: ClassVar[dict[str, str]] = {
         "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "blob": "BYTEA",

@@ -13,9 +13,12 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar
 
+from adapters.driven.auth import rows
 from adapters.driven.auth.models import AccessEntry, StoredResponse, Token, User
 from adapters.driven.auth.port import AuthStore, UserExists
-from projections.store import Cursor, from_iso, iso
+from adapters.driven.auth.rows import ACCESS_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS
+from adapters.driven.auth.sql_people import PEOPLE_SCHEMA, PeopleSQL
+from projections.store import Cursor, iso
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, display_name TEXT, "
@@ -33,13 +36,11 @@ SCHEMA = (
     "fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body {blob} NOT NULL, "
     "created_at TEXT NOT NULL, PRIMARY KEY (user_id, key))",
 )
-USER_COLUMNS = "user_id, display_name, role, schools, created_at, disabled_at"
-TOKEN_COLUMNS = "token_id, user_id, label, created_at, expires_at, revoked_at"  # noqa: S105 - column names
-ACCESS_COLUMNS = "entry_id, at, user_id, role, case_id, school_id, resource, purpose, request_id"
 
 
-class SQLAuthStore(AuthStore):
-    """Users, tokens, the access log and idempotent responses in four tables."""
+class SQLAuthStore(PeopleSQL, AuthStore):
+    """Users, tokens, the access log and idempotent responses in four tables; people's
+    passwords, invitations, sessions and failed logins in four more (:class:`PeopleSQL`)."""
 
     #: Column types that differ between databases.
     TYPES: ClassVar[dict[str, str]]
@@ -58,7 +59,7 @@ class SQLAuthStore(AuthStore):
 
     def setup(self) -> None:
         with self._write() as cur:
-            for ddl in SCHEMA:
+            for ddl in (*SCHEMA, *PEOPLE_SCHEMA):
                 cur.execute(ddl.format(**self.TYPES))
 
     # ------------------------------------------------------------ users
@@ -74,11 +75,11 @@ class SQLAuthStore(AuthStore):
             raise UserExists(user.user_id) from None
 
     def get_user(self, user_id: str) -> User | None:
-        rows = self._query(f"SELECT {USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,))
-        return _user(rows[0]) if rows else None
+        found = self._query(f"SELECT {USER_COLUMNS} FROM users WHERE user_id = ?", (user_id,))
+        return rows.user(found[0]) if found else None
 
     def list_users(self) -> list[User]:
-        return [_user(r) for r in self._query(f"SELECT {USER_COLUMNS} FROM users ORDER BY user_id")]
+        return [rows.user(r) for r in self._query(f"SELECT {USER_COLUMNS} FROM users ORDER BY user_id")]
 
     def disable_user(self, user_id: str, at: datetime) -> bool:
         with self._write() as cur:
@@ -98,17 +99,14 @@ class SQLAuthStore(AuthStore):
             )
 
     def find_token(self, token_hash: str) -> tuple[Token, User] | None:
-        columns = ", ".join(f"t.{c.strip()}" for c in TOKEN_COLUMNS.split(","))
-        user_columns = ", ".join(f"u.{c.strip()}" for c in USER_COLUMNS.split(","))
-        rows = self._query(
-            f"SELECT {columns}, {user_columns} FROM tokens t JOIN users u ON u.user_id = t.user_id "
-            "WHERE t.token_hash = ?",
+        found = self._query(
+            f"SELECT {rows.prefixed('t', TOKEN_COLUMNS)}, {rows.prefixed('u', USER_COLUMNS)} "
+            "FROM tokens t JOIN users u ON u.user_id = t.user_id WHERE t.token_hash = ?",
             (token_hash,),
         )
-        if not rows:
+        if not found:
             return None
-        row = rows[0]
-        return _token(row[:6]), _user(row[6:])
+        return rows.token(found[0][:6]), rows.user(found[0][6:])
 
     def list_tokens(self, user_id: str | None = None) -> list[Token]:
         sql = f"SELECT {TOKEN_COLUMNS} FROM tokens"
@@ -116,7 +114,7 @@ class SQLAuthStore(AuthStore):
         if user_id is not None:
             sql += " WHERE user_id = ?"
             params = (user_id,)
-        return [_token(r) for r in self._query(sql + " ORDER BY created_at DESC, token_id", params)]
+        return [rows.token(r) for r in self._query(sql + " ORDER BY created_at DESC, token_id", params)]
 
     def revoke_token(self, token_id: str, at: datetime) -> bool:
         with self._write() as cur:
@@ -180,8 +178,8 @@ class SQLAuthStore(AuthStore):
         sql = f"SELECT {ACCESS_COLUMNS} FROM access_log"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self._query(sql + " ORDER BY entry_id LIMIT ?", (*params, limit))
-        return [_access(r) for r in rows]
+        found = self._query(sql + " ORDER BY entry_id LIMIT ?", (*params, limit))
+        return [rows.access(r) for r in found]
 
     # ------------------------------------------------------------ idempotency
     def claim_key(
@@ -201,7 +199,7 @@ class SQLAuthStore(AuthStore):
                 f"WHERE user_id = ? AND key = ? {self.LOCK_ROW}",
                 (user_id, key),
             )
-            kept = _response(cur.fetchone())
+            kept = rows.response(cur.fetchone())
             if kept.status == 0 and kept.fingerprint == fingerprint and kept.created_at < stale_before:
                 cur.execute(
                     "UPDATE idempotent_responses SET created_at = ? WHERE user_id = ? AND key = ?",
@@ -223,33 +221,3 @@ class SQLAuthStore(AuthStore):
                 "DELETE FROM idempotent_responses WHERE user_id = ? AND key = ? AND status = 0",
                 (user_id, key),
             )
-
-def _user(row: Sequence[Any]) -> User:
-    user_id, display_name, role, schools, created_at, disabled_at = row
-    return User(
-        user_id=user_id, display_name=display_name, role=role, schools=tuple(json.loads(schools)),
-        created_at=from_iso(created_at), disabled_at=from_iso(disabled_at),
-    )
-
-
-def _token(row: Sequence[Any]) -> Token:
-    token_id, user_id, label, created_at, expires_at, revoked_at = row
-    return Token(
-        token_id=token_id, user_id=user_id, label=label, created_at=from_iso(created_at),
-        expires_at=from_iso(expires_at), revoked_at=from_iso(revoked_at),
-    )
-
-
-def _access(row: Sequence[Any]) -> AccessEntry:
-    entry_id, at, user_id, role, case_id, school_id, resource, purpose, request_id = row
-    return AccessEntry(
-        entry_id=entry_id, at=from_iso(at), user_id=user_id, role=role, case_id=case_id,
-        school_id=school_id, resource=resource, purpose=purpose, request_id=request_id,
-    )
-
-
-def _response(row: Sequence[Any]) -> StoredResponse:
-    fingerprint, status, body, created_at = row
-    return StoredResponse(
-        fingerprint=fingerprint, status=status, body=bytes(body), created_at=from_iso(created_at)
-    )

@@ -13,7 +13,7 @@ from adapters.driven.sql.sqlite import ThreadConnections
 
 
 class SQLiteAuthStore(SQLAuthStore):
-    """Users, tokens, access log and idempotent responses in one SQLite file."""
+    """The auth tables (users, tokens, people's sessions...) in one SQLite file."""
 
     TYPES: ClassVar[dict[str, str]] = {"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "blob": "BLOB"}
     integrity_errors = (sqlite3.IntegrityError,)

@@ -1,10 +1,12 @@
-"""``caretrail users ...`` and ``caretrail tokens ...``: who may call the API, with which token."""
+"""``caretrail users ...`` and ``caretrail tokens ...``: who may call the API, with which token,
+and the links people set their passwords with."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -17,15 +19,15 @@ from adapters.settings import Settings
 from domain.errors import InvalidCommand
 from domain.values import valid_id
 
-users_cli = typer.Typer(help="API users: role and schools.", no_args_is_help=True)
+users_cli = typer.Typer(help="Users: role, schools, password links.", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Bearer tokens: issue, list, revoke.", no_args_is_help=True)
 UserOpt = Annotated[str, typer.Option("--user", help="User id.")]
 
 
 @contextmanager
-def accounts() -> Iterator[Accounts]:
+def accounts(settings: Settings | None = None) -> Iterator[Accounts]:
     """The deployment's accounts; account errors become one-line CLI errors."""
-    settings = Settings()
+    settings = settings or Settings()
     if settings.is_postgres:
         check_migrated(settings)  # the clear "run caretrail migrate" line, as for the events
     found = build_accounts(settings, Clock())
@@ -69,11 +71,30 @@ def list_users(as_json: JsonOpt = False) -> None:
 
 @users_cli.command("disable")
 def disable_user(name: Annotated[str, typer.Argument(help="User id.")], as_json: JsonOpt = False) -> None:
-    """Disable a user and revoke all their tokens."""
+    """Disable a user: revoke all their tokens, end their sessions."""
     with accounts() as acc:
         revoked = acc.disable_user(name)
         emit({"user_id": name, "revoked_tokens": revoked}, as_json,
              f"user {name} disabled; {revoked} token(s) revoked")
+
+
+@users_cli.command("invite")
+def invite_user(
+    name: Annotated[str, typer.Argument(help="User id.")],
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="A new password for a user who has one (earlier links stop working).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a link where the user sets a password (shown once: only its keyed hash is stored)."""
+    settings = Settings()
+    with accounts(settings) as acc:
+        issued = acc.invite(name, reset=reset)
+    url = f"{settings.public_url}/invite/{issued.token}"
+    until = issued.expires_at.astimezone(ZoneInfo(settings.timezone))
+    what = "password reset" if reset else "invitation"
+    emit({"user_id": issued.user_id, "url": url, "expires_at": issued.expires_at.isoformat(),
+          "purpose": issued.purpose}, as_json,
+         f"{what} for {issued.user_id}, valid until {until:%Y-%m-%d %H:%M} ({settings.timezone}):\n{url}")
 
 
 @tokens_cli.command("issue")

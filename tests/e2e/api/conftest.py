@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
@@ -20,6 +21,7 @@ from adapters.driven.auth.accounts import Accounts
 from adapters.driven.auth.models import UserRole
 from adapters.driving.api.app import create_app
 from adapters.driving.api.config import ApiConfig
+from adapters.settings import Settings
 from tests.fakes import FakeClock
 
 SCHOOL_A = "school-a"
@@ -116,3 +118,24 @@ def make_api(caretrail: Caretrail, clock: FakeClock, config: ApiConfig | None = 
 def api(caretrail: Caretrail, clock: FakeClock) -> Iterator[Api]:
     """The API over a fresh SQLite store."""
     yield from make_api(caretrail, clock)
+
+
+# --------------------------------------------------------------------------- people
+#: A password people may choose (Chinese and spaces included).
+PASSWORD = "春天 的 correct horse"
+
+
+@pytest.fixture
+def accounts(tmp_path: Path, clock: FakeClock) -> Iterator[Accounts]:
+    """Accounts over a fresh ``auth.sqlite`` (cheap argon2: tests/conftest.py); teachers
+    t1 and t2 of school s1, without passwords."""
+    found = build_accounts(Settings(data_dir=tmp_path / "data"), clock)
+    found.add_user("t1", UserRole.TEACHER, ["s1"], display_name="王老师")
+    found.add_user("t2", UserRole.TEACHER, ["s1"])
+    yield found
+    found.close()
+
+
+def give_password(accounts: Accounts, user_id: str, password: str = PASSWORD) -> str:
+    """Invite a user and set their password; the session token it opened."""
+    return accounts.set_password(accounts.invite(user_id).token, password).token

@@ -1,14 +1,18 @@
-"""The AuthStore contract: every driver must pass it (SQLite here; add PostgreSQL to DRIVERS)."""
+"""The AuthStore contract: every driver must pass it (SQLite here; add PostgreSQL to DRIVERS).
+
+People's half (passwords, invitations, sessions, failed logins) is at the end.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from adapters.driven.auth.models import AccessEntry, Token, User, UserRole
+from adapters.driven.auth.models import AccessEntry, Session, StoredInvitation, Token, User, UserRole
 from adapters.driven.auth.port import AuthStore, UserExists
 from adapters.driven.auth.sqlite import SQLiteAuthStore
 
@@ -117,3 +121,146 @@ def test_an_idempotency_key_is_claimed_once_completed_released_or_taken_over(sto
     assert store.claim_key("u1", "j", "fp", T0, stale_before=T0) is None
     store.release_key("u1", "j")
     assert store.claim_key("u1", "j", "fp", T0, stale_before=T0) is None
+
+
+# --------------------------------------------------------------------------- people
+def _invitation(user_id: str = "u1", hours: int = 72, purpose: str = "invite") -> StoredInvitation:
+    return StoredInvitation(user_id=user_id, purpose=purpose, created_at=T0,  # type: ignore[arg-type]
+                            expires_at=T0 + timedelta(hours=hours))
+
+
+def _session(user_id: str = "u1", at: datetime = T0, hours: int = 12) -> Session:
+    return Session(user_id=user_id, csrf_token=f"csrf-{at:%H%M}", created_at=at, last_seen_at=at,
+                   expires_at=at + timedelta(hours=hours))
+
+
+def _open(store: AuthStore, session_hash: str) -> bool:
+    found = store.find_session(session_hash)
+    return found is not None and found[0].ended_at is None
+
+
+def test_a_password_hash_is_kept_per_user_and_a_rehash_waits_for_no_new_password(store: AuthStore) -> None:
+    store.add_user(_user())
+    assert store.password_hash("u1") is None
+    store.add_invitation(_invitation(), "inv-1")
+    assert store.use_invitation("inv-1", "hash-1", _session(), "ses-1")
+    assert store.password_hash("u1") == "hash-1"
+    assert not store.rehash_password("u1", "hash-0", "hash-2")  # changed meanwhile
+    assert store.rehash_password("u1", "hash-1", "hash-2")
+    assert store.password_hash("u1") == "hash-2"
+
+
+def test_a_new_invitation_withdraws_the_users_earlier_unused_ones(store: AuthStore) -> None:
+    store.add_user(_user())
+    store.add_user(_user("u2"))
+    assert store.add_invitation(_invitation(), "inv-1") == 0
+    store.add_invitation(_invitation("u2"), "inv-other")
+    assert store.add_invitation(_invitation(purpose="reset"), "inv-2") == 1
+    first = store.find_invitation("inv-1")
+    assert first is not None
+    assert first[0].used_at == T0
+    second = store.find_invitation("inv-2")
+    assert second is not None
+    assert (second[0], second[1].user_id) == (_invitation(purpose="reset"), "u1")
+    other = store.find_invitation("inv-other")
+    assert other is not None
+    assert other[0].used_at is None
+    assert store.find_invitation("u1") is None
+
+
+def test_using_an_invitation_sets_the_password_ends_the_sessions_and_adds_one(store: AuthStore) -> None:
+    store.add_user(_user())
+    store.add_session(_session(), "ses-old")
+    store.add_invitation(_invitation(purpose="reset"), "inv-1")
+    later = T0 + timedelta(hours=1)
+    assert store.use_invitation("inv-1", "hash-1", _session(at=later), "ses-new")
+    assert not _open(store, "ses-old")
+    found = store.find_session("ses-new")
+    assert found is not None
+    assert found[0] == _session(at=later)
+    used = store.find_invitation("inv-1")
+    assert used is not None
+    assert used[0].used_at == later
+    assert not store.use_invitation("inv-1", "hash-2", _session(at=later), "ses-again")
+    assert store.password_hash("u1") == "hash-1"
+    assert store.find_session("ses-again") is None
+
+
+def test_an_expired_a_withdrawn_or_a_disabled_users_invitation_writes_nothing(store: AuthStore) -> None:
+    store.add_user(_user())
+    store.add_user(_user("u2"))
+    store.add_invitation(_invitation(hours=1), "inv-1")
+    assert not store.use_invitation("inv-1", "h", _session(at=T0 + timedelta(hours=1)), "ses-1")
+    assert not store.use_invitation("inv-1", "h", _session("u2"), "ses-1")  # not u2's invitation
+    store.add_invitation(_invitation("u2"), "inv-2")
+    store.disable_user("u2", T0)
+    assert not store.use_invitation("inv-2", "h", _session("u2"), "ses-2")
+    assert not store.use_invitation("nothing", "h", _session(), "ses-3")
+    assert (store.password_hash("u1"), store.password_hash("u2")) == (None, None)
+    assert [store.find_session(h) for h in ("ses-1", "ses-2", "ses-3")] == [None, None, None]
+
+
+def test_sessions_are_found_by_hash_touched_and_ended_one_or_all(store: AuthStore) -> None:
+    store.add_user(_user())
+    for name in ("a", "b", "c"):
+        store.add_session(_session(), f"ses-{name}")
+    later = T0 + timedelta(minutes=5)
+    store.touch_session("ses-a", later)
+    store.touch_session("ses-a", T0)  # never back in time
+    found = store.find_session("ses-a")
+    assert found is not None
+    assert (found[0].last_seen_at, found[1].user_id) == (later, "u1")
+    assert store.find_session("u1") is None
+    assert store.end_session("ses-a", later)
+    assert not store.end_session("ses-a", later)
+    assert not _open(store, "ses-a")
+    assert store.end_sessions("u1", later) == 2
+    assert store.end_sessions("u1", later) == 0
+    assert not _open(store, "ses-b")
+
+
+def test_a_new_session_drops_the_users_ended_and_expired_ones(store: AuthStore) -> None:
+    store.add_user(_user())
+    store.add_user(_user("u2"))
+    store.add_session(_session(hours=1), "ses-expiring")
+    store.add_session(_session(), "ses-ended")
+    store.add_session(_session(), "ses-open")
+    store.add_session(_session("u2", hours=1), "ses-u2")
+    store.end_session("ses-ended", T0)
+    store.add_session(_session(at=T0 + timedelta(hours=2)), "ses-new")
+    kept = [h for h in ("ses-expiring", "ses-ended", "ses-open", "ses-u2") if store.find_session(h)]
+    assert kept == ["ses-open", "ses-u2"]
+
+
+def test_failed_logins_are_counted_per_key_since_a_moment_and_cleared(store: AuthStore) -> None:
+    for minute in range(3):
+        store.record_failure(["acct", "addr"], T0 + timedelta(minutes=minute), forget_before=T0)
+    assert store.recent_failures("acct", T0) == (3, T0 + timedelta(minutes=2))
+    assert store.recent_failures("acct", T0 + timedelta(minutes=1)) == (2, T0 + timedelta(minutes=2))
+    assert store.recent_failures("other", T0) == (0, None)
+    store.clear_failures("acct")
+    assert store.recent_failures("acct", T0) == (0, None)
+    assert store.recent_failures("addr", T0)[0] == 3
+    store.record_failure(["addr"], T0 + timedelta(minutes=30), forget_before=T0 + timedelta(minutes=15))
+    assert store.recent_failures("addr", T0 - timedelta(days=1)) == (1, T0 + timedelta(minutes=30))
+
+
+def test_of_two_threads_using_one_invitation_exactly_one_wins(store: AuthStore) -> None:
+    store.add_user(_user())
+    store.add_invitation(_invitation(), "inv-1")
+    start = threading.Barrier(2)
+    won: dict[str, bool] = {}
+
+    def use(name: str) -> None:
+        start.wait()
+        won[name] = store.use_invitation("inv-1", f"hash-{name}", _session(), f"ses-{name}")
+
+    threads = [threading.Thread(target=use, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won.values()) == [False, True]
+    winner = next(name for name, ok in won.items() if ok)
+    assert store.password_hash("u1") == f"hash-{winner}"
+    assert [store.find_session(f"ses-{n}") is not None for n in ("a", "b")] == [won["a"], won["b"]]

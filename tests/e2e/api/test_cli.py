@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from adapters.driven.clock import Clock
 from adapters.driving.cli.main import cli
 
 runner = CliRunner()
@@ -94,6 +98,43 @@ def test_adding_a_disabled_user_again_says_it_is_disabled(data_dir: Path) -> Non
     result = runner.invoke(cli, [*spec, "--if-missing"])
     assert result.exit_code != 0
     assert "user t1 already exists and is disabled" in str(result.exception)
+
+
+def test_users_invite_prints_a_link_that_the_accounts_accept(data_dir: Path) -> None:
+    from adapters.bootstrap import build_accounts
+    from adapters.settings import Settings
+
+    _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
+    result = runner.invoke(cli, ["users", "invite", "t1"], env={"CARETRAIL_PUBLIC_URL": "https://ct.example.cn"})
+    assert result.exit_code == 0, result.output
+    first, link = result.stdout.splitlines()
+    assert re.fullmatch(r"invitation for t1, valid until \d{4}-\d\d-\d\d \d\d:\d\d \(Asia/Shanghai\):", first)
+    assert link.startswith("https://ct.example.cn/invite/inv_")
+    as_json = _json("users", "invite", "t1")
+    assert set(as_json) == {"user_id", "url", "expires_at", "purpose"}
+    school_time = datetime.fromisoformat(str(as_json["expires_at"])).astimezone(ZoneInfo("Asia/Shanghai"))
+    shown = datetime.strptime(first.split("until ")[1][:16], "%Y-%m-%d %H:%M")
+    assert timedelta(0) <= school_time.replace(tzinfo=None) - shown < timedelta(minutes=2)
+    assert (as_json["user_id"], as_json["purpose"]) == ("t1", "invite")
+    accounts = build_accounts(Settings(), Clock())
+    try:
+        assert accounts.invitation(link.rsplit("/", 1)[1]) is None  # withdrawn by the second link
+        found = accounts.invitation(str(as_json["url"]).rsplit("/", 1)[1])
+        assert found is not None
+        assert found.user_id == "t1"
+        assert found.expires_at == datetime.fromisoformat(str(as_json["expires_at"]))
+    finally:
+        accounts.close()
+
+
+def test_users_invite_reset_for_a_user_without_a_password_is_one_line_exit_1(data_dir: Path) -> None:
+    _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
+    env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir)}
+    done = subprocess.run([sys.executable, "-c", MAIN, "users", "invite", "t1", "--reset"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "caretrail: user t1 has no password to reset yet: invite them instead"
+    assert done.stdout == ""
 
 
 def _free_port() -> int:
