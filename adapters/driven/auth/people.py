@@ -134,14 +134,17 @@ class People:
         return self.hasher.hash(secrets.token_urlsafe(16))
 
     # ------------------------------------------------------------ invitations
-    def invite(self, user_id: str, *, reset: bool = False) -> IssuedInvitation:
-        """A link to set a first password (``reset``: a new one); earlier unused links stop."""
+    def invite(self, user_id: str, *, reset: bool | None = False) -> IssuedInvitation:
+        """A link to set a first password (``reset``: a new one; None: whichever the user
+        needs); earlier unused links stop."""
         user = self.store.get_user(user_id)
         if user is None:
             raise AccountError(f"no user {user_id}")
         if user.disabled_at is not None:
             raise AccountError(f"user {user_id} is disabled")
         has_password = self.store.password_hash(user_id) is not None
+        if reset is None:
+            reset = has_password
         if reset and not has_password:
             raise AccountError(f"user {user_id} has no password to reset yet: invite them instead")
         if not reset and has_password:
@@ -201,17 +204,19 @@ class People:
         user_id = user_id.strip()
         keys = (self._account_key(user_id), self._hash(f"login-address:{address}"))
         now = self.clock()
+        user = self.store.get_user(user_id)
+        # A name that is no user's is not logged: it may be a password typed in the wrong box.
+        logged = user.user_id if user is not None else None
         wait = max(self._wait(key, now) for key in keys)
         if wait:
-            log.warning("login_throttled", user_id=user_id, address=address)
+            log.warning("login_throttled", user_id=logged, address=address)
             raise LoginThrottled(wait)
-        user = self.store.get_user(user_id)
         stored = self.store.password_hash(user_id) if user is not None else None
         password = unicodedata.normalize("NFC", password)
         if not self._verify(stored, password) or user is None or user.disabled_at is not None:
             window = timedelta(minutes=self.config.login_window_minutes)
             self.store.record_failure(keys, now, forget_before=now - window)
-            log.warning("login_failed", user_id=user_id, address=address)
+            log.warning("login_failed", user_id=logged, known_user=user is not None, address=address)
             raise LoginFailed()
         assert stored is not None  # verified against it
         self.store.clear_failures(keys[0])

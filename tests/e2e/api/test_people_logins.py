@@ -162,9 +162,19 @@ def test_log_lines_name_the_user_and_the_address_and_never_a_password_or_a_token
     events = [line["event"] for line in logs]
     assert events == ["password_set", "login", *["login_failed"] * 5, "login_throttled", "logout"]
     for line in logs:
-        if line["event"].startswith("login"):
+        if line["event"] in ("login", "login_throttled"):
             assert set(line) == {"event", "log_level", "user_id", "address"}
+        if line["event"] == "login_failed":
+            assert set(line) == {"event", "log_level", "user_id", "known_user", "address"}
     written = repr(logs)
     for secret in (PASSWORD, WRONG, invitation.token, first.token, first.csrf_token, second.token,
                    second.csrf_token):
         assert secret not in written
+
+
+def test_a_user_name_that_is_no_users_is_not_logged(accounts: Accounts) -> None:
+    give_password(accounts, "t1")
+    with capture_logs() as logs:
+        _fail(accounts, user_id="Mima-2026!")  # a password typed in the user name box
+    assert [(line["user_id"], line["known_user"]) for line in logs] == [(None, False)]
+    assert "Mima-2026!" not in repr(logs)
