@@ -214,8 +214,9 @@ class Accounts:
         )
 
     # ------------------------------------------------------------ people (see People)
-    def invite(self, user_id: str, *, reset: bool = False) -> IssuedInvitation:
-        """A link to set a first password (``reset``: a new one); earlier unused links stop."""
+    def invite(self, user_id: str, *, reset: bool | None = False) -> IssuedInvitation:
+        """A link to set a first password (``reset``: a new one; None: whichever the user
+        needs); earlier unused links stop."""
         return self.people.invite(user_id, reset=reset)
 
     def invitation(self, token: str) -> Invitation | None:

@@ -83,15 +83,21 @@ def invite_user(
     name: Annotated[str, typer.Argument(help="User id.")],
     reset: Annotated[bool, typer.Option(
         "--reset", help="A new password for a user who has one (earlier links stop working).")] = False,
+    either: Annotated[bool, typer.Option(
+        "--either", help="An invitation, or a reset if the user has a password (for scripts).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print the link only.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Print a link where the user sets a password (shown once: only its keyed hash is stored)."""
     settings = Settings()
     with accounts(settings) as acc:
-        issued = acc.invite(name, reset=reset)
+        issued = acc.invite(name, reset=None if either else reset)
     url = f"{settings.public_url}/invite/{issued.token}"
+    if quiet and not as_json:
+        typer.echo(url)
+        return
     until = issued.expires_at.astimezone(ZoneInfo(settings.timezone))
-    what = "password reset" if reset else "invitation"
+    what = "password reset" if issued.purpose == "reset" else "invitation"
     emit({"user_id": issued.user_id, "url": url, "expires_at": issued.expires_at.isoformat(),
           "purpose": issued.purpose}, as_json,
          f"{what} for {issued.user_id}, valid until {until:%Y-%m-%d %H:%M} ({settings.timezone}):\n{url}")

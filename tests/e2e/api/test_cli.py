@@ -127,6 +127,24 @@ def test_users_invite_prints_a_link_that_the_accounts_accept(data_dir: Path) -> 
         accounts.close()
 
 
+def test_users_invite_either_sends_a_reset_once_the_user_has_a_password(data_dir: Path) -> None:
+    from adapters.bootstrap import build_accounts
+    from adapters.settings import Settings
+
+    _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
+    first = runner.invoke(cli, ["users", "invite", "t1", "--either", "--quiet"])
+    assert first.exit_code == 0, first.output
+    link = first.stdout.strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/invite/inv_[A-Za-z0-9_-]{43}", link)
+    accounts = build_accounts(Settings(), Clock())
+    try:
+        accounts.set_password(link.rsplit("/", 1)[1], "a-long-password")
+    finally:
+        accounts.close()
+    again = _json("users", "invite", "t1", "--either")
+    assert again["purpose"] == "reset"
+
+
 def test_users_invite_reset_for_a_user_without_a_password_is_one_line_exit_1(data_dir: Path) -> None:
     _json("users", "add", "--name", "t1", "--role", "teacher", "--school", "s1")
     env = {**os.environ, "CARETRAIL_DATA_DIR": str(data_dir)}
