@@ -259,6 +259,18 @@ class ReadModels:
         )
         return _case(rows[0]) if rows else None
 
+    def mentor_loads(self, *, school_ids: Sequence[str]) -> dict[str, int]:
+        """How many open cases each mentor of these schools mentors."""
+        if not school_ids:
+            return {}
+        marks = ", ".join("?" for _ in school_ids)
+        rows = self.stores["cases"].fetch_all(
+            f"SELECT mentor_id, COUNT(*) FROM cases WHERE school_id IN ({marks}) "
+            "AND mentor_id IS NOT NULL AND state <> 'closed' GROUP BY mentor_id",
+            tuple(school_ids),
+        )
+        return {mentor: int(n) for mentor, n in rows}
+
     # ------------------------------------------------------------ audit
     def audit_events(
         self,

@@ -13,7 +13,7 @@ command meets its aggregate method.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid5
 
 from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, model_validator
@@ -22,6 +22,7 @@ from domain.base import Frozen
 from domain.case import Case
 from domain.policy import WorkflowPolicy
 from domain.values import (
+    Action,
     Child,
     ClosureReason,
     CommandContext,
@@ -78,8 +79,9 @@ class IdentifyChild(Command):
 
 
 class CaseCommand(Command):
-    """A step on an existing case."""
+    """A step on an existing case; ``action`` names it in the workflow's transitions."""
 
+    action: ClassVar[Action]
     case_id: UUID
     expected_version: int | None = None
 
@@ -91,6 +93,8 @@ class CaseCommand(Command):
 class RecordHomeVisit(CaseCommand):
     """Record a home visit (家访)."""
 
+    action: ClassVar[Action] = Action.RECORD_HOME_VISIT
+
     guardian_met: StrictBool = Field(description='true or false (not "yes", not 1).')
     observations: Text | None = None
 
@@ -101,6 +105,8 @@ class RecordHomeVisit(CaseCommand):
 class PairMentor(CaseCommand):
     """Pair the child with a mentor (结对帮扶), or hand over to another mentor."""
 
+    action: ClassVar[Action] = Action.PAIR_MENTOR
+
     teacher_id: Ident
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
@@ -110,6 +116,8 @@ class PairMentor(CaseCommand):
 class ReleaseMentor(CaseCommand):
     """End the child's pairing with their mentor."""
 
+    action: ClassVar[Action] = Action.RELEASE_MENTOR
+
     reason: ShortText = Field(description="Why the pairing ends.")
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
@@ -118,6 +126,8 @@ class ReleaseMentor(CaseCommand):
 
 class RecordCounselling(CaseCommand):
     """Record a counselling session held by you (心理辅导), optionally reassessing risk."""
+
+    action: ClassVar[Action] = Action.RECORD_COUNSELLING
 
     summary: Text | None = None
     risk_level: RiskLevel | None = None
@@ -129,6 +139,8 @@ class RecordCounselling(CaseCommand):
 class ReviewCase(CaseCommand):
     """Review the case: ``continue``, ``close`` or ``raise_risk``."""
 
+    action: ClassVar[Action] = Action.REVIEW_CASE
+
     outcome: ReviewOutcome
     summary: Text | None = None
 
@@ -138,6 +150,8 @@ class ReviewCase(CaseCommand):
 
 class LogContact(CaseCommand):
     """Log a contact with the guardian, a parent, or the child (a mentor's talk)."""
+
+    action: ClassVar[Action] = Action.LOG_CONTACT
 
     party: ContactParty
     channel: ContactChannel = ContactChannel.PHONE
@@ -150,6 +164,8 @@ class LogContact(CaseCommand):
 class AmendDetails(CaseCommand):
     """Amend the family's details: another guardian or phone, or where the parents are."""
 
+    action: ClassVar[Action] = Action.AMEND_DETAILS
+
     guardian: Guardian | None = Field(default=None, description="The guardian now, in full.")
     parents: Parents | None = Field(default=None, description="The parents now, in full.")
 
@@ -160,6 +176,8 @@ class AmendDetails(CaseCommand):
 class AddNote(CaseCommand):
     """Add a note to the growth diary (成长日记)."""
 
+    action: ClassVar[Action] = Action.ADD_NOTE
+
     text: Text
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
@@ -168,6 +186,8 @@ class AddNote(CaseCommand):
 
 class CloseCase(CaseCommand):
     """Close the case (its mentor is released, open tasks cancelled)."""
+
+    action: ClassVar[Action] = Action.CLOSE_CASE
 
     reason: ClosureReason
     note: Text | None = None
@@ -179,6 +199,8 @@ class CloseCase(CaseCommand):
 class ReopenCase(CaseCommand):
     """Reopen a closed case."""
 
+    action: ClassVar[Action] = Action.REOPEN_CASE
+
     reason: ShortText
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
@@ -187,6 +209,8 @@ class ReopenCase(CaseCommand):
 
 class AssignHeadTeacher(CaseCommand):
     """Give the child another head teacher (their open tasks follow)."""
+
+    action: ClassVar[Action] = Action.ASSIGN_HEAD_TEACHER
 
     teacher_id: Ident
 
@@ -197,6 +221,8 @@ class AssignHeadTeacher(CaseCommand):
 class ChangeRiskLevel(CaseCommand):
     """Reassess the child's risk level (high risk shortens follow-up intervals)."""
 
+    action: ClassVar[Action] = Action.CHANGE_RISK_LEVEL
+
     level: RiskLevel
     reason: ShortText | None = None
 
@@ -206,6 +232,8 @@ class ChangeRiskLevel(CaseCommand):
 
 class CompleteFollowUp(CaseCommand):
     """Mark an open follow-up done by hand."""
+
+    action: ClassVar[Action] = Action.COMPLETE_FOLLOW_UP
 
     follow_up_id: UUID
     note: Text | None = None
@@ -231,3 +259,14 @@ class EscalateFollowUp(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.escalate_follow_up(policy, ctx, follow_up_id=self.follow_up_id, level=self.level)
+
+
+#: The command of each step a person can take, by its action.
+STEP_COMMANDS: dict[Action, type[CaseCommand]] = {
+    command.action: command
+    for command in (
+        RecordHomeVisit, PairMentor, ReleaseMentor, RecordCounselling, ReviewCase, LogContact,
+        AmendDetails, AddNote, CloseCase, ReopenCase, AssignHeadTeacher, ChangeRiskLevel,
+        CompleteFollowUp,
+    )
+}

@@ -263,6 +263,23 @@ class Accounts:
         self.store.record_access(entry)
         return entry
 
+    def record_accesses(
+        self,
+        principal: Principal | SessionPrincipal,
+        cases: Sequence[tuple[str, str | None]],
+        *,
+        resource: str,
+        purpose: str,
+        request_id: str | None,
+    ) -> None:
+        """Append one entry per ``(case_id, school_id)`` read, in one transaction (a list's)."""
+        at = self.clock()
+        self.store.record_accesses([
+            AccessEntry(at=at, user_id=principal.user_id, role=principal.role.value, case_id=case_id,
+                        school_id=school_id, resource=resource, purpose=purpose, request_id=request_id)
+            for case_id, school_id in cases
+        ])
+
     def close(self) -> None:
         """Close the store."""
         self.store.close()

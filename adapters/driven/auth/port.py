@@ -148,6 +148,10 @@ class AuthStore(ABC):
         """Append one entry; durable when this returns."""
 
     @abstractmethod
+    def record_accesses(self, entries: Sequence[AccessEntry]) -> None:
+        """Append several entries in one transaction (all or none); durable when this returns."""
+
+    @abstractmethod
     def access_log(
         self,
         *,
@@ -157,9 +161,11 @@ class AuthStore(ABC):
         since: datetime | None = None,
         until: datetime | None = None,
         after: int | None = None,
+        before: int | None = None,
         limit: int = 50,
     ) -> list[AccessEntry]:
-        """Entries in order of recording, after entry id ``after``, filtered."""
+        """Entries in order of recording after entry id ``after``, filtered; or, given
+        ``before``, the latest entries before that id, newest first."""
 
     # ------------------------------------------------------------ idempotency
     @abstractmethod

@@ -136,12 +136,17 @@ class SQLAuthStore(PeopleSQL, AuthStore):
 
     # ------------------------------------------------------------ access log
     def record_access(self, entry: AccessEntry) -> None:
+        self.record_accesses([entry])
+
+    def record_accesses(self, entries: Sequence[AccessEntry]) -> None:
+        if not entries:
+            return
         with self._write() as cur:
-            cur.execute(
+            cur.executemany(
                 "INSERT INTO access_log (at, user_id, role, case_id, school_id, resource, purpose, "
                 "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (iso(entry.at), entry.user_id, entry.role, entry.case_id, entry.school_id,
-                 entry.resource, entry.purpose, entry.request_id),
+                [(iso(e.at), e.user_id, e.role, e.case_id, e.school_id, e.resource, e.purpose,
+                  e.request_id) for e in entries],
             )
 
     def access_log(
@@ -153,6 +158,7 @@ class SQLAuthStore(PeopleSQL, AuthStore):
         since: datetime | None = None,
         until: datetime | None = None,
         after: int | None = None,
+        before: int | None = None,
         limit: int = 50,
     ) -> list[AccessEntry]:
         where: list[str] = []
@@ -175,10 +181,14 @@ class SQLAuthStore(PeopleSQL, AuthStore):
         if after is not None:
             where.append("entry_id > ?")
             params.append(after)
+        if before is not None:
+            where.append("entry_id < ?")
+            params.append(before)
         sql = f"SELECT {ACCESS_COLUMNS} FROM access_log"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        found = self._query(sql + " ORDER BY entry_id LIMIT ?", (*params, limit))
+        order = "entry_id DESC" if before is not None else "entry_id"
+        found = self._query(sql + f" ORDER BY {order} LIMIT ?", (*params, limit))
         return [rows.access(r) for r in found]
 
     # ------------------------------------------------------------ idempotency

@@ -21,6 +21,7 @@ from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
 from adapters.driving.api.security_headers import install_security_headers
+from adapters.driving.web.app import error_page, mount_web
 
 PREFIX = "/api/v1"
 #: The order of the sections in the documentation.
@@ -35,8 +36,10 @@ def create_app(
     accounts: Accounts,
     config: ApiConfig | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
+    web: bool = True,
 ) -> FastAPI:
-    """The API over a built caretrail. ``lifespan`` starts and stops background work."""
+    """The API over a built caretrail, and the web pages (``web``) beside it. ``lifespan``
+    starts and stops background work."""
     app = FastAPI(
         title="caretrail",
         version="1.0",
@@ -65,6 +68,9 @@ def create_app(
         app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
+    if web:
+        mount_web(app)
+        app.state.error_page = error_page
     app.add_middleware(BodyLimit, max_bytes=app.state.config.max_body_bytes)
     app.add_middleware(RequestLog, templates=route_templates(app))
     install_security_headers(app, install_docs(app))
@@ -90,7 +96,7 @@ def route_templates(app: FastAPI) -> dict[int, str]:
 def _check_permissions(app: FastAPI) -> None:
     """Refuse to build an app with a route that declares no permission."""
     for path, route in api_routes(app):
-        if route_permission(route) is None:
+        if path.startswith(PREFIX) and route_permission(route) is None:
             raise RuntimeError(f"route {path} declares no permission (deps.allow)")
 
 
@@ -102,6 +108,8 @@ def _openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = build()
             for path, route in api_routes(app):
+                if not path.startswith(PREFIX):
+                    continue  # the web pages: not in the API's document
                 permission = route_permission(route)
                 assert permission is not None
                 roles = "anyone, no token" if permission is Permission.PUBLIC else ", ".join(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from adapters.driven.auth.models import UserRole
+from workflows.commands import AssignHeadTeacher, CaseCommand
 
 
 class Permission(StrEnum):
@@ -50,6 +51,11 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
     }),
     UserRole.ADMIN: frozenset({Permission.SELF}),
 }
+
+
+def step_permission(command: type[CaseCommand]) -> Permission:
+    """The permission a step needs, from the API and from the pages alike."""
+    return Permission.CASE_REASSIGN if command is AssignHeadTeacher else Permission.CASE_ACT
 
 
 def granted(role: UserRole, permission: Permission) -> bool:

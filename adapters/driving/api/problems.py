@@ -166,6 +166,12 @@ def problem_response(request: Request, exc: Exception) -> Response:
 
 
 async def _handle(request: Request, exc: Exception) -> Response:
+    error_page = getattr(request.app.state, "error_page", None)
+    if error_page is not None and not request.url.path.startswith("/api/"):
+        code, status, *_ = _describe(exc)
+        if status >= 500:
+            problem_response(request, exc)  # logs the error as for the API
+        return error_page(request, status, code)  # type: ignore[no-any-return]
     return problem_response(request, exc)
 
 

@@ -102,6 +102,11 @@ def test_the_access_log_filters_by_school_case_user_and_time_and_pages_in_order(
     first = store.access_log(limit=2)
     rest = store.access_log(after=first[-1].entry_id, limit=10)
     assert [e.request_id for e in first + rest] == [e.request_id for e in everything]
+    end = (everything[-1].entry_id or 0) + 1
+    latest = store.access_log(before=end, limit=2)
+    assert [e.request_id for e in latest] == ["r4", "r3"]
+    older = store.access_log(before=latest[-1].entry_id, case_id="c0", limit=10)
+    assert [e.request_id for e in older] == ["r0"]
 
 
 def test_an_idempotency_key_is_claimed_once_completed_released_or_taken_over(store: AuthStore) -> None:
@@ -264,3 +269,11 @@ def test_of_two_threads_using_one_invitation_exactly_one_wins(store: AuthStore) 
     winner = next(name for name, ok in won.items() if ok)
     assert store.password_hash("u1") == f"hash-{winner}"
     assert [store.find_session(f"ses-{n}") is not None for n in ("a", "b")] == [won["a"], won["b"]]
+
+
+def test_several_reads_are_recorded_in_one_go_in_order(store: AuthStore) -> None:
+    entries = [AccessEntry(at=T0, user_id="u1", role="teacher", case_id=f"c{n}", school_id="s1",
+                           resource="web-tasks", purpose="task list", request_id="r") for n in range(3)]
+    store.record_accesses(entries)
+    store.record_accesses([])
+    assert [e.case_id for e in store.access_log()] == ["c0", "c1", "c2"]

@@ -61,8 +61,10 @@ ROLES = ["teacher", "supervisor", "auditor", "admin"]  # all of school-a (the ad
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
-    """(method, path under /api/v1, route) of every API route."""
+    """(method, path under /api/v1, route) of every API route (not the web pages')."""
     for path, route in api_routes(app):
+        if not path.startswith(V1):
+            continue
         for method in route.methods:
             yield method, path.removeprefix(V1), route
 

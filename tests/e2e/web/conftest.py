@@ -18,7 +18,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.e2e.web.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    USERS,
     PageWatch,
     Served,
     free_port,
@@ -38,14 +37,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``caretrail serve`` on a free port over the demo school (made once per session)."""
     home = tmp_path_factory.mktemp("served")
     data_dir, log_path = home / "data", home / "serve.log"
-    tokens = prepare(data_dir)
+    users, tokens = prepare(data_dir)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     proc = start(data_dir, log_path, port)
     try:
         wait_until_healthy(proc, base_url, log_path)
         yield Served(base_url=base_url, data_dir=data_dir, log_path=log_path,
-                     users=dict(USERS), tokens=tokens)
+                     users=users, tokens=tokens)
     finally:
         stop(proc)
 

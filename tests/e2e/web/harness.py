@@ -3,6 +3,7 @@ Chromium page that may reach nothing but that server, and screenshots for the do
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,12 +30,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 SCHOOL = "school-001"
-#: The demo users the server knows, by role: user ids as `make run` names them.
-USERS = {
-    "teacher": f"{SCHOOL}-t01",
-    "supervisor": f"{SCHOOL}-supervisor",
-    "auditor": f"{SCHOOL}-auditor",
-}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -77,16 +72,13 @@ def run_caretrail(env: dict[str, str], *args: str, timeout: float = 60) -> str:
     return done.stdout
 
 
-def prepare(data_dir: Path) -> dict[str, str]:
-    """Load the demo school year into ``data_dir`` and add its users; a token for each role."""
+def prepare(data_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Load the demo school year into ``data_dir`` and add its people (as ``make run``
+    does); their user ids and API tokens, by role."""
     env = caretrail_env(data_dir)
     run_caretrail(env, "demo", timeout=300)
-    tokens = {}
-    for role, user_id in USERS.items():
-        run_caretrail(env, "users", "add", "--name", user_id, "--role", role, "--school", SCHOOL)
-        tokens[role] = run_caretrail(
-            env, "tokens", "issue", "--user", user_id, "--label", "browser-tests", "--quiet").strip()
-    return tokens
+    people = json.loads(run_caretrail(env, "demo-people", "--school", SCHOOL, "--json"))
+    return ({p["role"]: p["user_id"] for p in people}, {p["role"]: p["token"] for p in people})
 
 
 def free_port() -> int:
@@ -197,3 +189,11 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=path, full_page=full_page, animations="disabled")
     return path
+
+
+def invitation_path(served: Served, role: str) -> str:
+    """A fresh link for the demo user of ``role`` to set a password (path only: the server
+    answers at the served port, not the public URL's)."""
+    url = run_caretrail(caretrail_env(served.data_dir), "users", "invite", served.users[role],
+                        "--either", "--quiet").strip()
+    return urlsplit(url).path

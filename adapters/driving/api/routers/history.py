@@ -1,11 +1,8 @@
-"""A case's history from the event store: every event in order, as pages or an export file."""
+"""A case's history from the event store: every event in order, as pages or an export file
+(CSV as ``adapters.driving.exports`` writes it: a BOM, cells escaped against formulas)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,11 +12,10 @@ from adapters.driving.api.deps import Caller, CaseAccess, CaseRef, allow
 from adapters.driving.api.permissions import Permission
 from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import EventOut, HistoryPage
+from adapters.driving.exports import HISTORY_COLUMNS, csv_lines, history_rows
 from projections.queries import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/cases/{case_id}/history", tags=["history"])
-CSV_COLUMNS = ["version", "type", "actor_id", "role", "occurred_at", "recorded_at", "command_id",
-               "workflow", "data"]
 
 
 @router.get(
@@ -55,29 +51,16 @@ def export_history(
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
     """The whole history as a file; needs a purpose (``X-Purpose`` or ``?purpose=``)."""
-    events = [EventOut.of(e) for e in caller.caretrail.cases.history(case.case_id)]
+    history = caller.caretrail.cases.history(case.case_id)
     name = f"case-{case.case_id}-history.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return StreamingResponse(_csv(events), media_type="text/csv; charset=utf-8", headers=headers)
-    lines = (e.model_dump_json() + "\n" for e in events)
+        return StreamingResponse(csv_lines(HISTORY_COLUMNS, history_rows(history)),
+                                 media_type="text/csv; charset=utf-8", headers=headers)
+    lines = (EventOut.of(e).model_dump_json() + "\n" for e in history)
     return StreamingResponse(lines, media_type="application/x-ndjson", headers=headers)
 
 
 def _version(cursor: str) -> int:
     value: int = decode_cursor(cursor, int)[0]
     return value
-
-
-def _csv(events: list[EventOut]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in events:
-        row = event.model_dump(mode="json")
-        row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
-        writer.writerow([row[c] for c in CSV_COLUMNS])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()

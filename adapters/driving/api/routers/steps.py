@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from adapters.driving.api.deps import ScopedCase, allow
 from adapters.driving.api.idempotency import CaseCommands
-from adapters.driving.api.permissions import Permission
+from adapters.driving.api.permissions import step_permission
 from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import CommandOut, request_body, request_fields
 from workflows.commands import (
@@ -48,7 +48,6 @@ def step(
     body: str | None,
     *,
     method: str = "POST",
-    permission: Permission = Permission.CASE_ACT,
 ) -> None:
     """Add the route of one step. ``body`` names the request body; None: the command's
     fields are query parameters (a ``DELETE`` has no body)."""
@@ -83,7 +82,7 @@ def step(
     endpoint.__name__ = endpoint.__qualname__ = name
     router.add_api_route(
         path, endpoint, methods=[method], name=name, description=command.__doc__,
-        response_model=CommandOut, dependencies=[allow(permission)],
+        response_model=CommandOut, dependencies=[allow(step_permission(command))],
         responses=problem_responses(403, 404, 409, 412, 422),
     )
 
@@ -105,4 +104,4 @@ step("/closure", CloseCase, "Closure")
 step("/reopening", ReopenCase, "Reopening")
 step("/risk-level", ChangeRiskLevel, "RiskChange")
 step("/follow-ups/{follow_up_id}/completion", CompleteFollowUp, "FollowUpCompletion")
-step("/head-teacher", AssignHeadTeacher, "HeadTeacher", permission=Permission.CASE_REASSIGN)
+step("/head-teacher", AssignHeadTeacher, "HeadTeacher")

@@ -1,0 +1,69 @@
+"""``caretrail demo-people``: the people a newcomer logs in as, over the demo school.
+
+A head teacher with overdue home visits (the busiest one today: the demo's history ends
+now), the school's 德育主任 and an inspector; each gets a fresh link to choose a password
+and a fresh API token. ``make run`` prints them; the browser tests log in through them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from adapters.driven.auth.models import UserRole
+from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail
+from adapters.driving.cli.users import accounts
+from adapters.driving.demo import staff
+from adapters.settings import Settings
+from domain.values import valid_id
+
+TOKEN_LABEL = "demo-people"  # noqa: S105 - a label, not a secret
+TOKEN_DAYS = 30
+
+
+def busiest_teacher(school_id: str, settings: Settings) -> str:
+    """The head teacher of the school with the most overdue home visits now (then the most
+    overdue tasks of any kind; then the first by id)."""
+    head_teachers = set(staff(school_id)["head_teachers"])
+    with open_caretrail(settings) as caretrail:
+        caretrail.runner.catch_up()  # the views as of the whole log
+        if not caretrail.read.cases(school_ids=[school_id], limit=1).items:
+            raise CliError(f"school {school_id} has no case: load the demo first (caretrail demo)")
+        counts = caretrail.read.overdue_summary(school_ids=[school_id], now=caretrail.clock())
+    visits: dict[str, int] = dict.fromkeys(head_teachers, 0)
+    overdue: dict[str, int] = dict.fromkeys(head_teachers, 0)
+    for count in counts:
+        if count.assignee_id in head_teachers:
+            overdue[count.assignee_id] += count.count
+            if count.kind == "home_visit":
+                visits[count.assignee_id] += count.count
+    return min(head_teachers, key=lambda t: (-visits[t], -overdue[t], t))
+
+
+def demo_people(
+    school: Annotated[str, typer.Option(help="The demo school.")] = "school-001",
+    as_json: JsonOpt = False,
+) -> None:
+    """Add the demo people of a school; print a password link and an API token for each."""
+    settings = Settings()
+    school_id = valid_id("--school", school)
+    people = {
+        UserRole.TEACHER: busiest_teacher(school_id, settings),
+        UserRole.SUPERVISOR: f"{school_id}-supervisor",
+        UserRole.AUDITOR: f"{school_id}-auditor",
+    }
+    found = []
+    with accounts(settings) as acc:
+        for role, user_id in people.items():
+            acc.add_user(user_id, role, [school_id], if_missing=True)
+            link = acc.invite(user_id, reset=None)
+            token = acc.issue_token(user_id, days=TOKEN_DAYS, label=TOKEN_LABEL, replace=True)
+            found.append({"role": role.value, "user_id": user_id,
+                          "url": f"{settings.public_url}/invite/{link.token}", "token": token.token})
+    lines = [f"demo people of {school_id}: open a link to choose a password and log in",
+             f"(new links and tokens at each run; links last {settings.invitation_hours} h, "
+             f"tokens {TOKEN_DAYS} days)"]
+    lines += [f"  {p['role']:<11} {p['user_id']:<22} {p['url']}" for p in found]
+    lines += ["API tokens:"] + [f"  {p['role']:<11} {p['user_id']:<22} {p['token']}" for p in found]
+    emit(found, as_json, "\n".join(lines))

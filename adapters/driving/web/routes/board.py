@@ -1,0 +1,79 @@
+"""逾期看板: a supervisor's overdue tasks, escalations, and the children waiting for a mentor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from adapters.driven.auth.models import UserRole
+from adapters.driving.web.names import N_
+from adapters.driving.web.pages import SignedIn, render, signed_in
+from adapters.driving.web.routes.tasks import TaskLine, task_lines
+from projections.queries import TaskStatus
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+
+
+@dataclass
+class Mentor:
+    """A teacher who could mentor, and how many children they mentor now."""
+
+    user_id: str
+    name: str
+    load: int
+
+
+@router.get("/board")
+def board(request: Request, kind: str = "", assignee: str = "", min_days: str = "") -> Response:
+    """Overdue tasks of the supervisor's schools (filtered), counts, escalations, pairing."""
+    visit = signed_in(request)
+    if not visit.can("tasks:all"):
+        return render(visit, "error.html", status=403, title=visit.gettext(N_("Overdue board")),
+                      message=visit.gettext(N_("Your role does not allow this.")))
+    caretrail, schools = visit.caretrail, visit.user.schools
+    now = caretrail.clock()
+    days = _days(min_days)
+    overdue = caretrail.read.tasks(
+        now=now, status=TaskStatus.OVERDUE, school_ids=schools, kind=kind or None,
+        assignee_id=assignee or None, min_days_overdue=days, limit=PAGE,
+    )
+    summary = caretrail.read.overdue_summary(school_ids=schools, now=now)
+    waiting = caretrail.read.tasks(now=now, status=TaskStatus.OPEN, school_ids=schools,
+                                   kind="mentor_pairing", limit=PAGE)
+    by_kind: dict[str, int] = {}
+    for count in summary:
+        by_kind[count.kind] = by_kind.get(count.kind, 0) + count.count
+    lines = task_lines(visit, overdue.items)
+    return render(
+        visit, "board.html", lines=lines, by_kind=sorted(by_kind.items(), key=lambda kv: -kv[1]),
+        most=max(by_kind.values(), default=1),
+        by_assignee=summary[:15], escalated=[line for line in lines if line.row.escalation_level > 0],
+        waiting=task_lines(visit, waiting.items), mentors=mentors(visit),
+        capacity=caretrail.settings.mentor_capacity, kinds=sorted({c.kind for c in summary}),
+        kind=kind, assignee=assignee, min_days=min_days, more=overdue.next_cursor is not None,
+    )
+
+
+def _days(text: str) -> int:
+    """A count of days typed in the filter (anything else: no filter)."""
+    text = text.strip()
+    return min(int(text), 3650) if text.isdecimal() and len(text) <= 6 else 0
+
+
+def mentors(visit: SignedIn) -> list[Mentor]:
+    """The teachers of the visitor's schools with a place free, least loaded first."""
+    loads = visit.caretrail.read.mentor_loads(school_ids=visit.user.schools)
+    capacity = visit.caretrail.settings.mentor_capacity
+    found = [
+        Mentor(user.user_id, user.display_name or user.user_id, loads.get(user.user_id, 0))
+        for user in visit.accounts.store.list_users()
+        if user.role is UserRole.TEACHER and user.disabled_at is None
+        and set(user.schools) & set(visit.user.schools)
+    ]
+    return sorted((m for m in found if m.load < capacity), key=lambda m: (m.load, m.user_id))
+
+
+__all__ = ["TaskLine", "router"]

@@ -1,0 +1,76 @@
+"""A case's events as the case page tells them: what, who, when, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.driving.web.names import CHOICES, EVENTS, KINDS, N_, ROLES, STATES
+from adapters.driving.web.pages import Visit
+
+#: Events that are the engine's bookkeeping: shown small.
+#: What teachers write, shown as they wrote it.
+FREE_TEXT = ("observations", "summary", "text", "note")
+BOOKKEEPING = frozenset({"FollowUpScheduled", "FollowUpCompleted", "FollowUpCancelled",
+                         "FollowUpReassigned"})
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    title: str
+    detail: str
+    who: str
+    when: str
+    minor: bool
+
+
+def timeline(visit: Visit, events: list[Any]) -> list[Entry]:
+    """The events, newest first."""
+    entries = []
+    for event in reversed(events):
+        name = type(event).__name__
+        role = event.actor.role.value
+        who = f"{event.actor.user_id} ({visit.gettext(ROLES.get(role, role))})"
+        entries.append(Entry(
+            title=visit.gettext(EVENTS.get(name, name)), detail=_detail(visit, event), who=who,
+            when=visit.local(event.occurred_at), minor=name in BOOKKEEPING,
+        ))
+    return entries
+
+
+def _detail(visit: Visit, event: Any) -> str:
+    """What the event says beyond its name (free text as the teacher wrote it)."""
+    tr = visit.gettext
+    name = type(event).__name__
+    parts: list[str] = []
+    if name == "HomeVisited":
+        parts.append(tr(N_("guardian met")) if event.guardian_met else tr(N_("guardian not met")))
+    elif name == "ContactLogged":
+        parts += [tr(CHOICES.get(event.party, event.party)), tr(CHOICES.get(event.channel, event.channel))]
+    elif name == "Reviewed":
+        parts.append(tr(CHOICES.get(event.outcome, event.outcome)))
+    elif name == "Closed":
+        parts.append(tr(CHOICES.get(event.reason, event.reason)))
+    elif name in ("MentorPaired", "MentorReleased"):
+        parts.append(event.mentor_id)
+    elif name == "HeadTeacherAssigned":
+        parts.append(event.teacher_id)
+    elif name == "RiskLevelChanged":
+        parts.append(tr(CHOICES.get(event.level, event.level)))
+    elif name == "FollowUpScheduled":
+        parts.append(tr(N_("%(kind)s, due %(date)s"), kind=tr(KINDS.get(event.kind, event.kind)),
+                        date=visit.local(event.due_at, "%Y-%m-%d")))
+    elif name == "FollowUpEscalated":
+        parts.append(tr(N_("%(days)s days overdue, to %(role)s"), days=event.days_overdue,
+                        role=tr(ROLES.get(event.to_role.value, event.to_role.value))))
+    elif name == "Identified":
+        parts.append(tr(STATES.get(event.state, event.state)))
+    for text in ("observations", "summary", "text", "note", "reason"):
+        value = getattr(event, text, None)
+        if (isinstance(value, str) and name not in ("Closed",) and text != "reason") or (
+            text == "reason" and name in ("Reopened", "MentorReleased") and value
+        ):
+            parts.append(str(value))
+    return " · ".join(p for p in parts if p)

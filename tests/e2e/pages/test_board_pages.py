@@ -1,0 +1,67 @@
+"""逾期看板: a 德育主任's overdue tasks and pairing a mentor, within the mentor's capacity."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from domain.values import Actor
+from tests.e2e.api.conftest import PEOPLE
+from tests.e2e.pages.conftest import Web
+from workflows.commands import RecordHomeVisit
+
+
+def _visited(web: Web, n: int) -> str:
+    """A case of school A with its home visit recorded: it waits for a mentor."""
+    case_id = web.open_case(n=n)
+    user_id, role, _ = PEOPLE["teacher"]
+    web.caretrail.cases.handle(RecordHomeVisit(case_id=UUID(case_id), guardian_met=True),
+                               Actor(user_id=user_id, role=role.domain_role))
+    web.caretrail.runner.catch_up()
+    return case_id
+
+
+def test_a_teacher_may_not_see_the_board(web: Web) -> None:
+    web.log_in("teacher")
+    page = web.get("/board", "teacher")
+    assert page.status_code == 403
+    assert "无权" in page.text
+
+
+def test_the_board_shows_overdue_tasks_of_the_supervisors_schools_only(web: Web) -> None:
+    web.open_case()
+    web.open_case("teacher_b", child={"name": "赵小红", "class_name": "一年级1班", "gender": "female"})
+    web.clock.advance(days=20)
+    web.log_in("supervisor")
+    page = web.get("/board", "supervisor")
+    assert page.status_code == 200
+    assert "王小明" in page.text
+    assert "赵小红" not in page.text
+    assert "逾期 6 天" in page.text
+    filtered = web.get("/board?min_days=30", "supervisor")
+    assert "王小明" not in filtered.text
+    typed = web.get("/board?min_days=abc", "supervisor")
+    assert typed.status_code == 200
+    assert 'value="abc"' in typed.text
+
+
+def test_a_mentor_is_paired_from_the_board_until_they_are_full(web: Web) -> None:
+    capacity = web.caretrail.settings.mentor_capacity
+    cases = [_visited(web, n) for n in range(1, capacity + 2)]
+    web.log_in("supervisor")
+    mentor = PEOPLE["teacher"][0]
+    for case_id in cases[:capacity]:
+        board = web.get("/board", "supervisor")
+        assert f'<option value="{mentor}">' in board.text
+        done = web.post(f"/cases/{case_id}/steps/pair_mentor", "supervisor", data={
+            "csrf": web.csrf(board), "teacher_id": mentor, "next": "/board"})
+        assert (done.status_code, done.headers["location"]) == (303, "/board")
+    web.caretrail.runner.catch_up()
+    board = web.get("/board", "supervisor")
+    assert f'<option value="{mentor}">' not in board.text  # full: no longer offered
+    last = cases[capacity]
+    refused = web.post(f"/cases/{last}/steps/pair_mentor", "supervisor", data={
+        "csrf": web.csrf(board), "teacher_id": mentor, "next": "/board"})
+    assert refused.status_code == 409
+    assert re.search(rf"{mentor}.*{capacity}", refused.text)
+    assert web.caretrail.cases.get_case(UUID(last)).state == "visited"

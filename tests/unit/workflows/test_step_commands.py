@@ -1,0 +1,23 @@
+"""Every step a person can take has one command, named by the action the workflow allows."""
+
+from __future__ import annotations
+
+from domain.values import Action
+from workflows import commands
+from workflows.commands import STEP_COMMANDS, CaseCommand
+
+
+def _case_commands() -> set[type[CaseCommand]]:
+    return {value for value in vars(commands).values()
+            if isinstance(value, type) and issubclass(value, CaseCommand) and value is not CaseCommand}
+
+
+def test_every_case_command_is_a_step_under_its_own_action() -> None:
+    # Escalating is the scheduler's, not a person's: it names no action of the workflow.
+    assert set(STEP_COMMANDS.values()) == _case_commands() - {commands.EscalateFollowUp}
+    assert not hasattr(commands.EscalateFollowUp, "action")
+    assert all(action is command.action for action, command in STEP_COMMANDS.items())
+
+
+def test_every_action_has_a_command() -> None:
+    assert set(STEP_COMMANDS) == set(Action)
