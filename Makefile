@@ -26,8 +26,8 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(TEST_STAMP) $(RUN_STAMP)
 
-# make run: demo data (once); the demo people of $(DEMO_SCHOOL) with fresh links to choose
-# a password (and API tokens); then the service: the pages at /, the API at /api/v1.
+# make run: demo data (once); the demo people of $(DEMO_SCHOOL) with new passwords (and
+# API tokens), printed; then the service: the pages at /, the API at /api/v1.
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_SCHOOL ?= school-001

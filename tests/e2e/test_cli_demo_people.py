@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
+import re
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from adapters.bootstrap import build, build_accounts
+from adapters.driven.auth.accounts import LoginFailed
 from adapters.driven.clock import Clock
 from adapters.driving.cli.main import cli
 from adapters.driving.demo import staff
+from adapters.logging import configure_logging
 from adapters.settings import Settings
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def logs_aside() -> Iterator[io.StringIO]:
+    """Log lines into a buffer, as ``caretrail`` sends them to stderr (stdout is the answer)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream, cache=False)
+    yield stream
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -45,23 +68,31 @@ def test_the_demo_teacher_is_a_head_teacher_with_an_overdue_home_visit(demo_copy
     assert any(c.assignee_id == teacher and c.kind == "home_visit" for c in counts)
 
 
-def test_each_run_gives_links_and_tokens_that_work_and_withdraws_the_earlier_ones(
+def test_each_run_gives_passwords_and_tokens_that_work_and_ends_the_earlier_ones(
     demo_copy: Settings,
 ) -> None:
     first, second = _people(), _people()
     accounts = build_accounts(demo_copy, Clock())
     try:
         for old, new in zip(first, second, strict=True):
-            assert accounts.invitation(old["url"].rsplit("/", 1)[1]) is None
-            invitation = accounts.invitation(new["url"].rsplit("/", 1)[1])
-            assert invitation is not None
-            assert invitation.user_id == new["user_id"]
+            assert old["password"] != new["password"]
+            with pytest.raises(LoginFailed):
+                accounts.login(old["user_id"], old["password"], address="127.0.0.1")
+            session = accounts.login(new["user_id"], new["password"], address="127.0.0.1")
+            assert session.user_id == new["user_id"]
             principal = accounts.authenticate(new["token"])
             assert principal is not None
             assert (principal.role.value, principal.schools) == (new["role"], ("school-001",))
             assert accounts.authenticate(old["token"]) is None
     finally:
         accounts.close()
+
+
+def test_the_people_are_printed_with_where_to_log_in(demo_copy: Settings) -> None:
+    result = runner.invoke(cli, ["demo-people"])
+    assert result.exit_code == 0, result.output
+    assert "log in at http://127.0.0.1:8000/login" in result.stdout
+    assert re.search(r"supervisor +school-001-supervisor +demo-[0-9a-f]{8}", result.stdout)
 
 
 def test_a_school_without_cases_is_one_line_and_no_people(
@@ -71,3 +102,17 @@ def test_a_school_without_cases_is_one_line_and_no_people(
     result = runner.invoke(cli, ["demo-people", "--school", "school-009"])
     assert result.exit_code != 0
     assert "school school-009 has no case: load the demo first" in str(result.exception)
+
+
+def test_the_command_writes_its_log_lines_to_stderr_and_only_its_answer_to_stdout(
+    demo_copy: Settings,
+) -> None:
+    main = "from adapters.driving.cli.main import main; main()"
+    env = {**os.environ, "CARETRAIL_DATA_DIR": str(demo_copy.data_dir)}
+    done = subprocess.run([sys.executable, "-c", main, "demo-people", "--json"], capture_output=True,
+                          text=True, env=env, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)) == 3
+    assert "password_set" in done.stderr
+    for person in json.loads(done.stdout):
+        assert person["password"] not in done.stderr

@@ -1,12 +1,14 @@
 """``caretrail demo-people``: the people a newcomer logs in as, over the demo school.
 
 A head teacher with overdue home visits (the busiest one today: the demo's history ends
-now), the school's 德育主任 and an inspector; each gets a fresh link to choose a password
-and a fresh API token. ``make run`` prints them; the browser tests log in through them.
+now), the school's 德育主任 and an inspector; each gets a fresh password and API token at
+every run, set the way a person sets one (an invitation, used at once). ``make run``
+prints them. Demo data only: never run it against a real school's store.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
@@ -45,7 +47,7 @@ def demo_people(
     school: Annotated[str, typer.Option(help="The demo school.")] = "school-001",
     as_json: JsonOpt = False,
 ) -> None:
-    """Add the demo people of a school; print a password link and an API token for each."""
+    """Add the demo people of a school; print a new password and API token for each."""
     settings = Settings()
     school_id = valid_id("--school", school)
     people = {
@@ -57,13 +59,15 @@ def demo_people(
     with accounts(settings) as acc:
         for role, user_id in people.items():
             acc.add_user(user_id, role, [school_id], if_missing=True)
-            link = acc.invite(user_id, reset=None)
+            password = f"demo-{secrets.token_hex(4)}"
+            acc.set_password(acc.invite(user_id, reset=None).token, password)
             token = acc.issue_token(user_id, days=TOKEN_DAYS, label=TOKEN_LABEL, replace=True)
-            found.append({"role": role.value, "user_id": user_id,
-                          "url": f"{settings.public_url}/invite/{link.token}", "token": token.token})
-    lines = [f"demo people of {school_id}: open a link to choose a password and log in",
-             f"(new links and tokens at each run; links last {settings.invitation_hours} h, "
-             f"tokens {TOKEN_DAYS} days)"]
-    lines += [f"  {p['role']:<11} {p['user_id']:<22} {p['url']}" for p in found]
-    lines += ["API tokens:"] + [f"  {p['role']:<11} {p['user_id']:<22} {p['token']}" for p in found]
+            found.append({"role": role.value, "user_id": user_id, "password": password,
+                          "token": token.token})
+    lines = [f"log in at {settings.public_url}/login as one of the demo people of {school_id}",
+             "(new passwords and tokens at each run):",
+             f"  {'role':<11} {'user name':<22} password"]
+    lines += [f"  {p['role']:<11} {p['user_id']:<22} {p['password']}" for p in found]
+    lines += [f"API tokens (valid {TOKEN_DAYS} days):"]
+    lines += [f"  {p['role']:<11} {p['user_id']:<22} {p['token']}" for p in found]
     emit(found, as_json, "\n".join(lines))
