@@ -64,7 +64,8 @@ def _days(text: str) -> int:
 
 
 def mentors(visit: SignedIn) -> list[Mentor]:
-    """The teachers of the visitor's schools with a place free, least loaded first."""
+    """The teachers of the visitor's schools, least loaded first; those who are full last
+    (still offered: choosing one is refused in words, with their count)."""
     loads = visit.caretrail.read.mentor_loads(school_ids=visit.user.schools)
     capacity = visit.caretrail.settings.mentor_capacity
     found = [
@@ -73,7 +74,7 @@ def mentors(visit: SignedIn) -> list[Mentor]:
         if user.role is UserRole.TEACHER and user.disabled_at is None
         and set(user.schools) & set(visit.user.schools)
     ]
-    return sorted((m for m in found if m.load < capacity), key=lambda m: (m.load, m.user_id))
+    return sorted(found, key=lambda m: (m.load >= capacity, m.load, m.user_id))
 
 
 __all__ = ["TaskLine", "router"]
