@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.web.harness import PageWatch, Served, invitation_path, screenshot
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a-village-school-2026"  # noqa: S105 - a demo person's password in a test
+PASSWORD = "a-village-school-2026"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 800}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
