@@ -243,6 +243,14 @@ class Accounts:
         """End every session of a user; how many were open."""
         return self.people.end_sessions(user_id)
 
+    def language(self, user_id: str) -> str | None:
+        """The language a person chose for the pages, or None."""
+        return self.store.language(user_id)
+
+    def set_language(self, user_id: str, language: str) -> None:
+        """Remember the language a person chose for the pages (the pages check the choice)."""
+        self.store.set_language(user_id, language)
+
     # ------------------------------------------------------------ access log
     def record_access(
         self,

@@ -86,6 +86,15 @@ class AuthStore(ABC):
     def rehash_password(self, user_id: str, old_hash: str, new_hash: str) -> bool:
         """Replace ``old_hash`` by a new hash of the same password; False if it changed meanwhile."""
 
+    # ------------------------------------------------------------ preferences
+    @abstractmethod
+    def language(self, user_id: str) -> str | None:
+        """The language a person chose for the pages, or None."""
+
+    @abstractmethod
+    def set_language(self, user_id: str, language: str) -> None:
+        """Remember the language a person chose for the pages."""
+
     # ------------------------------------------------------------ invitations
     @abstractmethod
     def add_invitation(self, invitation: StoredInvitation, token_hash: str) -> int:

@@ -30,6 +30,8 @@ PEOPLE_SCHEMA = (
     "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id)",
     "CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS login_failures_by_key ON login_failures (key, at)",
+    "CREATE TABLE IF NOT EXISTS preferences (user_id TEXT PRIMARY KEY REFERENCES users (user_id), "
+    "language TEXT NOT NULL)",
 )
 
 
@@ -56,6 +58,19 @@ class PeopleSQL(ABC):
                 (new_hash, user_id, old_hash),
             )
             return cur.rowcount == 1
+
+    # ------------------------------------------------------------ preferences
+    def language(self, user_id: str) -> str | None:
+        found = self._query("SELECT language FROM preferences WHERE user_id = ?", (user_id,))
+        return str(found[0][0]) if found else None
+
+    def set_language(self, user_id: str, language: str) -> None:
+        with self._write() as cur:
+            cur.execute(
+                "INSERT INTO preferences (user_id, language) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET language = excluded.language",
+                (user_id, language),
+            )
 
     # ------------------------------------------------------------ invitations
     def add_invitation(self, invitation: StoredInvitation, token_hash: str) -> int:

@@ -277,3 +277,12 @@ def test_several_reads_are_recorded_in_one_go_in_order(store: AuthStore) -> None
     store.record_accesses(entries)
     store.record_accesses([])
     assert [e.case_id for e in store.access_log()] == ["c0", "c1", "c2"]
+
+
+def test_a_persons_language_is_remembered_and_changed(store: AuthStore) -> None:
+    store.add_user(_user())
+    assert store.language("u1") is None
+    store.set_language("u1", "en")
+    store.set_language("u1", "zh_CN")
+    assert store.language("u1") == "zh_CN"
+    assert store.language("nobody") is None

@@ -116,3 +116,24 @@ def test_many_wrong_passwords_make_the_next_attempts_wait(web: Web) -> None:
     web.clock.advance(minutes=16)
     later = web.post("/login", "stranger", data={"user_id": user_id, "password": PASSWORD, "csrf": token})
     assert later.status_code == 303
+
+
+def test_the_language_a_person_chose_follows_them_to_another_browser(web: Web) -> None:
+    user_id = web.log_in("teacher")
+    assert "我的任务" in web.get("/tasks", "teacher").text
+    web.get("/language?to=en&next=/tasks", "teacher")
+    assert web.accounts.language(user_id) == "en"
+    page = web.get("/login", "teacher-on-another-phone")
+    assert "登录" in page.text  # not logged in yet: the browser's language
+    done = web.post("/login", "teacher-on-another-phone", data={
+        "user_id": user_id, "password": PASSWORD, "csrf": web.csrf(page), "next": "/tasks"})
+    assert "caretrail_lang=en" in done.headers.get("set-cookie", "")
+    assert "My tasks" in web.get("/tasks", "teacher-on-another-phone").text
+
+
+def test_a_language_chosen_before_logging_in_is_kept_for_the_person(web: Web) -> None:
+    web.get("/language?to=en&next=/login", "teacher")
+    user_id = web.log_in("teacher")
+    assert web.accounts.language(user_id) == "en"
+    assert web.get("/language?to=klingon&next=/tasks", "teacher").status_code == 303
+    assert web.accounts.language(user_id) == "en"

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from adapters.driven.auth.accounts import (
+    Accounts,
     InvitationInvalid,
     IssuedSession,
     LoginFailed,
@@ -145,12 +146,20 @@ def set_password(
 
 @router.get("/language")
 def choose_language(request: Request, to: str = "zh_CN", next: str = "/") -> Response:
-    """Switch the pages' language (kept in a cookie, for a year)."""
+    """Switch the pages' language: kept in a cookie, and for a person logged in, with their
+    account, so that it follows them to another phone or computer."""
     response = RedirectResponse(_safe(next), status_code=303)
     if to in LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, to, max_age=366 * 86400, httponly=True, samesite="lax",
-                            secure=_secure(request), path="/")
+        _language_cookie(request, response, to)
+        visit = visit_of(request)
+        if visit.user is not None:
+            visit.accounts.set_language(visit.user.user_id, to)
     return response
+
+
+def _language_cookie(request: Request, response: Response, language: str) -> None:
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=366 * 86400, httponly=True, samesite="lax",
+                        secure=_secure(request), path="/")
 
 
 def _login_visit(request: Request) -> tuple[Visit, str]:
@@ -173,6 +182,12 @@ def _logged_in(request: Request, issued: IssuedSession, target: str) -> Response
     response.set_cookie(SESSION_COOKIE, issued.token, max_age=max_age, httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    accounts: Accounts = request.app.state.accounts
+    chosen = accounts.language(issued.user_id)
+    if chosen in LOCALES:
+        _language_cookie(request, response, chosen)
+    elif request.cookies.get(LANGUAGE_COOKIE) in LOCALES:  # chosen before logging in
+        accounts.set_language(issued.user_id, request.cookies[LANGUAGE_COOKIE])
     log.info("web_login", user_id=issued.user_id)
     return response
 
