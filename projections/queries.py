@@ -84,6 +84,7 @@ class ReadModels:
         case_id: str | None = None,
         min_days_overdue: int = 0,
         due_within_days: int | None = None,
+        class_name: str | None = None,
         after: str | None = None,
         limit: int = 50,
     ) -> Page[TaskRow]:
@@ -91,7 +92,7 @@ class ReadModels:
         where, params = task_filters(
             now=now, status=status, school_ids=school_ids, assignee_id=assignee_id,
             assignee_role=assignee_role, kind=kind, case_id=case_id,
-            min_days_overdue=min_days_overdue, due_within_days=due_within_days,
+            min_days_overdue=min_days_overdue, due_within_days=due_within_days, class_name=class_name,
         )
         return self._task_page(where, params, now, after, limit)
 
@@ -258,6 +259,20 @@ class ReadModels:
             f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE case_id = ?", (case_id,)
         )
         return _case(rows[0]) if rows else None
+
+    def overdue_by_class(self, *, school_ids: Sequence[str], now: datetime) -> list[tuple[str, int]]:
+        """How many tasks are overdue in each class of these schools, most first (a case
+        without a class under "")."""
+        if not school_ids:
+            return []
+        marks = ", ".join("?" for _ in school_ids)
+        rows = self.stores["follow_ups"].fetch_all(
+            "SELECT COALESCE(class_name, ''), COUNT(*) FROM follow_ups "
+            f"WHERE school_id IN ({marks}) AND status = 'open' AND due_at < ? "
+            "GROUP BY COALESCE(class_name, '')",
+            (*school_ids, iso_once(now)),
+        )
+        return sorted(((str(c), int(n)) for c, n in rows), key=lambda cn: (-cn[1], cn[0]))
 
     def mentor_loads(self, *, school_ids: Sequence[str]) -> dict[str, int]:
         """How many open cases each mentor of these schools mentors."""

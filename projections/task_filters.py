@@ -25,6 +25,7 @@ def task_filters(
     case_id: str | None,
     min_days_overdue: int,
     due_within_days: int | None,
+    class_name: str | None = None,
 ) -> tuple[list[str], list[Any]]:
     """The WHERE conditions of a task list's filters, and their parameters."""
     where: list[str] = []
@@ -36,7 +37,7 @@ def task_filters(
             where.append(f"school_id IN ({', '.join('?' for _ in school_ids)})")
             params += list(school_ids)
     for column, value in (("assignee_id", assignee_id), ("assignee_role", assignee_role),
-                          ("kind", kind), ("case_id", case_id)):
+                          ("kind", kind), ("case_id", case_id), ("class_name", class_name)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)

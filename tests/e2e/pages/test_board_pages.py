@@ -64,3 +64,18 @@ def test_a_mentor_is_paired_from_the_board_until_they_are_full(web: Web) -> None
     assert refused.status_code == 409
     assert f"{mentor} 已结对 {capacity} 名儿童，已达上限" in refused.text
     assert web.caretrail.cases.get_case(UUID(last)).state == "visited"
+
+
+def test_the_board_counts_overdue_tasks_by_class_and_filters_by_one(web: Web) -> None:
+    web.open_case(n=1)
+    web.open_case(n=2, child={"name": "赵小红", "class_name": "一年级1班", "gender": "female"})
+    web.clock.advance(days=20)
+    web.log_in("supervisor")
+    page = web.get("/board", "supervisor").text
+    assert "按班级统计逾期" in page
+    assert "三年级2班" in page
+    assert "一年级1班" in page
+    one = web.get("/board?class_name=一年级1班", "supervisor").text
+    table = one[one.index("<h2>逾期任务</h2>"):]
+    assert "赵小红" in table
+    assert "王小明" not in table

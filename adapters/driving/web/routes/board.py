@@ -27,7 +27,8 @@ class Mentor:
 
 
 @router.get("/board")
-def board(request: Request, kind: str = "", assignee: str = "", min_days: str = "") -> Response:
+def board(request: Request, kind: str = "", assignee: str = "", min_days: str = "",
+          class_name: str = "") -> Response:
     """Overdue tasks of the supervisor's schools (filtered), counts, escalations, pairing."""
     visit = signed_in(request)
     if not visit.can("tasks:all"):
@@ -38,7 +39,8 @@ def board(request: Request, kind: str = "", assignee: str = "", min_days: str = 
     days = _days(min_days)
     overdue = caretrail.read.tasks(
         now=now, status=TaskStatus.OVERDUE, school_ids=schools, kind=kind or None,
-        assignee_id=assignee or None, min_days_overdue=days, limit=PAGE,
+        assignee_id=assignee.strip() or None, min_days_overdue=days, class_name=class_name or None,
+        limit=PAGE,
     )
     summary = caretrail.read.overdue_summary(school_ids=schools, now=now)
     waiting = caretrail.read.tasks(now=now, status=TaskStatus.OPEN, school_ids=schools,
@@ -50,6 +52,7 @@ def board(request: Request, kind: str = "", assignee: str = "", min_days: str = 
     return render(
         visit, "board.html", lines=lines, by_kind=sorted(by_kind.items(), key=lambda kv: -kv[1]),
         most=max(by_kind.values(), default=1),
+        by_class=caretrail.read.overdue_by_class(school_ids=schools, now=now), class_name=class_name,
         by_assignee=summary[:15], escalated=[line for line in lines if line.row.escalation_level > 0],
         waiting=task_lines(visit, waiting.items), mentors=mentors(visit),
         capacity=caretrail.settings.mentor_capacity, kinds=sorted({c.kind for c in summary}),
