@@ -41,8 +41,23 @@ def _json_line(event: EventDict, **options: Any) -> str:
     return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **options).decode()
 
 
+class Stderr:
+    """The process's standard error as it is at each write (a caller, or a test, may replace
+    ``sys.stderr``: log lines follow it rather than a stream closed since)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure_logging(
-    fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | None = None, *, cache: bool = True
+    fmt: LogFormat = "auto", level: str = "INFO", stream: TextIO | Stderr | None = None, *,
+    cache: bool = True
 ) -> None:
     """Configure structlog and the standard library's logging for this process.
 

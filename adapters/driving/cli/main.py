@@ -21,7 +21,7 @@ from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import users as users_cli
 from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail, when
 from adapters.driving.demo import generate
-from adapters.logging import configure_logging
+from adapters.logging import Stderr, configure_logging
 from domain.errors import DomainError
 from domain.values import EARLIEST_OCCURRED_AT
 from projections.queries import BadCursor
@@ -118,7 +118,7 @@ def main() -> None:
             _fail(str(e), 2)
     # A command's log lines go to stderr: stdout is its answer (--json). The long-running
     # commands (serve, worker, scheduler) configure their own logging from the settings.
-    configure_logging("auto", "INFO", sys.stderr, cache=False)
+    configure_logging("auto", "INFO", Stderr(), cache=False)
     try:
         result = cli(standalone_mode=False)
     except typer.Exit as e:
