@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from projections import figures
+from projections.figures import KindOnTime
 from projections.paging import keyset_page
 from projections.rows import (
     MAX_PAGE,
@@ -44,6 +46,7 @@ __all__ = [
     "AuditRow",
     "BadCursor",
     "CaseRow",
+    "KindOnTime",
     "KindStats",
     "OverdueCount",
     "Page",
@@ -369,6 +372,21 @@ class ReadModels:
             period_from=since,
             period_to=now,
         )
+
+
+    def overdue_at(self, *, school_id: str, moments: Sequence[datetime]) -> list[int]:
+        """How many of the school's tasks were overdue at each moment (figures page)."""
+        return figures.overdue_at(self.stores["follow_ups"], school_id, moments)
+
+    def on_time_by_kind(
+        self, *, school_id: str, since: datetime, until: datetime
+    ) -> list[KindOnTime]:
+        """Tasks done in ``[since, until)`` per kind, and how many by their due time."""
+        return figures.on_time_by_kind(self.stores["follow_ups"], school_id, since, until)
+
+    def home_visits_between(self, *, school_id: str, bounds: Sequence[datetime]) -> list[int]:
+        """Home visits that occurred in each period between consecutive ``bounds``."""
+        return figures.home_visits_between(self.stores["audit_log"], school_id, bounds)
 
 
 def _at(text: str) -> datetime:

@@ -143,3 +143,17 @@ def test_my_tasks_with_the_cache_look_ahead_through_the_same_index(planned: Any)
         assert "TEMP B-TREE" not in plan, plan
     read.my_tasks(user_id="t-head", now=now)
     assert len(stores["follow_ups"].plans) == 2  # answered from memory
+
+
+def test_the_figures_read_indexes_only(planned: Any) -> None:
+    read, stores, now, _ = planned
+    weeks = [now - timedelta(weeks=k) for k in range(20, -1, -1)]
+    read.overdue_at(school_id="s1", moments=weeks)
+    read.on_time_by_kind(school_id="s1", since=weeks[0], until=now)
+    plans = stores["follow_ups"].plans
+    assert all("SCAN follow_ups" not in p for p in plans), plans
+    for index in ("fu_open_school_due", "fu_done_school_closed", "fu_closed_school_due"):
+        assert index in plans[0], plans[0]
+    read.home_visits_between(school_id="s1", bounds=weeks)
+    (plan,) = stores["audit_log"].plans
+    assert "audit_home_visits" in plan, plan
