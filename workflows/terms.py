@@ -28,6 +28,11 @@ class Term:
         """A term starting in the second half of the year (the school year's first term)."""
         return self.start.month >= 7
 
+    @property
+    def last_day(self) -> date:
+        """The term's last day."""
+        return self.end - timedelta(days=1)
+
     def key(self) -> str:
         """How a page names the term in a URL: its first day, ``YYYY-MM-DD``."""
         return self.start.isoformat()
