@@ -29,10 +29,14 @@ class Bar:
     shown: str = ""
 
 
-def columns(bars: Sequence[Bar], *, top: float | None = None, height: int = 120) -> Markup:
+def columns(
+    bars: Sequence[Bar], *, top: float | None = None, height: int = 120, scale: str = ""
+) -> Markup:
     """Vertical bars side by side (a value over time), as tall as ``value / top``.
 
     ``top`` is the value of a full-height bar (default: the largest value, at least 1).
+    With more bars than :data:`MOST_LABELS`, a line at the top of the chart is labelled
+    ``scale`` (default: ``top``) instead of a value over each bar.
     """
     top = top or max((b.value for b in bars), default=0) or 1
     head, foot = 14, 16
@@ -51,6 +55,11 @@ def columns(bars: Sequence[Bar], *, top: float | None = None, height: int = 120)
         if i % every == 0:
             parts.append(Markup('<text class="label" x="{}" y="{}" text-anchor="middle">{}</text>')
                          .format(middle, head + height + foot - 4, bar.label))
+    if len(bars) > MOST_LABELS:  # no value over each bar: a line at the top tells the scale
+        parts.append(Markup('<line class="grid" x1="0" y1="{}" x2="{}" y2="{}"/>').format(
+            head, WIDTH, head))
+        parts.append(Markup('<text class="scale" x="0" y="{}">{}</text>').format(
+            head - 3, scale or _number(top)))
     base = head + height
     parts.append(Markup('<line class="axis" x1="0" y1="{}" x2="{}" y2="{}"/>').format(base, WIDTH, base))
     return _svg(head + height + foot, parts)
@@ -71,6 +80,10 @@ def rows(bars: Sequence[Bar], *, top: float, label_width: int = 76) -> Markup:
         parts.append(Markup('<text class="value" x="{}" y="{}">{}</text>').format(
             round(label_width + long + 4, 2), y + 16, bar.shown))
     return _svg(max(len(bars), 1) * row, parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 def _svg(height: float, parts: list[Markup]) -> Markup:

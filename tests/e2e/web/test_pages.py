@@ -127,3 +127,22 @@ def test_an_inspector_reads_a_case_as_it_stood_exports_it_and_finds_both_reads_l
     expect(log.get_by_text("县教育局年度督导")).to_be_visible()
     expect(log.get_by_text("web-as-of").first).to_be_visible()
     both_sizes(page, "access-log")
+
+
+@pytest.mark.viewport(DESK["width"], DESK["height"])
+def test_a_supervisor_reads_the_schools_figures_as_charts_and_tables(
+    page: Page, served: Served, page_watch: PageWatch
+) -> None:
+    log_in(page, served, "supervisor")
+    page.get_by_role("link", name="本学期的统计图表").click()
+    expect(page.get_by_role("heading", name="统计图表", exact=True)).to_be_visible()
+    figures = page.locator("section.figure")
+    expect(figures).to_have_count(3)
+    for n in range(3):
+        figure = figures.nth(n)
+        bars, rows = figure.locator("svg.chart rect.bar").count(), figure.locator("tbody tr").count()
+        assert bars == rows > 0, (n, bars, rows)  # every bar has its line in the table
+        expect(figure.locator("svg.chart")).to_have_attribute("aria-hidden", "true")
+    expect(figures.nth(1).locator("tbody")).to_contain_text("家访")
+    both_sizes(page, "figures")
+    assert page_watch.console_errors() == []

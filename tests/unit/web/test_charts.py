@@ -38,6 +38,8 @@ def test_columns_fit_the_view_box_and_a_given_top_caps_the_height() -> None:
     assert len(labels) <= MOST_LABELS
     assert labels[0] == "1"  # every other week, from the first
     assert _texts(svg, "value") == []  # too many to print: the table has them
+    assert _texts(svg, "scale") == ["13"]  # but the top line says what a full bar is
+    assert _texts(columns([Bar("1", 1)] * 3), "scale") == []
 
 
 def test_an_empty_or_all_zero_chart_draws_no_bar_taller_than_nothing() -> None:
