@@ -111,3 +111,12 @@ def test_an_inspector_picks_a_school_of_their_county(web: Web) -> None:
     other = web.get(f"/figures?school={SCHOOL_B}", "inspector")
     assert f'<option value="{SCHOOL_B}" selected>' in other.text
     assert [w[2] for w in _tables(other.text)[0]] == ["0", "0", "2", "2"]
+
+
+def test_the_figures_speak_english_when_asked(web: Web) -> None:
+    web.log_in("supervisor")
+    page = web.get("/figures", "supervisor", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "selected>Autumn term 2026</option>" in page.text
+    assert ">Sep</text>" in page.text  # the month under its bar
+    assert "Overdue tasks at the end of each week" in page.text

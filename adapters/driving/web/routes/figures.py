@@ -60,8 +60,10 @@ def figures(request: Request, school: str = "", term: str = "") -> Response:
     terms = calendar.terms_until(now.astimezone(tz).date(), TERMS_OFFERED)
     schools = sorted(visit.user.schools)
     chosen = calendar.term_starting(term.strip()) if term.strip() else terms[0]
-    context: dict[str, Any] = {"schools": schools, "school": school, "term": term, "terms": terms,
-               "term_name": lambda t: term_name(visit, t), "figures": None, "error": None}
+    context: dict[str, Any] = {
+        "schools": schools, "school": school, "term": term, "terms": terms, "figures": None,
+        "error": None, "term_name": lambda t: term_name(visit, t),
+    }
     if (school or (schools[:1] or [""])[0]) not in schools:
         context["error"] = visit.gettext(N_("You have no school of that name."))
         return render(visit, "figures.html", status=404, **context)
@@ -114,13 +116,13 @@ def _figures(visit: SignedIn, school: str, term: Term, now: datetime, tz: ZoneIn
         first = _next_month(first)
     bounds = [_midnight(m, tz) for m in [*months, min(first, term.end)]]
     visits = read.home_visits_between(school_id=school, bounds=bounds)
-    shown, locale = months, visit.locale
+    locale = visit.locale
     by_month = Figure(
         charts.columns([charts.Bar(format_date(m, "MMM", locale=locale), v, str(v))
-                        for m, v in zip(shown, visits, strict=True)]),
+                        for m, v in zip(months, visits, strict=True)]),
         (gettext(N_("Month")), gettext(N_("Home visits"))),
         [Row(format_date(m, "yyyy-MM", locale=locale), (str(v),))
-         for m, v in zip(shown, visits, strict=True)],
+         for m, v in zip(months, visits, strict=True)],
     )
     return [by_week, on_time, by_month]
 
