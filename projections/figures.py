@@ -1,5 +1,5 @@
-"""A school's figures over a period: overdue tasks at given moments, on-time completion per
-kind, home visits per period. :class:`projections.queries.ReadModels` answers them.
+"""A school's figures: its statistics now, overdue tasks at given moments, on-time
+completion per kind, home visits per period. :class:`projections.queries.ReadModels` answers them.
 
 Moments and period bounds come in as aware datetimes chosen by the caller (the end of each
 week of a term, the first of each month, in the school's time zone); the views compare them
@@ -14,7 +14,8 @@ from itertools import pairwise
 
 from pydantic import BaseModel
 
-from projections.store import ViewStore, iso_once
+from projections.rows import ONE_DAY, KindStats, SchoolStats
+from projections.store import ViewStore, from_iso, iso_once
 
 
 class KindOnTime(BaseModel):
@@ -95,6 +96,52 @@ def home_visits_between(store: ViewStore, school_id: str, bounds: Sequence[datet
          school_id, min(at), max(at)),
     )
     return [int(n or 0) for n in rows[0]]
+
+
+def school_stats(
+    cases: ViewStore, follow_ups: ViewStore, school_id: str, now: datetime, since: datetime
+) -> SchoolStats:
+    """Cases per state, open/overdue tasks per kind, on-time completion in ``[since, now)``."""
+    with cases.reader() as cur:
+        cur.execute(
+            "SELECT state, COUNT(*) FROM cases WHERE school_id = ? GROUP BY state", (school_id,)
+        )
+        by_state = {state: n for state, n in cur.fetchall()}
+    with follow_ups.reader() as cur:
+        cur.execute(
+            "SELECT kind, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) "
+            "FROM follow_ups WHERE school_id = ? AND status = 'open' GROUP BY kind ORDER BY kind",
+            (iso_once(now), school_id),
+        )
+        kinds = [KindStats(kind=k, open=o, overdue=int(d or 0)) for k, o, d in cur.fetchall()]
+        cur.execute(
+            "SELECT SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN closed_at > due_at THEN 1 ELSE 0 END) FROM follow_ups "
+            "WHERE school_id = ? AND closed_at >= ? AND closed_at < ? AND status = 'done'",
+            (school_id, iso_once(since), iso_once(now)),
+        )
+        on_time, late = (int(v or 0) for v in cur.fetchone())
+        cur.execute(
+            "SELECT due_at FROM follow_ups WHERE school_id = ? AND status = 'open' "
+            "AND due_at < ?",
+            (school_id, iso_once(now)),
+        )
+        overdue_days = [(now - due) / ONE_DAY for (text,) in cur.fetchall()
+                        if (due := from_iso(text)) is not None]
+    done = on_time + late
+    return SchoolStats(
+        school_id=school_id,
+        cases_by_state=by_state,
+        tasks_by_kind=kinds,
+        completed_on_time=on_time,
+        completed_late=late,
+        on_time_rate=round(on_time / done, 4) if done else None,
+        mean_days_overdue=(
+            round(sum(overdue_days) / len(overdue_days), 2) if overdue_days else None
+        ),
+        period_from=since,
+        period_to=now,
+    )
 
 
 def _text(moment: datetime) -> str:

@@ -1,4 +1,4 @@
-"""Queries over the views: task lists, overdue summaries, case lists, audit log, stats.
+"""Queries over the views: task lists, overdue summaries, case lists, audit log, figures.
 
 Lists use keyset pagination (``projections.paging``): ``after`` is the opaque cursor of
 the previous page's last row, so pages neither repeat nor skip rows while writes
@@ -17,7 +17,6 @@ from projections.figures import KindOnTime
 from projections.paging import keyset_page
 from projections.rows import (
     MAX_PAGE,
-    ONE_DAY,
     AuditRow,
     BadCursor,
     CaseRow,
@@ -327,52 +326,16 @@ class ReadModels:
             to_item=_audit, page=AuditPage,
         )
 
-    # ------------------------------------------------------------ stats
+    # ------------------------------------------------------------ figures
     def stats(
         self, *, school_id: str, now: datetime, since: datetime | None = None
     ) -> SchoolStats:
-        """Cases per state, open/overdue tasks per kind, on-time completion since ``since``."""
-        since = since or now - timedelta(days=365)
-        with self.stores["cases"].reader() as cur:
-            cur.execute(
-                "SELECT state, COUNT(*) FROM cases WHERE school_id = ? GROUP BY state", (school_id,)
-            )
-            by_state = {state: n for state, n in cur.fetchall()}
-        with self.stores["follow_ups"].reader() as cur:
-            cur.execute(
-                "SELECT kind, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) "
-                "FROM follow_ups WHERE school_id = ? AND status = 'open' GROUP BY kind ORDER BY kind",
-                (iso_once(now), school_id),
-            )
-            kinds = [KindStats(kind=k, open=o, overdue=int(d or 0)) for k, o, d in cur.fetchall()]
-            cur.execute(
-                "SELECT SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), "
-                "SUM(CASE WHEN closed_at > due_at THEN 1 ELSE 0 END) FROM follow_ups "
-                "WHERE school_id = ? AND closed_at >= ? AND closed_at < ? AND status = 'done'",
-                (school_id, iso_once(since), iso_once(now)),
-            )
-            on_time, late = (int(v or 0) for v in cur.fetchone())
-            cur.execute(
-                "SELECT due_at FROM follow_ups WHERE school_id = ? AND status = 'open' "
-                "AND due_at < ?",
-                (school_id, iso_once(now)),
-            )
-            overdue_days = [(now - _at(r[0])) / ONE_DAY for r in cur.fetchall()]
-        done = on_time + late
-        return SchoolStats(
-            school_id=school_id,
-            cases_by_state=by_state,
-            tasks_by_kind=kinds,
-            completed_on_time=on_time,
-            completed_late=late,
-            on_time_rate=round(on_time / done, 4) if done else None,
-            mean_days_overdue=(
-                round(sum(overdue_days) / len(overdue_days), 2) if overdue_days else None
-            ),
-            period_from=since,
-            period_to=now,
+        """Cases per state, open/overdue tasks per kind, on-time completion since ``since``
+        (a year before ``now`` unless given)."""
+        return figures.school_stats(
+            self.stores["cases"], self.stores["follow_ups"], school_id, now,
+            since or now - timedelta(days=365),
         )
-
 
     def overdue_at(self, *, school_id: str, moments: Sequence[datetime]) -> list[int]:
         """How many of the school's tasks were overdue at each moment (figures page)."""
