@@ -70,6 +70,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "not-found": ProblemType(404, "No such resource"),
     "method-not-allowed": ProblemType(405, "Method not allowed on this resource"),
     "body-too-large": ProblemType(413, "The request body is too large"),
+    "headers-too-large": ProblemType(431, "The request's header fields are too large or too many"),
     "unsupported-media-type": ProblemType(415, "Send JSON (Content-Type: application/json)"),
     "http-error": ProblemType(400, "The request was refused"),
     "internal-error": ProblemType(500, "Internal error: the request id identifies it in the logs"),
