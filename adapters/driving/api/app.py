@@ -17,6 +17,7 @@ from adapters.driving.api import problems
 from adapters.driving.api.config import ApiConfig
 from adapters.driving.api.deps import Context, QueryShape, route_permission
 from adapters.driving.api.docs import install_docs
+from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
@@ -65,6 +66,8 @@ def create_app(
         config = replace(config, inline_reads=not caretrail.settings.is_postgres)
     app.state.config = config
     app.state.views_keeper = views_keeper
+    app.state.heavy_reads = HeavyReads(per_user=caretrail.settings.heavy_reads_per_user,
+                                       total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
     for module in (follow_ups, ops, cases, steps, history, audit):
