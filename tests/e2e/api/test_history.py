@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from functools import partial
+from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 
 from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.settings import Settings
@@ -173,3 +177,33 @@ def test_a_long_history_is_streamed_page_by_page_in_order(api: Api) -> None:
     assert not isinstance(streamed, list)  # read as it is consumed
     assert [e.originator_version for e in streamed] == [e.originator_version for e in whole]
     assert len(whole) > 4
+
+
+def test_a_third_export_of_one_person_while_two_are_running_is_429(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = _case_with_steps(api)
+    entered, release = threading.Semaphore(0), threading.Event()
+    read = api.caretrail.cases.stream_history
+
+    def held_read(*args: Any, **kwargs: Any) -> Any:  # an export that waits to be released
+        entered.release()
+        assert release.wait(20), "never released"
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(api.caretrail.cases, "stream_history", held_read)
+    url = f"/cases/{case_id}/history/export"
+    headers = {"Authorization": f"Bearer {api.tokens['auditor']}", "X-Purpose": "inspection"}
+    running = [api.portal.start_task_soon(partial(api.client.request, "GET", url, headers=headers))
+               for _ in range(2)]
+    try:
+        for _ in running:
+            assert entered.acquire(timeout=20), "the exports never started reading"
+        third = _export(api, case_id, "auditor")
+        assert third.status_code == 429
+        assert third.headers["retry-after"] == "5"
+    finally:
+        release.set()
+    assert [r.result(20).status_code for r in running] == [200, 200]
+    assert api.app.state.heavy_reads.running() == 0
+    assert _export(api, case_id, "auditor").status_code == 200
