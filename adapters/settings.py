@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     #: clock leave its answer unchanged (SQLite views;
     #: ``projections.task_cache.TaskListCache``).
     task_list_cache: bool = True
+    #: History exports one person may run at once in one process, and all people together
+    #: (``adapters.driving.api.heavy_reads``): beyond, 429 with Retry-After.
+    heavy_reads_per_user: int = Field(default=2, ge=1, le=1000)
+    heavy_reads_total: int = Field(default=8, ge=1, le=10_000)
 
     @field_validator("cipher_key", "token_key", "webhook_url", "webhook_secret", "postgres_schema",
                      mode="before")

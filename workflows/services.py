@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -160,10 +160,28 @@ class CaseService(Application[UUID]):
 
     def history(self, case_id: UUID) -> list[CaseEvent]:
         """Every event of the case, in order."""
-        events: list[CaseEvent] = list(self.events.get(case_id))  # type: ignore[arg-type]
-        if not events or not isinstance(events[0], Case.Identified):
+        return list(self.stream_history(case_id))
+
+    def stream_history(self, case_id: UUID, *, page_size: int = 500) -> Iterator[CaseEvent]:
+        """Every event of the case in order, read ``page_size`` at a time, so that a long
+        history is never held in memory whole. :class:`CaseNotFound` is raised here, before
+        any event is yielded."""
+        first: list[CaseEvent] = list(self.events.get(case_id, limit=page_size))  # type: ignore[arg-type]
+        if not first or not isinstance(first[0], Case.Identified):
             raise CaseNotFound(case_id)
-        return events
+        return self._pages(case_id, first, page_size)
+
+    def history_page(self, case_id: UUID, *, after: int, limit: int) -> list[CaseEvent]:
+        """At most ``limit`` events of the case after version ``after`` (an indexed read)."""
+        return list(self.events.get(case_id, gt=after or None, limit=limit))  # type: ignore[arg-type]
+
+    def _pages(self, case_id: UUID, page: list[CaseEvent], page_size: int) -> Iterator[CaseEvent]:
+        while page:
+            yield from page
+            if len(page) < page_size:
+                return
+            page = list(self.events.get(  # type: ignore[arg-type]
+                case_id, gt=page[-1].originator_version, limit=page_size))
 
     def get_mentor(self, teacher_id: str) -> Mentor | None:
         """A teacher's mentoring record, if they ever mentored."""

@@ -8,7 +8,7 @@ PostgreSQL beside it. Drivers use portable SQL with ``?`` placeholders.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from adapters.driven.auth.models import (
@@ -179,13 +179,16 @@ class AuthStore(ABC):
     # ------------------------------------------------------------ idempotency
     @abstractmethod
     def claim_key(
-        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime
+        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime,
+        holder: bytes = b"", holder_ended: Callable[[bytes], bool] | None = None,
     ) -> StoredResponse | None:
         """Claim an idempotency key for a request about to run.
 
-        None: the key is now held by the caller (a new key, or an abandoned claim made
-        before ``stale_before``). Otherwise what the key holds: a finished response, or
-        a claim in flight (``status`` 0).
+        A claim in flight keeps ``holder`` (who runs the request) as its ``body`` until the
+        response replaces it. None: the key is now held by the caller (a new key, or an
+        abandoned claim of the same request: made before ``stale_before``, or whose holder
+        has ended by ``holder_ended``). Otherwise what the key holds: a finished response,
+        or a claim in flight (``status`` 0).
         """
 
     @abstractmethod

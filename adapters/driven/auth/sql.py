@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar
@@ -193,14 +193,15 @@ class SQLAuthStore(PeopleSQL, AuthStore):
 
     # ------------------------------------------------------------ idempotency
     def claim_key(
-        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime
+        self, user_id: str, key: str, fingerprint: str, at: datetime, *, stale_before: datetime,
+        holder: bytes = b"", holder_ended: Callable[[bytes], bool] | None = None,
     ) -> StoredResponse | None:
         with self._write() as cur:
             # Insert-or-nothing first: of two racing requests exactly one gets the row.
             cur.execute(
                 "INSERT INTO idempotent_responses (user_id, key, fingerprint, status, body, "
                 "created_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (user_id, key) DO NOTHING",
-                (user_id, key, fingerprint, b"", iso(at)),
+                (user_id, key, fingerprint, holder, iso(at)),
             )
             if cur.rowcount == 1:
                 return None
@@ -210,10 +211,14 @@ class SQLAuthStore(PeopleSQL, AuthStore):
                 (user_id, key),
             )
             kept = rows.response(cur.fetchone())
-            if kept.status == 0 and kept.fingerprint == fingerprint and kept.created_at < stale_before:
-                cur.execute(
-                    "UPDATE idempotent_responses SET created_at = ? WHERE user_id = ? AND key = ?",
-                    (iso(at), user_id, key),
+            if kept.status == 0 and kept.fingerprint == fingerprint and (
+                kept.created_at < stale_before
+                or (holder_ended is not None and holder_ended(kept.body))
+            ):
+                cur.execute(  # the row is locked: one taker only
+                    "UPDATE idempotent_responses SET created_at = ?, body = ? "
+                    "WHERE user_id = ? AND key = ?",
+                    (iso(at), holder, user_id, key),
                 )
                 return None
             return kept

@@ -17,6 +17,7 @@ from adapters.driving.api import problems
 from adapters.driving.api.config import ApiConfig
 from adapters.driving.api.deps import Context, QueryShape, route_permission
 from adapters.driving.api.docs import install_docs
+from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
@@ -37,9 +38,11 @@ def create_app(
     config: ApiConfig | None = None,
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
     web: bool = True,
+    views_keeper: Callable[[], bool] | None = None,
 ) -> FastAPI:
     """The API over a built caretrail, and the web pages (``web``) beside it. ``lifespan``
-    starts and stops background work."""
+    starts and stops background work; ``views_keeper`` says whether the process that keeps
+    the views current is alive, when that is another process (an API worker's supervisor)."""
     app = FastAPI(
         title="caretrail",
         version="1.0",
@@ -62,6 +65,9 @@ def create_app(
     if config.inline_reads is None:  # local files: inline; a database server: off the loop
         config = replace(config, inline_reads=not caretrail.settings.is_postgres)
     app.state.config = config
+    app.state.views_keeper = views_keeper
+    app.state.heavy_reads = HeavyReads(per_user=caretrail.settings.heavy_reads_per_user,
+                                       total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
     for module in (follow_ups, ops, cases, steps, history, audit):

@@ -2,7 +2,8 @@
 
 Each worker builds its own service from the environment and does no background work:
 the views and the scheduler run once, in ``serve``'s supervising process or in
-``caretrail worker``.
+``caretrail worker``. A worker ends when the supervising process ends, and its readiness
+fails as soon as that process is gone (``supervision.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 
 from adapters.bootstrap import build, build_accounts
 from adapters.driving.api.app import create_app
+from adapters.driving.api.supervision import follow_supervisor
 from adapters.logging import configure_logging
 from adapters.settings import Settings
 
@@ -22,6 +24,7 @@ def create_worker_app() -> FastAPI:
     """uvicorn factory: ``uvicorn --factory adapters.driving.api.asgi:create_worker_app``."""
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
+    supervisor_alive = follow_supervisor()
     caretrail = build(settings)
     accounts = build_accounts(settings, caretrail.clock)
 
@@ -33,4 +36,5 @@ def create_worker_app() -> FastAPI:
             accounts.close()
             caretrail.close()
 
-    return create_app(caretrail, accounts=accounts, lifespan=lifespan)
+    return create_app(
+        caretrail, accounts=accounts, lifespan=lifespan, views_keeper=supervisor_alive)

@@ -55,6 +55,14 @@ class IdempotencyKeyInFlight(ApiError):
     headers = {"Retry-After": "1"}  # noqa: RUF012 - constant
 
 
+class TooManyHeavyReads(ApiError):
+    """Raised when a heavy read (an export) would pass the bound per person or overall."""
+
+    code = "too-many-heavy-reads"
+    status = 429
+    headers = {"Retry-After": "5"}  # noqa: RUF012 - constant
+
+
 class PositionUnknown(ApiError):
     """Raised when ``min_position`` lies beyond the end of the event log."""
 

@@ -5,8 +5,10 @@ byte for byte), If-Match (the version the caller saw), and the command's answer.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Annotated, Any
 from uuid import UUID, uuid5
 
@@ -17,6 +19,7 @@ from starlette.responses import Response
 from adapters.bootstrap import Caretrail
 from adapters.driven.auth.accounts import Accounts
 from adapters.driven.auth.models import Principal, StoredResponse
+from adapters.driven.processes import ProcessId
 from adapters.driving.api.deps import authenticated, context, note
 from adapters.driving.api.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from adapters.driving.api.schemas import ENVELOPE, CommandOut
@@ -25,7 +28,8 @@ from workflows.commands import Command
 
 #: Namespace of the command ids derived from (user, Idempotency-Key).
 IDEMPOTENCY_NAMESPACE = UUID("5d0f7a52-6f1e-4c8a-9a43-0e6f1c2b7d10")
-#: A claim on a key older than this is taken to be abandoned (its process died).
+#: A claim on a key older than this is taken to be abandoned, wherever its process ran (a
+#: claim of a process of this host that has ended is free at once).
 CLAIM_TIMEOUT = timedelta(minutes=2)
 IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 
@@ -52,15 +56,19 @@ class Commands:
 
         A request repeated with the same ``Idempotency-Key`` gets the first answer byte
         for byte and records nothing; a copy arriving while the first still runs gets
-        409 (retry later). The key is also the command id, so the case itself refuses
-        to record the command twice, whatever happens to the stored answer. ``If-Match``
-        becomes the command's expected version.
+        409 (retry later), unless the process that ran the first has ended: then it runs
+        at once. The key is also the command id, so the case itself refuses to record the
+        command twice, whatever happens to the stored answer. ``If-Match`` becomes the
+        command's expected version.
         """
         fingerprint = request_fingerprint(self.method, self.path, command)
         store, user, now = self.accounts.store, self.user.user_id, self.caretrail.clock()
         envelope: dict[str, Any] = {"expected_version": self.expected_version}
         if self.key is not None:
-            kept = store.claim_key(user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT)
+            kept = store.claim_key(
+                user, self.key, fingerprint, now, stale_before=now - CLAIM_TIMEOUT,
+                holder=this_process(os.getpid()), holder_ended=holder_ended,
+            )
             if kept is not None:
                 if kept.fingerprint != fingerprint:
                     raise IdempotencyKeyReused("this Idempotency-Key was first sent with another request")
@@ -84,6 +92,18 @@ class Commands:
         response = _command_response(kept.body, kept.status, first.case_id, first.version, location)
         response.headers["Idempotent-Replayed"] = "true"
         return response
+
+
+@cache
+def this_process(pid: int) -> bytes:
+    """This process as a claim names its holder (by pid: a forked child is another one)."""
+    return ProcessId.current().encode()
+
+
+def holder_ended(holder: bytes) -> bool:
+    """Whether the process named by a claim has ended for sure."""
+    found = ProcessId.decode(holder)
+    return found is not None and found.has_ended()
 
 
 def request_fingerprint(method: str, path: str, command: Command) -> str:

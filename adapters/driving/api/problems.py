@@ -70,6 +70,8 @@ CATALOGUE: dict[str, ProblemType] = {
     "not-found": ProblemType(404, "No such resource"),
     "method-not-allowed": ProblemType(405, "Method not allowed on this resource"),
     "body-too-large": ProblemType(413, "The request body is too large"),
+    "too-many-heavy-reads": ProblemType(429, "Too many exports at once; retry after Retry-After seconds"),
+    "headers-too-large": ProblemType(431, "The request's header fields are too large or too many"),
     "unsupported-media-type": ProblemType(415, "Send JSON (Content-Type: application/json)"),
     "http-error": ProblemType(400, "The request was refused"),
     "internal-error": ProblemType(500, "Internal error: the request id identifies it in the logs"),
@@ -197,5 +199,6 @@ _DESCRIPTIONS = {
     403: "Out of role or school",
     404: "Not found (or outside your schools)", 409: "Illegal step or concurrent change",
     412: "If-Match names another version", 413: "Body too large",
-    415: "Body is not JSON", 422: "Invalid request", 503: "Not ready or views behind",
+    415: "Body is not JSON", 422: "Invalid request", 429: "Too many exports at once",
+    503: "Not ready or views behind",
 }

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from adapters.bootstrap import BackgroundWork, Caretrail, build, build_accounts
 from adapters.driving.api.app import create_app
 from adapters.driving.api.config import ApiConfig
+from adapters.driving.api.http_limits import BoundedHttpToolsProtocol
 from adapters.logging import LogFormat, configure_logging
 from adapters.settings import Settings
 
@@ -45,7 +46,7 @@ def serve(
             uvicorn.run(
                 "adapters.driving.api.asgi:create_worker_app", factory=True, host=host, port=port,
                 workers=workers, log_config=None, access_log=False, server_header=False,
-                timeout_graceful_shutdown=10,
+                timeout_graceful_shutdown=10, http=BoundedHttpToolsProtocol,
             )
     except KeyboardInterrupt:
         pass
@@ -63,7 +64,7 @@ def serve_in_process(
     app = create_app(caretrail, accounts=accounts, config=api, lifespan=background_work(background))
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=10, http=BoundedHttpToolsProtocol,
     )
     try:
         uvicorn.Server(config).run()

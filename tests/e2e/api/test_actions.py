@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.driving.api.idempotency import CLAIM_TIMEOUT, request_fingerprint
+from tests.crashes import claim_then_die
 from tests.e2e.api.conftest import Api
 from workflows.commands import AddNote
 
@@ -183,6 +184,23 @@ def test_a_copy_arriving_while_the_first_request_runs_is_409_until_the_claim_is_
     taken = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
     assert taken.status_code == 200
     assert taken.json()["events"] == ["NoteAdded"]
+
+
+def test_a_retry_right_after_the_process_of_the_first_request_was_killed_runs_at_once(
+    api: Api,
+) -> None:
+    case_id = api.identify()["case_id"]
+    url = f"/cases/{case_id}/notes"
+    fingerprint = request_fingerprint("POST", f"/api/v1{url}", AddNote(case_id=case_id, text="x"))
+    auth = api.caretrail.settings.sqlite_dir / "auth.sqlite"
+    # The first request's process claimed the key and was killed before it answered.
+    claim_then_die({"driver": "sqlite", "path": str(auth)}, "a-teacher", "k", fingerprint, api.clock())
+    retried = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
+    assert retried.status_code == 200, retried.text  # no claim timeout waited for
+    assert retried.json()["events"] == ["NoteAdded"]
+    again = api.post(url, who="teacher", json={"text": "x"}, headers={"Idempotency-Key": "k"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == retried.content
 
 
 def test_a_step_happens_when_the_request_says_and_now_when_it_says_nothing(api: Api) -> None:

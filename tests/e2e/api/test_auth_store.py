@@ -5,6 +5,7 @@ People's half (passwords, invitations, sessions, failed logins) is at the end.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ import pytest
 from adapters.driven.auth.models import AccessEntry, Session, StoredInvitation, Token, User, UserRole
 from adapters.driven.auth.port import AuthStore, UserExists
 from adapters.driven.auth.sqlite import SQLiteAuthStore
+from adapters.driving.api.idempotency import holder_ended, this_process
+from tests.crashes import claim_then_die
 
 T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)
 DRIVERS: dict[str, Callable[[Path], AuthStore]] = {
@@ -286,3 +289,26 @@ def test_a_persons_language_is_remembered_and_changed(store: AuthStore) -> None:
     store.set_language("u1", "zh_CN")
     assert store.language("u1") == "zh_CN"
     assert store.language("nobody") is None
+
+
+def test_a_claim_whose_holder_was_killed_is_taken_over_at_once(
+    store: AuthStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if isinstance(store, SQLiteAuthStore):
+        spec: dict[str, str] = {"driver": "sqlite", "path": str(store.path)}
+    else:
+        spec = {"driver": "postgres", "url": request.getfixturevalue("pg_url"),
+                "schema": request.getfixturevalue("pg_schema")}
+    claim_then_die(spec, "u1", "k", "fp", T0)  # claimed, then SIGKILL before the answer
+    me = this_process(os.getpid())
+    # Right away (no claim timeout passed): the dead holder's claim is free.
+    assert store.claim_key("u1", "k", "fp", T0, stale_before=T0, holder=me,
+                           holder_ended=holder_ended) is None
+    # A claim whose holder runs stays in flight; so does one named by no known process.
+    in_flight = store.claim_key("u1", "k", "fp", T0, stale_before=T0, holder=me,
+                                holder_ended=holder_ended)
+    assert in_flight is not None
+    assert (in_flight.status, in_flight.body) == (0, me)
+    store.claim_key("u1", "old", "fp", T0, stale_before=T0)
+    assert store.claim_key("u1", "old", "fp", T0, stale_before=T0, holder=me,
+                           holder_ended=holder_ended) is not None

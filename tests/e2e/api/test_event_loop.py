@@ -50,8 +50,8 @@ def healthz_answers_while(api: Api, slow: tuple[Any, threading.Event, threading.
 
 def test_healthz_answers_while_a_case_history_is_read(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = api.identify()["case_id"]
-    slow = held(api.caretrail.cases.history)
-    monkeypatch.setattr(api.caretrail.cases, "history", slow[0])
+    slow = held(api.caretrail.cases.history_page)
+    monkeypatch.setattr(api.caretrail.cases, "history_page", slow[0])
     healthz_answers_while(api, slow, f"/cases/{case_id}/history", "teacher")
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from functools import partial
+from typing import Any
+from uuid import UUID
 
+import httpx
+import pytest
+
+from adapters.driving.api.heavy_reads import HeavyReads
+from adapters.settings import Settings
 from tests.e2e.api.conftest import Api
 
 
@@ -112,3 +121,89 @@ def test_the_access_log_is_for_auditors_and_pages_in_order(api: Api) -> None:
     ids = [e["entry_id"] for e in first["items"] + rest["items"]]
     assert ids == sorted(ids)
     assert len(ids) == 3
+
+
+def _export(api: Api, case_id: str, who: str, **headers: str) -> httpx.Response:
+    return api.get(f"/cases/{case_id}/history/export", who=who,
+                   headers={"X-Purpose": "inspection", **headers})
+
+
+def test_exports_beyond_the_bound_per_person_are_429_and_others_are_still_served(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    heavy: HeavyReads = api.app.state.heavy_reads
+    assert heavy.per_user == Settings().heavy_reads_per_user == 2
+    held = [heavy.take("a-auditor") for _ in range(heavy.per_user)]  # two exports still running
+    refused = _export(api, case_id, "auditor")
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "5"
+    assert refused.json()["type"] == "/api/v1/problems/too-many-heavy-reads"
+    assert refused.json()["detail"] == "at most 2 exports per person at a time: retry when one is done"
+    assert _export(api, case_id, "supervisor").status_code == 200  # another person
+    log = api.get("/audit/access-log", who="auditor", params={"case_id": case_id}).json()["items"]
+    assert [e["user_id"] for e in log if e["resource"] == "history-export"] == ["a-supervisor"]
+    held.pop().release()
+    assert _export(api, case_id, "auditor").status_code == 200
+    assert (heavy.running("a-auditor"), heavy.running()) == (1, 1)  # the export gave its slot back
+
+
+def test_exports_beyond_the_bound_of_the_server_are_429_for_everyone(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    heavy: HeavyReads = api.app.state.heavy_reads
+    held = [heavy.take(f"user-{n % 4}") for n in range(heavy.total)]
+    refused = _export(api, case_id, "auditor")
+    assert refused.status_code == 429
+    assert refused.json()["detail"] == (
+        f"at most {heavy.total} exports at a time on this server: retry shortly")
+    held.pop().release()
+    assert _export(api, case_id, "auditor").status_code == 200
+    assert heavy.running() == heavy.total - 1
+
+
+def test_a_refused_export_gives_its_slot_back(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    heavy: HeavyReads = api.app.state.heavy_reads
+    for _ in range(heavy.per_user + 1):  # without a purpose: 422, each time with a free slot
+        assert api.get(f"/cases/{case_id}/history/export", who="auditor").status_code == 422
+    assert heavy.running() == 0
+
+
+def test_a_long_history_is_streamed_page_by_page_in_order(api: Api) -> None:
+    case_id = _case_with_steps(api)
+    for n in range(5):
+        api.post(f"/cases/{case_id}/notes", who="teacher", json={"text": f"note {n}"})
+    cases = api.caretrail.cases
+    whole = cases.history(UUID(case_id))
+    streamed = cases.stream_history(UUID(case_id), page_size=2)
+    assert not isinstance(streamed, list)  # read as it is consumed
+    assert [e.originator_version for e in streamed] == [e.originator_version for e in whole]
+    assert len(whole) > 4
+
+
+def test_a_third_export_of_one_person_while_two_are_running_is_429(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = _case_with_steps(api)
+    entered, release = threading.Semaphore(0), threading.Event()
+    read = api.caretrail.cases.stream_history
+
+    def held_read(*args: Any, **kwargs: Any) -> Any:  # an export that waits to be released
+        entered.release()
+        assert release.wait(20), "never released"
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(api.caretrail.cases, "stream_history", held_read)
+    url = f"/cases/{case_id}/history/export"
+    headers = {"Authorization": f"Bearer {api.tokens['auditor']}", "X-Purpose": "inspection"}
+    running = [api.portal.start_task_soon(partial(api.client.request, "GET", url, headers=headers))
+               for _ in range(2)]
+    try:
+        for _ in running:
+            assert entered.acquire(timeout=20), "the exports never started reading"
+        third = _export(api, case_id, "auditor")
+        assert third.status_code == 429
+        assert third.headers["retry-after"] == "5"
+    finally:
+        release.set()
+    assert [r.result(20).status_code for r in running] == [200, 200]
+    assert api.app.state.heavy_reads.running() == 0
+    assert _export(api, case_id, "auditor").status_code == 200

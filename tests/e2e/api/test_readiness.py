@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import anyio.from_thread
 import pytest
 
+from adapters.bootstrap import Caretrail, build_accounts
+from adapters.driving.api.app import create_app
 from tests.e2e.api.conftest import Api
+from tests.fakes import FakeClock
 
 
 def test_ready_while_the_views_catch_up_and_not_while_they_fail(
@@ -32,3 +36,22 @@ def test_ready_while_the_views_catch_up_and_not_while_they_fail(
     assert runner.follow_step() == runner.poll_interval
     assert (runner.failures, runner.failure) == (0, None)
     assert api.get("/readyz").status_code == 200
+
+
+def test_not_ready_once_the_process_that_keeps_the_views_current_is_gone(
+    caretrail: Caretrail, clock: FakeClock
+) -> None:
+    supervisor = {"alive": True}
+    accounts = build_accounts(caretrail.settings, clock)
+    app = create_app(caretrail, accounts=accounts, views_keeper=lambda: supervisor["alive"])
+    with anyio.from_thread.start_blocking_portal() as portal:
+        api = Api(app=app, caretrail=caretrail, accounts=accounts, clock=clock, portal=portal)
+        try:
+            assert api.get("/readyz").status_code == 200
+            supervisor["alive"] = False
+            response = api.get("/readyz")
+        finally:
+            portal.call(api.client.aclose)
+            accounts.close()
+    assert response.status_code == 503
+    assert response.json()["detail"] == "the process that keeps the views current is gone"

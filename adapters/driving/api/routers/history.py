@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import StreamingResponse
 
 from adapters.driving.api.deps import Caller, CaseAccess, CaseRef, allow
+from adapters.driving.api.heavy_reads import HeavySlot, StreamingWithSlot
 from adapters.driving.api.permissions import Permission
 from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import EventOut, HistoryPage
@@ -29,7 +30,7 @@ def case_history(
 ) -> HistoryPage:
     """Every event of the case in order: type, actor, role, occurred and recorded times, data."""
     start = _version(after) if after else 0
-    events = [e for e in caller.caretrail.cases.history(case.case_id) if e.originator_version > start]
+    events = caller.caretrail.cases.history_page(case.case_id, after=start, limit=limit + 1)
     page = [EventOut.of(e) for e in events[:limit]]
     cursor = encode_cursor(page[-1].version) if len(events) > limit else None
     return HistoryPage(case_id=case.case_id, items=page, next_cursor=cursor)
@@ -42,23 +43,25 @@ def case_history(
         200: {"description": "The whole history, one event per line (JSON Lines) or row (CSV)",
               "content": {"application/x-ndjson": {"schema": {"type": "string"}},
                           "text/csv": {"schema": {"type": "string"}}}},
-        **problem_responses(403, 404, 422),
+        **problem_responses(403, 404, 422, 429),
     },
 )
 def export_history(
     caller: Annotated[Caller, allow(Permission.HISTORY_EXPORT)],
+    slot: HeavySlot,
     case: Annotated[CaseRef, Depends(CaseAccess("history-export", purpose_required=True))],
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
-    """The whole history as a file; needs a purpose (``X-Purpose`` or ``?purpose=``)."""
-    history = caller.caretrail.cases.history(case.case_id)
+    """The whole history as a file, streamed as it is read; needs a purpose (``X-Purpose``
+    or ``?purpose=``). A few at a time per person and per server (429 beyond)."""
+    history = caller.caretrail.cases.stream_history(case.case_id)
     name = f"case-{case.case_id}-history.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return StreamingResponse(csv_lines(HISTORY_COLUMNS, history_rows(history)),
+        return StreamingWithSlot(csv_lines(HISTORY_COLUMNS, history_rows(history)), slot,
                                  media_type="text/csv; charset=utf-8", headers=headers)
     lines = (EventOut.of(e).model_dump_json() + "\n" for e in history)
-    return StreamingResponse(lines, media_type="application/x-ndjson", headers=headers)
+    return StreamingWithSlot(lines, slot, media_type="application/x-ndjson", headers=headers)
 
 
 def _version(cursor: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel
 from starlette.exceptions import HTTPException
@@ -42,10 +42,13 @@ async def healthz() -> Health:
 @router.get(
     "/readyz", response_model=Readiness, responses=problem_responses(503),
 )
-async def readyz(ctx: Annotated[Context, allow(Permission.PUBLIC)]) -> Readiness:
-    """Readiness: the stores answer, the views catch up, and every view is within the
-    allowed lag of the log."""
+async def readyz(ctx: Annotated[Context, allow(Permission.PUBLIC)], request: Request) -> Readiness:
+    """Readiness: the process that keeps the views current runs, the stores answer, the
+    views catch up, and every view is within the allowed lag of the log."""
     caretrail, accounts, max_lag = ctx.caretrail, ctx.accounts, ctx.config.max_view_lag
+    views_keeper = request.app.state.views_keeper
+    if views_keeper is not None and not views_keeper():
+        raise NotReady("the process that keeps the views current is gone")
     try:
         views = await run_in_threadpool(caretrail.runner.status)
         await run_in_threadpool(accounts.store.get_user, "readyz-probe")
