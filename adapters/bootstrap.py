@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.driven.auth.accounts import Accounts, key_file
+from adapters.driven.auth.assignees import AccountAssignees
 from adapters.driven.auth.people import PeopleConfig
 from adapters.driven.auth.port import AuthStore
 from adapters.driven.clock import Clock
@@ -49,6 +50,7 @@ __all__ = [
     "build_sweeper",
     "case_service",
     "check_migrated",
+    "guard_assignments",
     "view_stores",
 ]
 
@@ -246,6 +248,13 @@ def build_accounts(
     )
     people = PeopleConfig(**{f.name: getattr(settings, f.name) for f in fields(PeopleConfig)})
     return Accounts(store, key, clock, people=people)
+
+
+def guard_assignments(caretrail: Caretrail, accounts: Accounts) -> None:
+    """Let the case application name as head teacher or mentor only the active teachers
+    the accounts attach to the case's school (every interface that takes commands from
+    people calls this; the demo's generator and the scheduler name nobody new)."""
+    caretrail.cases.assignees = AccountAssignees(accounts.store)
 
 
 # --------------------------------------------------------------------------- the scheduler

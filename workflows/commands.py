@@ -23,6 +23,7 @@ from domain.case import Case
 from domain.policy import WorkflowPolicy
 from domain.values import (
     Action,
+    AssigneeRole,
     Child,
     ClosureReason,
     CommandContext,
@@ -77,6 +78,10 @@ class IdentifyChild(Command):
     risk_level: RiskLevel = RiskLevel.NORMAL
     workflow: Ident | None = Field(default=None, description="Default: the deployment's workflow.")
 
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        """Who this command names on the case, and as what."""
+        return ((AssigneeRole.HEAD_TEACHER, self.head_teacher_id),)
+
 
 class CaseCommand(Command):
     """A step on an existing case; ``action`` names it in the workflow's transitions."""
@@ -88,6 +93,10 @@ class CaseCommand(Command):
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         """Call the case's own command method with this command's fields."""
         raise NotImplementedError
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        """Who this command names on the case, and as what (most steps: nobody)."""
+        return ()
 
 
 class RecordHomeVisit(CaseCommand):
@@ -111,6 +120,9 @@ class PairMentor(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.pair_mentor(policy, ctx, teacher_id=self.teacher_id)
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        return ((AssigneeRole.MENTOR, self.teacher_id),)
 
 
 class ReleaseMentor(CaseCommand):
@@ -216,6 +228,9 @@ class AssignHeadTeacher(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.assign_head_teacher(policy, ctx, teacher_id=self.teacher_id)
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        return ((AssigneeRole.HEAD_TEACHER, self.teacher_id),)
 
 
 class ChangeRiskLevel(CaseCommand):

@@ -45,6 +45,8 @@ CATALOGUE: dict[str, ProblemType] = {
     "case-not-found": ProblemType(404, "No such case"),
     "version-not-found": ProblemType(404, "The case has not reached this version"),
     "mentor-at-capacity": ProblemType(409, "The mentor already has the maximum number of children"),
+    "assignee-not-eligible": ProblemType(
+        422, "The head teacher or mentor is not an active teacher of the case's school"),
     "concurrent-update": ProblemType(409, "The case kept changing under this command; try again"),
     "version-conflict": ProblemType(412, "The case is no longer at the version in If-Match"),
     "invalid-command": ProblemType(422, "The command contradicts the case"),
