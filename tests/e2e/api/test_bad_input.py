@@ -44,6 +44,34 @@ def test_a_cursor_we_did_not_make_is_422_bad_cursor(api: Api, path: str, key: tu
     assert response.json()["type"] == "/api/v1/problems/bad-cursor"
 
 
+#: Every route that takes a cursor, who may call it, and its cursor's kinds.
+CURSOR_ROUTES = {
+    "/cases": ("auditor", "time, id"), "/follow-ups": ("auditor", "time, id"),
+    "/me/tasks": ("teacher", "time, id"), "/audit/events": ("auditor", "number"),
+    "/audit/access-log": ("auditor", "number"), "history": ("auditor", "number"),
+}
+#: Cursors of the right shape holding what no store can: a number past SQLite's and
+#: PostgreSQL's 64-bit integers, a NUL (PostgreSQL text refuses it), a lone surrogate (not
+#: UTF-8).
+OUT_OF_REACH = {
+    "number": [(2**63,), (2**64,), (10**30,)],
+    "time, id": [("2026-11-29T00:00:00+00:00", "a\x00b"), ("2026-11-29T00:00:00+00:00", "\ud800")],
+}
+
+
+@pytest.mark.parametrize("path", list(CURSOR_ROUTES))
+def test_a_cursor_beyond_what_the_store_holds_is_422_bad_cursor(api: Api, path: str) -> None:
+    who, kinds = CURSOR_ROUTES[path]
+    if path == "history":
+        path = f"/cases/{api.identify()['case_id']}/history"
+    for key in OUT_OF_REACH[kinds]:
+        response = api.get(path, who=who, params={"after": _cursor(*key)})
+        assert response.status_code == 422, (key, response.text)
+        assert response.json()["type"] == "/api/v1/problems/bad-cursor"
+    if kinds == "number":  # the largest number a store holds is still a cursor
+        assert api.get(path, who=who, params={"after": _cursor(2**63 - 1)}).status_code == 200
+
+
 def test_a_non_ascii_purpose_header_is_refused_and_nothing_is_read_or_logged(api: Api) -> None:
     case_id = api.identify()["case_id"]
     response = api.get(f"/cases/{case_id}", who="auditor",
