@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from adapters.driving.api.errors import ApiError
+from adapters.driving.api.methods import allowed_methods
 from domain.errors import DomainError, IllegalStep
 from projections.queries import BadCursor
 from workflows.errors import VersionConflict
@@ -151,6 +152,8 @@ def _describe(exc: Exception) -> tuple[str, int, str | None, dict[str, Any], dic
 def problem_response(request: Request, exc: Exception) -> Response:
     """The one exception handler: any exception becomes a problem+json response."""
     code, status, detail, extra, headers = _describe(exc)
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope["path"]))
     request_id = request.scope.get("caretrail.request_id")
     if status >= 500 and code == "internal-error":
         frames = [f"{f.filename}:{f.lineno}:{f.name}" for f in traceback.extract_tb(exc.__traceback__)]

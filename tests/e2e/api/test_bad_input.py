@@ -116,3 +116,16 @@ def test_text_with_line_breaks_and_tabs_is_taken(api: Api) -> None:
     response = api.post(f"/cases/{case_id}/notes", who="teacher",
                         json={"text": "第一行\n\t第二行"})
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/cases", "GET, POST"),
+    ("/cases/{case_id}/mentor", "DELETE, POST"),
+    ("/cases/{case_id}/home-visits", "POST"),
+])
+def test_a_405_names_every_method_of_the_path_in_allow(api: Api, path: str, allowed: str) -> None:
+    url = path.format(case_id="7f1c0e2a-0000-4000-8000-000000000000")
+    response = api.request("PUT", url, who="supervisor", json={})
+    assert response.status_code == 405, response.text
+    assert response.json()["type"] == "/api/v1/problems/method-not-allowed"
+    assert response.headers["allow"] == allowed
