@@ -41,13 +41,22 @@ from workflows.text import check_text
 
 
 def _iso_text(value: Any) -> Any:
-    """Times are ISO 8601 text or datetimes: a number (seconds since 1970?) is refused."""
-    if isinstance(value, int | float):
+    """Times are ISO 8601 text or datetimes: a number (seconds since 1970?) is refused, and
+    so is text that is one (``"0.5"``: how a query string sends a number)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
         raise ValueError("a time is ISO 8601 text with a UTC offset, not a number")
     return value
 
 
-#: When something happened, as a command states it.
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: When something happened, as a command states it, and any time a request gives.
 StatedTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 

@@ -129,3 +129,31 @@ def test_a_405_names_every_method_of_the_path_in_allow(api: Api, path: str, allo
     assert response.status_code == 405, response.text
     assert response.json()["type"] == "/api/v1/problems/method-not-allowed"
     assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("number", ["0.5", "1764000000", "-1"])
+@pytest.mark.parametrize(("path", "name"), [
+    ("/stats", "since"), ("/audit/events", "from"), ("/audit/access-log", "to"), ("case", "as_of"),
+])
+def test_a_time_in_the_query_string_that_is_a_number_is_422(
+    api: Api, path: str, name: str, number: str
+) -> None:
+    params = {name: number}
+    if path == "case":
+        path, params["purpose"] = f"/cases/{api.identify()['case_id']}", "督导"
+    if path == "/stats":
+        params["school_id"] = "school-a"
+    who = "auditor" if path.startswith("/audit") else "supervisor"
+    response = api.get(path, who=who, params=params)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert errors[0]["loc"] == ["query", name]
+    assert "not a number" in errors[0]["msg"]
+
+
+def test_a_time_in_a_body_that_is_a_number_in_text_is_422(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    response = api.post(f"/cases/{case_id}/home-visits", who="teacher",
+                        json={"guardian_met": True, "occurred_at": "1764000000"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "occurred_at"]
