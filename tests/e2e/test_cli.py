@@ -374,3 +374,18 @@ def test_the_family_is_amended_from_the_shell_and_the_old_details_stay_in_histor
     assert now["guardian"] == {"name": "张阿姨", "relation": "aunt", "phone": None}
     then = ok(data, "case", "show", case_id, "--version", str(before["version"]))
     assert then["guardian"]["name"] == "李奶奶"
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = caretrail(tmp_path / "data", "serve", "--port", str(port))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"caretrail: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert not (tmp_path / "data" / "events.sqlite").exists()  # nothing started

@@ -207,12 +207,13 @@ class SchedulerService:
             CronTrigger(hour=self.digest_at.hour, minute=self.digest_at.minute, timezone=self.tz),
             id="digest", name="daily digest",
         )
-        if digest_due(self.caretrail.clock(), self.digest_at, self.tz):
-            # Down at digest time: send today's now (at most one per school and day).
-            scheduler.add_job(self._job(self.send_digests), id="digest-catch-up",
-                              name="missed daily digest", next_run_time=now)
         scheduler.start()
         self._scheduler = scheduler
+        if digest_due(self.caretrail.clock(), self.digest_at, self.tz):
+            # Down at digest time: send today's now (at most one per school and day). A kick
+            # of the daily job, not a one-off job: APScheduler removes a one-off job after
+            # its run, and fails doing so (JobLookupError) if it is shut down meanwhile.
+            self._kick("digest")
 
     def _stop_jobs(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
