@@ -15,10 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.driven.auth.accounts import Accounts, key_file
+from adapters.driven.auth.assignees import AccountAssignees
 from adapters.driven.auth.people import PeopleConfig
 from adapters.driven.auth.port import AuthStore
 from adapters.driven.clock import Clock
 from adapters.driven.events.environment import StoreNotMigrated, event_store_env, memory_env
+from adapters.driven.events.namespace import FILE_NAME as NAMESPACE_FILE
+from adapters.driven.events.namespace import (
+    FORMER_DEFAULT,
+    NamespaceMismatch,
+    check_namespace,
+    kept_namespace,
+)
 from adapters.driven.locks.port import LeaderLock, LockError
 from adapters.driven.locks.sqlite import FileLeaderLock
 from adapters.driven.notify.log import LogNotifier
@@ -49,6 +57,7 @@ __all__ = [
     "build_sweeper",
     "case_service",
     "check_migrated",
+    "guard_assignments",
     "view_stores",
 ]
 
@@ -163,16 +172,35 @@ def _registry(settings: Settings) -> Registry:
 def case_service(
     settings: Settings, env: dict[str, str], *, clock: Callable[[], datetime], registry: Registry
 ) -> CaseService:
-    """The case application on the event store ``env``, with the deployment's choices."""
-    return CaseService(
+    """The case application on the event store ``env``, with the deployment's choices.
+
+    Its id namespace is ``ID_NAMESPACE``, else the data directory's ``id.namespace`` file
+    (``adapters.driven.events.namespace``); either must fit the store (:class:`StartupError`).
+    """
+    cases = CaseService(
         env,
         registry=registry,
         clock=clock,
-        id_namespace=settings.id_namespace,
+        # Told below, once the store can be asked whether it has events.
+        id_namespace=settings.id_namespace or FORMER_DEFAULT,
         default_workflow=settings.default_workflow,
         mentor_capacity=settings.mentor_capacity,
         snapshot_interval=settings.snapshot_interval,
     )
+    try:
+        if settings.id_namespace is None:
+            path = settings.sqlite_dir / NAMESPACE_FILE
+            cases.id_namespace, source = kept_namespace(cases, path), str(path)
+        else:
+            source = "CARETRAIL_ID_NAMESPACE"
+        check_namespace(cases, cases.id_namespace, source)
+    except NamespaceMismatch as e:
+        cases.close()
+        raise StartupError(str(e)) from None
+    except BaseException:
+        cases.close()
+        raise
+    return cases
 
 
 def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
@@ -246,6 +274,13 @@ def build_accounts(
     )
     people = PeopleConfig(**{f.name: getattr(settings, f.name) for f in fields(PeopleConfig)})
     return Accounts(store, key, clock, people=people)
+
+
+def guard_assignments(caretrail: Caretrail, accounts: Accounts) -> None:
+    """Let the case application name as head teacher or mentor only the active teachers
+    the accounts attach to the case's school (every interface that takes commands from
+    people calls this; the demo's generator and the scheduler name nobody new)."""
+    caretrail.cases.assignees = AccountAssignees(accounts.store)
 
 
 # --------------------------------------------------------------------------- the scheduler

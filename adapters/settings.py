@@ -11,8 +11,6 @@ from uuid import UUID
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.ids import DEFAULT_NAMESPACE
-
 
 class Settings(BaseSettings):
     """Everything an operator can configure. ``docs/operations.md`` lists each one."""
@@ -27,8 +25,9 @@ class Settings(BaseSettings):
     postgres_lock_timeout: int = Field(default=5, ge=1, le=600)
     sqlite_lock_timeout: int = Field(default=10, ge=1, le=600)
 
-    #: Per-deployment namespace of name-based ids. Set it once, before the first case.
-    id_namespace: UUID = DEFAULT_NAMESPACE
+    #: Per-deployment namespace of name-based ids (default: the data directory's
+    #: ``id.namespace`` file, created at first start). Set it once, before the first case.
+    id_namespace: UUID | None = None
     workflow_dir: Path | None = None
     default_workflow: str = "left_behind"
     mentor_capacity: int = Field(default=3, ge=1, le=20)

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-#: Used when a deployment configures no namespace of its own.
-DEFAULT_NAMESPACE = UUID("6f0b1c5e-3a57-5d2e-9c1b-1f6c0aa2c7d4")
-
 
 def case_id_for(namespace: UUID, school_id: str, student_no: str) -> UUID:
     """The id of the case of a school's student (one case per child, ever)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
@@ -78,11 +79,17 @@ class Mentor(Aggregate):
             **_envelope(ctx),
         )
 
-    def assign(self, ctx: CommandContext, *, case_id: UUID, capacity: int) -> None:
-        """Take on a child; refused when the teacher already mentors ``capacity`` children."""
+    def assign(
+        self, ctx: CommandContext, *, case_id: UUID, capacity: int,
+        counted: Collection[UUID] | None = None,
+    ) -> None:
+        """Take on a child; refused when the teacher already mentors ``capacity`` children
+        (of ``counted``, the children that count against it, when given: those of the
+        case's school)."""
         if case_id in self.children:
             return
-        if len(self.children) >= capacity:
+        load = len(self.children) if counted is None else len(set(counted) & set(self.children))
+        if load >= capacity:
             raise MentorAtCapacity(self.teacher_id, capacity)
         self.trigger_event(self.ChildAssigned, case_id=case_id, **_envelope(ctx))
 

@@ -105,21 +105,25 @@ class ReadModels:
         now: datetime,
         within_days: int = 7,
         role_tasks: tuple[str, Sequence[str]] | None = None,
+        school_ids: Sequence[str] | None = None,
         after: str | None = None,
         limit: int = 50,
     ) -> Page[TaskRow]:
         """Open tasks of one person that are overdue or due within ``within_days``.
 
         ``role_tasks`` (role, schools) adds the unassigned tasks of a role at those
-        schools, such as a supervisor's mentor pairings and reviews. Answered from
-        :class:`TaskListCache` while it holds this exact answer (see there).
+        schools, such as a supervisor's mentor pairings and reviews. ``school_ids`` keeps
+        only the tasks of cases of those schools (the person's own: a case of another
+        school that names them shows nothing). Answered from :class:`TaskListCache` while
+        it holds this exact answer (see there).
         """
         store = self.stores["follow_ups"]
         cache = self.task_list_cache
         token = store.change_token() if cache is not None else None
         if role_tasks is not None:
             role_tasks = (role_tasks[0], tuple(role_tasks[1]))
-        key = (user_id, within_days, role_tasks, after, limit)
+        schools = tuple(school_ids) if school_ids is not None else None
+        key = (user_id, within_days, role_tasks, schools, after, limit)
         if cache is not None and token is not None:
             cached = cache.get(key, token, now)
             if cached is not None:
@@ -128,10 +132,14 @@ class ReadModels:
         who = "assignee_id = ?"
         params: list[Any] = [user_id]
         if role_tasks is not None and role_tasks[1]:
-            role, schools = role_tasks
-            marks = ", ".join("?" for _ in schools)
+            role = role_tasks[0]
+            marks = ", ".join("?" for _ in role_tasks[1])
             who = f"({who} OR (assignee_id IS NULL AND assignee_role = ? AND school_id IN ({marks})))"
-            params += [role, *schools]
+            params += [role, *role_tasks[1]]
+        if schools is not None:
+            marks = ", ".join("?" for _ in schools) or "NULL"
+            who = f"({who} AND school_id IN ({marks}))"
+            params += [*schools]
         page = self._task_page([who, "status = 'open'", "due_at <= ?"], [*params, horizon], now,
                                after, limit)
         if cache is not None and token is not None:

@@ -134,9 +134,14 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
+#: Cursor numbers are store positions and ids: 64-bit signed integers in SQLite and PostgreSQL.
+CURSOR_INT_END = 2**63
+
+
 def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
-    """The sort key in a cursor, one value per kind (``str``, ``int`` >= 0, or ``datetime``:
-    ISO text, returned as it was); :class:`BadCursor` if it is not one of ours."""
+    """The sort key in a cursor, one value per kind (``str`` that a store holds: UTF-8, no
+    NUL; ``int`` with 0 <= n < 2**63; or ``datetime``: ISO text, returned as it was);
+    :class:`BadCursor` if it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -151,13 +156,27 @@ def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
 
 def _is_a(value: Any, kind: type) -> bool:
     if kind is int:
-        return type(value) is int and value >= 0
+        return type(value) is int and 0 <= value < CURSOR_INT_END
+    if isinstance(value, str) and not _storable(value):
+        return False
     if kind is datetime:
         try:
             return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
         except ValueError:
             return False
     return isinstance(value, kind)
+
+
+def _storable(text: str) -> bool:
+    """Whether a store takes this text as a parameter (PostgreSQL refuses NUL; neither
+    takes a lone surrogate, which is not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def days_overdue(due_at: datetime, now: datetime) -> int:

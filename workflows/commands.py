@@ -23,6 +23,7 @@ from domain.case import Case
 from domain.policy import WorkflowPolicy
 from domain.values import (
     Action,
+    AssigneeRole,
     Child,
     ClosureReason,
     CommandContext,
@@ -40,13 +41,22 @@ from workflows.text import check_text
 
 
 def _iso_text(value: Any) -> Any:
-    """Times are ISO 8601 text or datetimes: a number (seconds since 1970?) is refused."""
-    if isinstance(value, int | float):
+    """Times are ISO 8601 text or datetimes: a number (seconds since 1970?) is refused, and
+    so is text that is one (``"0.5"``: how a query string sends a number)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_number(value)):
         raise ValueError("a time is ISO 8601 text with a UTC offset, not a number")
     return value
 
 
-#: When something happened, as a command states it.
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: When something happened, as a command states it, and any time a request gives.
 StatedTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
@@ -77,6 +87,10 @@ class IdentifyChild(Command):
     risk_level: RiskLevel = RiskLevel.NORMAL
     workflow: Ident | None = Field(default=None, description="Default: the deployment's workflow.")
 
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        """Who this command names on the case, and as what."""
+        return ((AssigneeRole.HEAD_TEACHER, self.head_teacher_id),)
+
 
 class CaseCommand(Command):
     """A step on an existing case; ``action`` names it in the workflow's transitions."""
@@ -88,6 +102,10 @@ class CaseCommand(Command):
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         """Call the case's own command method with this command's fields."""
         raise NotImplementedError
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        """Who this command names on the case, and as what (most steps: nobody)."""
+        return ()
 
 
 class RecordHomeVisit(CaseCommand):
@@ -111,6 +129,9 @@ class PairMentor(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.pair_mentor(policy, ctx, teacher_id=self.teacher_id)
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        return ((AssigneeRole.MENTOR, self.teacher_id),)
 
 
 class ReleaseMentor(CaseCommand):
@@ -216,6 +237,9 @@ class AssignHeadTeacher(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.assign_head_teacher(policy, ctx, teacher_id=self.teacher_id)
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        return ((AssigneeRole.HEAD_TEACHER, self.teacher_id),)
 
 
 class ChangeRiskLevel(CaseCommand):

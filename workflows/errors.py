@@ -29,3 +29,19 @@ class ConcurrentUpdate(DomainError):
         super().__init__(
             f"case {case_id} changed under this command {attempts} times in a row; try again"
         )
+
+
+class AssigneeNotEligible(DomainError):
+    """Raised when a case would name as head teacher or mentor someone who may not take it:
+    no such person, disabled, of another school, or of a role that takes no assignments."""
+
+    code = "assignee-not-eligible"
+
+    def __init__(self, user_id: str, school_id: str, assignment: str) -> None:
+        self.user_id = user_id
+        self.school_id = school_id
+        self.assignment = assignment
+        super().__init__(
+            f"{user_id} may not be the {assignment.replace('_', ' ')} of a case of school "
+            f"{school_id}: not an active teacher of that school"
+        )

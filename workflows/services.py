@@ -28,8 +28,9 @@ from domain.errors import CaseAlreadyExists, CaseNotFound
 from domain.ids import case_id_for, mentor_id_for
 from domain.mentor import Mentor
 from domain.values import Actor, CommandContext, FollowUp, Role
+from workflows.assignees import Assignees
 from workflows.commands import CaseCommand, Command, IdentifyChild
-from workflows.errors import ConcurrentUpdate, VersionConflict
+from workflows.errors import AssigneeNotEligible, ConcurrentUpdate, VersionConflict
 from workflows.registry import Registry
 
 #: The scheduler's identity in the events it causes.
@@ -54,7 +55,8 @@ class CaseService(Application[UUID]):
     """The case application over the event store (eventsourcing's ``Application``).
 
     The deployment's choices (id namespace, default workflow, mentor capacity, snapshot
-    interval) come from the settings, through the composition root.
+    interval) come from the settings, through the composition root; who may be named
+    head teacher or mentor of a school's case, from ``assignees`` (the accounts).
     """
 
     name = "cases"
@@ -70,6 +72,7 @@ class CaseService(Application[UUID]):
         mentor_capacity: int,
         snapshot_interval: int,
         retry_pause: Callable[[int], None] | None = None,
+        assignees: Assignees | None = None,
     ) -> None:
         super().__init__(env)
         self.registry = registry
@@ -81,6 +84,8 @@ class CaseService(Application[UUID]):
         self.max_attempts = MAX_ATTEMPTS
         self.retry_pause = retry_pause or _jittered_pause
         self._listeners: list[Callable[[int], None]] = []
+        #: Who may be named on a case (None: anyone, as in tests of the domain alone).
+        self.assignees = assignees
 
     # ------------------------------------------------------------ wiring
     def on_saved(self, listener: Callable[[int], None]) -> None:
@@ -220,6 +225,7 @@ class CaseService(Application[UUID]):
                 if command_id in existing.commands:
                     return self._replayed(existing, existing.commands[command_id])
                 raise CaseAlreadyExists(case_id, command.school_id)
+            self._check_assignees(command, command.school_id)
             ctx = self._context(actor, command.occurred_at, command_id)
             case = Case.identify(
                 policy, ctx, case_id=case_id, school_id=command.school_id,
@@ -236,6 +242,14 @@ class CaseService(Application[UUID]):
         raise ConcurrentUpdate(case_id, 2)
 
     # ------------------------------------------------------------ internals
+    def _check_assignees(self, command: IdentifyChild | CaseCommand, school_id: str) -> None:
+        """Refuse a command that names someone who may not take that work at the school."""
+        if self.assignees is None:
+            return
+        for assignment, user_id in command.assignments():
+            if not self.assignees.may_take(user_id, school_id, assignment):
+                raise AssigneeNotEligible(user_id, school_id, assignment.value)
+
     def _act(self, command: CaseCommand, actor: Actor) -> CommandResult:
         """Run a step on an existing case, retried from a fresh read after a lost race."""
         case_id, expected = command.case_id, command.expected_version
@@ -248,6 +262,7 @@ class CaseService(Application[UUID]):
                 return self._replayed(case, case.commands[command_id])
             if expected is not None and case.version != expected:
                 raise VersionConflict(case_id, expected, case.version)
+            self._check_assignees(command, case.school_id)
             ctx = self._context(actor, command.occurred_at, command_id)
             mentor_before = case.mentor_id
             command.run(case, self.registry.get(case.workflow), ctx)
@@ -279,7 +294,10 @@ class CaseService(Application[UUID]):
             new = self.get_mentor(after) or Mentor.register(
                 ctx, mentor_id=mentor_id_for(self.id_namespace, after), teacher_id=after
             )
-            new.assign(ctx, case_id=case.id, capacity=self.mentor_capacity)
+            # A teacher of several schools has the capacity at each: only this school's
+            # children count against it.
+            counted = [c for c in new.children if self.school_of(c) == case.school_id]
+            new.assign(ctx, case_id=case.id, capacity=self.mentor_capacity, counted=counted)
             changed.append(new)
         return changed
 

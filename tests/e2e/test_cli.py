@@ -18,7 +18,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from adapters.bootstrap import case_service
+from adapters.bootstrap import build_accounts, case_service
+from adapters.driven.auth.models import UserRole
 from adapters.driven.events.environment import event_store_env
 from adapters.settings import Settings
 from workflows.registry import Registry
@@ -43,6 +44,16 @@ def ok(data_dir: Path, *args: str) -> Any:
     return json.loads(done.stdout)
 
 
+def add_teachers(data_dir: Path, school: str, *teachers: str) -> None:
+    """Teachers of a school, who may then be named head teacher or mentor there."""
+    accounts = build_accounts(Settings(data_dir=data_dir), lambda: datetime.now(UTC))
+    try:
+        for teacher in teachers:
+            accounts.add_user(teacher, UserRole.TEACHER, [school])
+    finally:
+        accounts.close()
+
+
 def store(data_dir: Path, case_id: str) -> tuple[int, int]:
     """The store's position and the case's version, read in this process."""
     settings = Settings(data_dir=data_dir)
@@ -58,6 +69,8 @@ def store(data_dir: Path, case_id: str) -> tuple[int, int]:
 def journey(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One case taken through a school term from the shell; every command's JSON output."""
     data = tmp_path_factory.mktemp("cli") / "data"
+    add_teachers(data, "school-001", "school-001-t01", "school-001-t40")  # head teacher, mentor
+    add_teachers(data, "school-002", "school-002-t01")
     out: dict[str, Any] = {"data": data}
     out["identify"] = ok(data, "case", "identify", "--school", "school-001", "--student-no",
                          "20260001", *CHILD, "--as", "school-001-t01")
@@ -134,6 +147,11 @@ def _bad_commands(case_id: str) -> dict[str, tuple[list[str], str]]:
         "amend with nothing": (["case", "amend", case_id], "give what changed"),
         "amend to what it has": (["case", "amend", case_id, "--guardian-name", "张阿姨"],
                                  "the details given are the ones it has"),
+        "mentor of another school": (["case", "pair", case_id, "--mentor", "school-002-t01"],
+                                     "school-002-t01 may not be the mentor of a case of school school-001"),
+        "head teacher nobody": (["case", "identify", "--school", "school-001", "--student-no", "20260003",
+                                 *CHILD[:-4], "--head-teacher", "nobody-xyz", "--class", "三年级2班"],
+                                "nobody-xyz may not be the head teacher of a case of school school-001"),
         "demo --until garbage": (["demo", "--until", "garbage"], "--until: 'garbage' is not"),
     }
 
@@ -224,6 +242,7 @@ def test_a_store_read_with_the_wrong_cipher_key_is_one_clear_line(tmp_path: Path
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
     env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_CIPHER_KEY": AESCipher.create_key(32)}
+    add_teachers(data, "s1", "school-001-t01")
     made = subprocess.run(
         [CARETRAIL, "case", "identify", "--school", "s1", "--student-no", "7", *CHILD, "--json"],
         capture_output=True, text=True, env=env, timeout=60, check=False,
@@ -282,6 +301,7 @@ def test_a_cipher_key_turned_on_for_a_plaintext_store_is_refused_before_a_write(
     from eventsourcing.cryptography import AESCipher
 
     data = tmp_path / "data"
+    add_teachers(data, "s1", "school-001-t01")
     first = ok(data, "case", "identify", "--school", "s1", "--student-no", "1", *CHILD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARETRAIL_")}
     env |= {"CARETRAIL_DATA_DIR": str(data), "CARETRAIL_CIPHER_KEY": AESCipher.create_key(32)}
@@ -328,8 +348,6 @@ def test_an_argument_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
 
 
 def test_reading_a_case_from_the_shell_is_in_the_access_log(journey: dict[str, Any]) -> None:
-    from adapters.bootstrap import build_accounts
-
     data, case_id = journey["data"], journey["identify"]["case_id"]
     done = caretrail(data, "case", "show", case_id, "--as", "school-001-sup", "--purpose", "月度检查")
     assert done.returncode == 0, done.stderr
@@ -356,3 +374,18 @@ def test_the_family_is_amended_from_the_shell_and_the_old_details_stay_in_histor
     assert now["guardian"] == {"name": "张阿姨", "relation": "aunt", "phone": None}
     then = ok(data, "case", "show", case_id, "--version", str(before["version"]))
     assert then["guardian"]["name"] == "李奶奶"
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = caretrail(tmp_path / "data", "serve", "--port", str(port))
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"caretrail: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert not (tmp_path / "data" / "events.sqlite").exists()  # nothing started

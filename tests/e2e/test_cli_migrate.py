@@ -61,11 +61,21 @@ def test_a_copy_announces_no_history_and_builds_the_views(tmp_path: Path) -> Non
     assert _positions(tmp_path / "new") == (events, events, [events] * 3)
 
 
+def test_a_copy_keeps_the_sources_id_namespace(tmp_path: Path) -> None:
+    _source(tmp_path / "old")
+    done = caretrail(tmp_path / "new", "migrate", "--from", f"sqlite:///{tmp_path / 'old'}")
+    assert done.returncode == 0, done.stderr
+    kept = [(d / "id.namespace").read_text() for d in (tmp_path / "old", tmp_path / "new")]
+    assert kept[0] == kept[1]
+
+
 def test_an_interrupted_copy_is_finished_by_running_the_command_again(tmp_path: Path) -> None:
     events = _source(tmp_path / "old")
     # What a copy killed half-way leaves: the source's first events, and an outbox at 0.
     old = build(Settings(data_dir=tmp_path / "old"), clock=lambda: datetime.now(UTC))
-    new = build(Settings(data_dir=tmp_path / "new"), clock=lambda: datetime.now(UTC))
+    # (The copy keeps the source's id namespace in the target's `id.namespace` first.)
+    new = build(Settings(data_dir=tmp_path / "new", id_namespace=old.cases.id_namespace),
+                clock=lambda: datetime.now(UTC))
     try:
         first = old.cases.recorder.select_notifications(start=None, limit=events // 2)
         new.cases.recorder.insert_events([

@@ -83,6 +83,8 @@ class DeliveryReport(BaseModel):
     failed: int = 0
     gave_up: int = 0
     deferred: int = 0
+    #: More was due than one run sends, and nothing failed: run again (``SchedulerService``).
+    backlog: bool = False
 
 
 class Outbox:
@@ -198,16 +200,18 @@ class Outbox:
         report = DeliveryReport()
         failures = 0
         now = self.caretrail.clock()
+        most = self.messages_per_run * self.batch_size
         with self.store.reader() as cur:
             cur.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM notification_outbox "
                 "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, message_key "
                 "LIMIT ?",
                 # Group robots take ~20 messages a minute: the rest waits for the next run.
-                (iso(now), self.messages_per_run * self.batch_size),
+                (iso(now), most),
             )
             due = [_entry(r) for r in cur.fetchall()]
-        for group in self._groups(due)[: self.messages_per_run]:
+        groups = self._groups(due)
+        for group in groups[: self.messages_per_run]:
             if failures >= max_consecutive_failures:
                 report.deferred += len(group)
                 continue
@@ -224,6 +228,8 @@ class Outbox:
             failures = 0
             self._sent(group, now)
             report.sent += len(group)
+        left = len(groups) > self.messages_per_run or len(due) == most
+        report.backlog = left and not (report.failed or report.gave_up or report.deferred)
         return report
 
     def _groups(self, due: Sequence[OutboxEntry]) -> list[list[OutboxEntry]]:

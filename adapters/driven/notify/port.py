@@ -26,6 +26,12 @@ class Notifier(ABC):
 
     name: ClassVar[str]
 
+    @property
+    def paced(self) -> bool:
+        """True when the receiver takes only so many messages a minute (a group robot): a
+        backlog then goes one delivery run a minute, else run after run."""
+        return False
+
     @abstractmethod
     def send(self, message: EscalationBatch | SchoolDigest) -> None:
         """Deliver ``message`` or raise :class:`DeliveryFailed`."""

@@ -48,6 +48,7 @@ class WebhookNotifier(Notifier):
             raise SchedulerConfigError("a webhook secret is only used by the dingtalk format")
         self.url = url
         self.fmt = fmt
+        self._paced = fmt in ("wecom", "dingtalk")
         self.secret = secret
         self.tz = tz or ZoneInfo("Asia/Shanghai")
         # DingTalk checks the signature's timestamp against real time: not the app clock.
@@ -60,6 +61,11 @@ class WebhookNotifier(Notifier):
         parts = urlsplit(self.url)
         port = f":{parts.port}" if parts.port else ""
         return f"{parts.scheme}://{parts.hostname}{port}"
+
+    @property
+    def paced(self) -> bool:
+        """Group robots (WeCom, DingTalk) take about 20 messages a minute."""
+        return self._paced
 
     def send(self, message: EscalationBatch | SchoolDigest) -> None:
         """POST the message; anything but a 2xx (and, for robots, errcode 0) is a failure."""

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.telemetry import TelemetryConfig
 
-from adapters.bootstrap import Caretrail
+from adapters.bootstrap import Caretrail, guard_assignments
 from adapters.driven.auth.accounts import Accounts
 from adapters.driving.api import problems
 from adapters.driving.api.config import ApiConfig
@@ -59,6 +59,7 @@ def create_app(
         docs_url=None,  # FastAPI's pages load Swagger UI from a CDN: /docs is served locally
         redoc_url=None,
     )
+    guard_assignments(caretrail, accounts)
     app.state.caretrail = caretrail
     app.state.accounts = accounts
     config = config or ApiConfig()

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from adapters.driving.api.errors import ApiError
+from adapters.driving.api.methods import allowed_methods
 from domain.errors import DomainError, IllegalStep
 from projections.queries import BadCursor
 from workflows.errors import VersionConflict
@@ -45,6 +46,8 @@ CATALOGUE: dict[str, ProblemType] = {
     "case-not-found": ProblemType(404, "No such case"),
     "version-not-found": ProblemType(404, "The case has not reached this version"),
     "mentor-at-capacity": ProblemType(409, "The mentor already has the maximum number of children"),
+    "assignee-not-eligible": ProblemType(
+        422, "The head teacher or mentor is not an active teacher of the case's school"),
     "concurrent-update": ProblemType(409, "The case kept changing under this command; try again"),
     "version-conflict": ProblemType(412, "The case is no longer at the version in If-Match"),
     "invalid-command": ProblemType(422, "The command contradicts the case"),
@@ -151,6 +154,8 @@ def _describe(exc: Exception) -> tuple[str, int, str | None, dict[str, Any], dic
 def problem_response(request: Request, exc: Exception) -> Response:
     """The one exception handler: any exception becomes a problem+json response."""
     code, status, detail, extra, headers = _describe(exc)
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope["path"]))
     request_id = request.scope.get("caretrail.request_id")
     if status >= 500 and code == "internal-error":
         frames = [f"{f.filename}:{f.lineno}:{f.name}" for f in traceback.extract_tb(exc.__traceback__)]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters.bootstrap import Caretrail
+from adapters.bootstrap import Caretrail, build_accounts, guard_assignments
 from adapters.driving.cli import case_reads
 from adapters.driving.cli.common import (
     AsOpt,
@@ -81,7 +81,13 @@ def _run(command: type[Command], case_id: str | None, envelope: Envelope, **fiel
         **given, **fields,
     )
     with open_caretrail(settings) as caretrail:
-        _report(caretrail, caretrail.cases.handle(stated, actor_), envelope.as_json)
+        accounts = build_accounts(caretrail.settings, caretrail.clock)
+        try:
+            guard_assignments(caretrail, accounts)
+            result = caretrail.cases.handle(stated, actor_)
+        finally:
+            accounts.close()
+        _report(caretrail, result, envelope.as_json)
 
 
 def _report(caretrail: Caretrail, result: CommandResult, as_json: bool) -> None:

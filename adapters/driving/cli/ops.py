@@ -13,6 +13,8 @@ import typer
 
 from adapters.bootstrap import BackgroundWork, build, build_accounts, build_outbox
 from adapters.driven.events.copy import CopyError, copy_events, verify_copy
+from adapters.driven.events.namespace import FILE_NAME as NAMESPACE_FILE
+from adapters.driven.events.namespace import keep_namespace
 from adapters.driving.cli.common import CliError, JsonOpt, emit
 from adapters.driving.rebuild import RebuildFailed, rebuild_views
 from adapters.logging import configure_logging
@@ -42,8 +44,16 @@ def migrate(
         source = build(settings.model_copy(update={"database_url": f"sqlite:///{source_dir}"}),
                        create_tables=False)
     try:
+        if source is not None and settings.id_namespace is None:
+            # The copied case ids are the source's: so is the target's namespace.
+            keep_namespace(settings.sqlite_dir / NAMESPACE_FILE, source.cases.id_namespace)
         target = build(settings, create_tables=True)
         try:
+            # (A target holding events is the copy's to judge: the same ones, or refused.)
+            if (source is not None and not target.cases.position()
+                    and target.cases.id_namespace != source.cases.id_namespace):
+                raise CliError("the target's id namespace is not the source's: set "
+                               "CARETRAIL_ID_NAMESPACE to the source's (docs/operations.md)")
             report: dict[str, object] = {"store": _describe(settings), "created": True}
             if source is not None:
                 report |= _copy(source, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from adapters.bootstrap import BackgroundWork, Caretrail, build, build_accounts
 from adapters.driving.api.app import create_app
 from adapters.driving.api.config import ApiConfig
 from adapters.driving.api.http_limits import BoundedHttpToolsProtocol
+from adapters.driving.cli.common import CliError
 from adapters.logging import LogFormat, configure_logging
 from adapters.settings import Settings
 
@@ -32,15 +34,23 @@ def serve(
 ) -> None:
     """Serve the API (docs at /docs) with the views kept current in the background."""
     settings = Settings()
+    # The port first: a port in use is one line and exit 1, before anything has started.
+    sock = listen(host, port)
+    if workers > 1:
+        sock.close()  # free again at once (SO_REUSEADDR): uvicorn's workers share their own
     configure_logging(log_format or settings.log_format, settings.log_level)
-    caretrail = build(settings)
+    try:
+        caretrail = build(settings)
+    except BaseException:
+        sock.close()
+        raise
     background = BackgroundWork.for_process(caretrail, scheduler=scheduler)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for
     # whoever handled it before: make that a clean exit (status 0) after our cleanup.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         if workers == 1:
-            serve_in_process(caretrail, background, host, port)
+            serve_in_process(caretrail, background, host, port, sock=sock)
         else:
             background.start()
             uvicorn.run(
@@ -55,11 +65,26 @@ def serve(
         caretrail.close()
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` as uvicorn binds one; :class:`CliError` if it cannot be."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve_in_process(
     caretrail: Caretrail, background: BackgroundWork, host: str, port: int,
-    api: ApiConfig | None = None,
+    api: ApiConfig | None = None, sock: socket.socket | None = None,
 ) -> None:
-    """Serve the API in this process (one worker) with ``background`` running beside it."""
+    """Serve the API in this process (one worker) with ``background`` running beside it, on
+    ``sock`` if given (bound to ``host:port``)."""
     accounts = build_accounts(caretrail.settings, caretrail.clock)
     app = create_app(caretrail, accounts=accounts, config=api, lifespan=background_work(background))
     config = uvicorn.Config(
@@ -67,7 +92,7 @@ def serve_in_process(
         timeout_graceful_shutdown=10, http=BoundedHttpToolsProtocol,
     )
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:
         accounts.close()
 

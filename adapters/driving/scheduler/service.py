@@ -19,7 +19,7 @@ stops between two tasks) and releases the lock.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,9 @@ from adapters.driving.scheduler.digest import build_digest, digest_day, digest_d
 from adapters.driving.scheduler.sweep import Sources, Sweeper, SweepReport
 
 log = structlog.get_logger()
+#: The pause between delivery runs through a backlog for a receiver that takes only so many
+#: messages a minute (``Notifier.paced``): one run's worth is a minute's.
+PACED_SECONDS = 60.0
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
@@ -72,7 +75,7 @@ class SchedulerService:
         self._wake = threading.Event()
         self._leading = threading.Event()
         self._resigning = threading.Event()
-        self._kicks: set[str] = set()
+        self._kicks: dict[str, datetime] = {}
         self._kick_guard = threading.Lock()
         self._swept = threading.Condition()
         self._sweeping = threading.Lock()
@@ -138,11 +141,14 @@ class SchedulerService:
         return report
 
     def deliver(self) -> DeliveryReport:
-        """Send what the outbox holds and is due."""
+        """Send what the outbox holds and is due; after a run that left some due, run again
+        at once (a minute later for a robot that takes only so many a minute), until drained."""
         with self._delivering:  # one delivery at a time, or a row could be sent twice
             report = self.outbox.deliver(self.notifier)
         if report.sent or report.failed or report.gave_up:
             log.info("notifications_delivered", notifier=self.notifier.name, **report.model_dump())
+        if report.backlog:
+            self._kick("deliver", after=PACED_SECONDS if self.notifier.paced else 0.0)
         return report
 
     def send_digests(self) -> int:
@@ -207,40 +213,42 @@ class SchedulerService:
             CronTrigger(hour=self.digest_at.hour, minute=self.digest_at.minute, timezone=self.tz),
             id="digest", name="daily digest",
         )
-        if digest_due(self.caretrail.clock(), self.digest_at, self.tz):
-            # Down at digest time: send today's now (at most one per school and day).
-            scheduler.add_job(self._job(self.send_digests), id="digest-catch-up",
-                              name="missed daily digest", next_run_time=now)
         scheduler.start()
         self._scheduler = scheduler
+        if digest_due(self.caretrail.clock(), self.digest_at, self.tz):
+            # Down at digest time: send today's now (at most one per school and day). A kick
+            # of the daily job, not a one-off job: APScheduler removes a one-off job after
+            # its run, and fails doing so (JobLookupError) if it is shut down meanwhile.
+            self._kick("digest")
 
     def _stop_jobs(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=True)
 
-    def _kick(self, job_id: str) -> None:
+    def _kick(self, job_id: str, after: float = 0.0) -> None:
         """Ask the leader thread to run a job now.
 
         Jobs never touch the scheduler themselves: APScheduler's ``shutdown(wait=True)``
         holds the job store lock while it waits for running jobs, so a job reaching for
         that lock during shutdown would deadlock. The leader thread alone starts, kicks
-        and stops the scheduler.
+        and stops the scheduler. ``after``: seconds from now (the earliest kick wins).
         """
+        at = datetime.now(self.tz) + timedelta(seconds=after)
         with self._kick_guard:
-            self._kicks.add(job_id)
+            self._kicks[job_id] = min(at, self._kicks.get(job_id, at))
         self._wake.set()
 
     def _run_kicked(self) -> None:
         with self._kick_guard:
-            kicks, self._kicks = self._kicks, set()
+            kicks, self._kicks = self._kicks, {}
         scheduler = self._scheduler
         if scheduler is None or not scheduler.running:
             return
-        for job_id in kicks:
+        for job_id, at in kicks.items():
             job = scheduler.get_job(job_id)
-            if job is not None:
-                job.modify(next_run_time=datetime.now(self.tz))
+            if job is not None and (job.next_run_time is None or at < job.next_run_time):
+                job.modify(next_run_time=at)
 
     def _job(self, work: Any) -> Any:
         def run() -> None:

@@ -132,6 +132,7 @@ ERRORS: Mapping[str, str] = {
     "case-exists": N_("This child already has a case."),
     "case-not-found": N_("There is no such case."),
     "mentor-at-capacity": N_("%(teacher)s already mentors %(capacity)s children, the most allowed."),
+    "assignee-not-eligible": N_("%(teacher)s is not a teacher of this school and cannot take this case."),
     "concurrent-update": N_("Someone else changed the case at the same moment. Please try again."),
     "version-conflict": N_("Someone else just changed this case. Here it is as it is now."),
     "invalid-command": N_("The case does not allow this: %(detail)s"),

@@ -1,7 +1,8 @@
 """The API in-process: httpx over ASGI, SQLite in a temporary directory, a fake clock.
 
 Two schools, ``school-a`` and ``school-b``; in each a teacher, a supervisor and an
-auditor; one admin. ``api.as_("teacher")`` calls as school-a's teacher.
+auditor (school-a: two more teachers, ``a-mentor`` and ``a-teacher-2``); a supervisor
+of both; one admin. ``api.as_("teacher")`` calls as school-a's teacher.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ PEOPLE: dict[str, tuple[str, UserRole, tuple[str, ...]]] = {
     "supervisor": ("a-supervisor", UserRole.SUPERVISOR, (SCHOOL_A,)),
     "auditor": ("a-auditor", UserRole.AUDITOR, (SCHOOL_A,)),
     "admin": ("admin", UserRole.ADMIN, ()),
+    "mentor": ("a-mentor", UserRole.TEACHER, (SCHOOL_A,)),
+    "teacher_2": ("a-teacher-2", UserRole.TEACHER, (SCHOOL_A,)),
     "teacher_b": ("b-teacher", UserRole.TEACHER, (SCHOOL_B,)),
     "supervisor_b": ("b-supervisor", UserRole.SUPERVISOR, (SCHOOL_B,)),
+    "supervisor_ab": ("ab-supervisor", UserRole.SUPERVISOR, (SCHOOL_A, SCHOOL_B)),
 }
 
 

@@ -44,6 +44,34 @@ def test_a_cursor_we_did_not_make_is_422_bad_cursor(api: Api, path: str, key: tu
     assert response.json()["type"] == "/api/v1/problems/bad-cursor"
 
 
+#: Every route that takes a cursor, who may call it, and its cursor's kinds.
+CURSOR_ROUTES = {
+    "/cases": ("auditor", "time, id"), "/follow-ups": ("auditor", "time, id"),
+    "/me/tasks": ("teacher", "time, id"), "/audit/events": ("auditor", "number"),
+    "/audit/access-log": ("auditor", "number"), "history": ("auditor", "number"),
+}
+#: Cursors of the right shape holding what no store can: a number past SQLite's and
+#: PostgreSQL's 64-bit integers, a NUL (PostgreSQL text refuses it), a lone surrogate (not
+#: UTF-8).
+OUT_OF_REACH = {
+    "number": [(2**63,), (2**64,), (10**30,)],
+    "time, id": [("2026-11-29T00:00:00+00:00", "a\x00b"), ("2026-11-29T00:00:00+00:00", "\ud800")],
+}
+
+
+@pytest.mark.parametrize("path", list(CURSOR_ROUTES))
+def test_a_cursor_beyond_what_the_store_holds_is_422_bad_cursor(api: Api, path: str) -> None:
+    who, kinds = CURSOR_ROUTES[path]
+    if path == "history":
+        path = f"/cases/{api.identify()['case_id']}/history"
+    for key in OUT_OF_REACH[kinds]:
+        response = api.get(path, who=who, params={"after": _cursor(*key)})
+        assert response.status_code == 422, (key, response.text)
+        assert response.json()["type"] == "/api/v1/problems/bad-cursor"
+    if kinds == "number":  # the largest number a store holds is still a cursor
+        assert api.get(path, who=who, params={"after": _cursor(2**63 - 1)}).status_code == 200
+
+
 def test_a_non_ascii_purpose_header_is_refused_and_nothing_is_read_or_logged(api: Api) -> None:
     case_id = api.identify()["case_id"]
     response = api.get(f"/cases/{case_id}", who="auditor",
@@ -88,3 +116,44 @@ def test_text_with_line_breaks_and_tabs_is_taken(api: Api) -> None:
     response = api.post(f"/cases/{case_id}/notes", who="teacher",
                         json={"text": "第一行\n\t第二行"})
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/cases", "GET, POST"),
+    ("/cases/{case_id}/mentor", "DELETE, POST"),
+    ("/cases/{case_id}/home-visits", "POST"),
+])
+def test_a_405_names_every_method_of_the_path_in_allow(api: Api, path: str, allowed: str) -> None:
+    url = path.format(case_id="7f1c0e2a-0000-4000-8000-000000000000")
+    response = api.request("PUT", url, who="supervisor", json={})
+    assert response.status_code == 405, response.text
+    assert response.json()["type"] == "/api/v1/problems/method-not-allowed"
+    assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("number", ["0.5", "1764000000", "-1"])
+@pytest.mark.parametrize(("path", "name"), [
+    ("/stats", "since"), ("/audit/events", "from"), ("/audit/access-log", "to"), ("case", "as_of"),
+])
+def test_a_time_in_the_query_string_that_is_a_number_is_422(
+    api: Api, path: str, name: str, number: str
+) -> None:
+    params = {name: number}
+    if path == "case":
+        path, params["purpose"] = f"/cases/{api.identify()['case_id']}", "督导"
+    if path == "/stats":
+        params["school_id"] = "school-a"
+    who = "auditor" if path.startswith("/audit") else "supervisor"
+    response = api.get(path, who=who, params=params)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert errors[0]["loc"] == ["query", name]
+    assert "not a number" in errors[0]["msg"]
+
+
+def test_a_time_in_a_body_that_is_a_number_in_text_is_422(api: Api) -> None:
+    case_id = api.identify()["case_id"]
+    response = api.post(f"/cases/{case_id}/home-visits", who="teacher",
+                        json={"guardian_met": True, "occurred_at": "1764000000"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "occurred_at"]

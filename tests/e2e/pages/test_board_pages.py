@@ -79,3 +79,39 @@ def test_the_board_counts_overdue_tasks_by_class_and_filters_by_one(web: Web) ->
     table = one[one.index("<h2>逾期任务</h2>"):]
     assert "赵小红" in table
     assert "王小明" not in table
+
+
+def _pairing_form(board: str, case_id: str) -> str:
+    start = board.index(f'action="/cases/{case_id}/steps/pair_mentor"')
+    return board[start:board.index("</form>", start)]
+
+
+def test_the_board_offers_each_child_only_the_teachers_of_their_school(web: Web) -> None:
+    at_a = _visited(web, 1)
+    at_b = web.open_case("teacher_b", n=2)
+    user_id, role, _ = PEOPLE["teacher_b"]
+    web.caretrail.cases.handle(RecordHomeVisit(case_id=UUID(at_b), guardian_met=True),
+                               Actor(user_id=user_id, role=role.domain_role))
+    web.caretrail.runner.catch_up()
+    web.log_in("supervisor_ab")
+    board = web.get("/board", "supervisor_ab").text
+    form_a, form_b = _pairing_form(board, at_a), _pairing_form(board, at_b)
+    assert '<option value="a-mentor">' in form_a
+    assert '<option value="b-teacher">' not in form_a
+    assert '<option value="b-teacher">' in form_b
+    assert '<option value="a-mentor">' not in form_b
+
+
+def test_pairing_a_teacher_of_another_school_is_refused_in_words(web: Web) -> None:
+    case_id = _visited(web, 1)
+    web.log_in("supervisor_ab")
+    form = web.get(f"/cases/{case_id}/steps/pair_mentor", "supervisor_ab")
+    refused = web.post(f"/cases/{case_id}/steps/pair_mentor", "supervisor_ab", data={
+        "csrf": web.csrf(form), "teacher_id": "b-teacher"})
+    assert refused.status_code == 409
+    assert "b-teacher 不是本校在职教师，不能承担这个个案。" in refused.text
+    assert 'value="b-teacher"' in refused.text  # what was typed is kept
+    assert web.caretrail.cases.get_case(UUID(case_id)).state == "visited"
+    english = web.post(f"/cases/{case_id}/steps/pair_mentor", "supervisor_ab", data={
+        "csrf": web.csrf(form), "teacher_id": "nobody-xyz"}, headers={"Accept-Language": "en"})
+    assert "nobody-xyz is not a teacher of this school" in english.text

@@ -67,6 +67,8 @@ def test_a_forged_form_changes_nothing(page: Page, served: Served) -> None:
 
 
 def test_a_case_of_another_school_looks_exactly_like_no_case(page: Page, served: Served) -> None:
+    run_caretrail(caretrail_env(served.data_dir), "users", "add", "--name", "school-002-t01",
+                  "--role", "teacher", "--school", "school-002", "--if-missing")
     other = identify(served, "school-002", "20269920", "陈小雨", "school-002-t01")
     log_in(page, served, "teacher")
     answers = {}

@@ -114,9 +114,12 @@ def test_projection_worker_killed_ten_times_leaves_views_equal_to_a_rebuild(
     pg_settings: Settings, pg_env: dict[str, str], demo_events: Settings
 ) -> None:
     from adapters.driven.events.copy import copy_events
+    from adapters.driven.events.namespace import FILE_NAME, keep_namespace
 
-    target = build(pg_settings, create_tables=True)
     source = build(demo_events, create_tables=False)
+    # A copied store keeps its namespace (as `caretrail migrate --from` does).
+    keep_namespace(pg_settings.sqlite_dir / FILE_NAME, source.cases.id_namespace)
+    target = build(pg_settings, create_tables=True)
     copied = copy_events(source.cases, target.cases)
     source.close()
     assert copied.events >= 20_000

@@ -129,13 +129,16 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
 
 @pytest.fixture(scope="session")
 def crash_events(demo_events: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An events file of interleaved demo schools, at least 50,000 events, made once."""
+    """An events file of interleaved demo schools, at least 50,000 events, made once, with
+    the id namespace it was written with beside it (``id.namespace``: copy both)."""
+    from adapters.driven.events.namespace import FILE_NAME, keep_namespace
     from workflows.registry import Registry
 
     directory = tmp_path_factory.mktemp("crash-events")
     clock = FakeClock()
     registry = Registry.load()
     source = case_service(demo_events, event_store_env(demo_events), registry=registry, clock=clock)
+    keep_namespace(directory / FILE_NAME, source.id_namespace)  # the first copy keeps its ids
     target_settings = Settings(data_dir=directory)
     target = case_service(target_settings, event_store_env(target_settings), registry=registry, clock=clock)
     try:

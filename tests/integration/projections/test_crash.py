@@ -107,6 +107,7 @@ def test_views_killed_at_random_points_end_equal_to_a_rebuild_and_to_the_fold(
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(crash_events, data / "events.sqlite")
+    shutil.copy(crash_events.with_name("id.namespace"), data / "id.namespace")
     views = data / "views"
     events = build(Settings(data_dir=data), create_tables=False)
     total = events.runner.head()

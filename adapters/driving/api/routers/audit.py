@@ -7,7 +7,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
 
 from adapters.driving.api.deps import Caller, Schools, allow
 from adapters.driving.api.permissions import Permission
@@ -15,12 +14,13 @@ from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import AccessEntryOut, AccessLogPage
 from domain.values import Ident
 from projections.queries import AuditRow, Page, decode_cursor, encode_cursor
+from workflows.commands import StatedTime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
 Limit = Annotated[int, Query(ge=1, le=100)]
-Since = Annotated[AwareDatetime | None, Query(alias="from", description="Recorded at or after.")]
-Until = Annotated[AwareDatetime | None, Query(alias="to", description="Recorded before.")]
+Since = Annotated[StatedTime | None, Query(alias="from", description="Recorded at or after.")]
+Until = Annotated[StatedTime | None, Query(alias="to", description="Recorded before.")]
 
 
 @router.get(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from adapters.driving.api.deps import (
     Caller,
@@ -22,7 +21,7 @@ from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import CaseDetail, CommandOut, request_body
 from domain.values import Ident, RiskLevel
 from projections.queries import CaseRow, Page
-from workflows.commands import IdentifyChild
+from workflows.commands import IdentifyChild, StatedTime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 IdentifyChildBody = request_body(IdentifyChild, "IdentifyChild")
@@ -75,7 +74,7 @@ def get_case(
     response: Response,
     case: Annotated[CaseRef, Depends(CaseAccess("case"))],
     version: Annotated[int | None, Query(ge=1, le=10**9, description="The case as of this version.")] = None,
-    as_of: Annotated[AwareDatetime | None, Query(
+    as_of: Annotated[StatedTime | None, Query(
         description="The case as the system knew it at this time (recorded time).")] = None,
 ) -> CaseDetail:
     """One case with its personal data, now, at ``version``, or as of a time (logged)."""

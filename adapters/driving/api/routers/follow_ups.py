@@ -75,8 +75,8 @@ async def my_tasks(
     after: Cursor = None,
     limit: Limit = 50,
 ) -> Page[TaskRow]:
-    """Your open tasks, overdue or due soon, soonest first (supervisors: also your schools'
-    unassigned supervisor tasks, such as mentor pairings)."""
+    """Your open tasks at your schools, overdue or due soon, soonest first (supervisors: also
+    your schools' unassigned supervisor tasks, such as mentor pairings)."""
     caretrail, user = caller.caretrail, caller.user
     role_tasks = ("supervisor", user.schools) if user.role is UserRole.SUPERVISOR else None
     return await caller.call(
@@ -85,6 +85,7 @@ async def my_tasks(
         now=caretrail.clock(),
         within_days=within_days,
         role_tasks=role_tasks,
+        school_ids=user.schools,
         after=after,
         limit=limit,
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from adapters.driving.api.deps import Caller, Context, OneSchool, allow
@@ -15,6 +15,7 @@ from adapters.driving.api.permissions import Permission
 from adapters.driving.api.problems import CATALOGUE, problem_responses, problem_type
 from adapters.driving.api.schemas import Health, Readiness, ViewOut
 from projections.queries import SchoolStats
+from workflows.commands import StatedTime
 
 router = APIRouter(tags=["operations"])
 
@@ -25,7 +26,7 @@ router = APIRouter(tags=["operations"])
 async def stats(
     caller: Annotated[Caller, allow(Permission.STATS_READ, read_your_writes=True)],
     school_id: OneSchool,
-    since: Annotated[AwareDatetime | None, Query(description="Default: a year ago.")] = None,
+    since: Annotated[StatedTime | None, Query(description="Default: a year ago.")] = None,
 ) -> SchoolStats:
     """Cases per state, open and overdue tasks per kind, on-time completion rate."""
     caretrail = caller.caretrail

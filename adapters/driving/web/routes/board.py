@@ -66,18 +66,24 @@ def _days(text: str) -> int:
     return min(int(text), 3650) if text.isdecimal() and len(text) <= 6 else 0
 
 
-def mentors(visit: SignedIn) -> list[Mentor]:
-    """The teachers of the visitor's schools, least loaded first; those who are full last
-    (still offered: choosing one is refused in words, with their count)."""
-    loads = visit.caretrail.read.mentor_loads(school_ids=visit.user.schools)
+def mentors(visit: SignedIn) -> dict[str, list[Mentor]]:
+    """For each of the visitor's schools, its active teachers with the children they mentor
+    there, least loaded first; those who are full last (still offered: choosing one is
+    refused in words, with their count). A case is paired only within its school."""
     capacity = visit.caretrail.settings.mentor_capacity
-    found = [
-        Mentor(user.user_id, user.display_name or user.user_id, loads.get(user.user_id, 0))
-        for user in visit.accounts.store.list_users()
+    teachers = [
+        user for user in visit.accounts.store.list_users()
         if user.role is UserRole.TEACHER and user.disabled_at is None
-        and set(user.schools) & set(visit.user.schools)
     ]
-    return sorted(found, key=lambda m: (m.load >= capacity, m.load, m.user_id))
+    found: dict[str, list[Mentor]] = {}
+    for school in visit.user.schools:
+        loads = visit.caretrail.read.mentor_loads(school_ids=[school])
+        found[school] = sorted(
+            (Mentor(user.user_id, user.display_name or user.user_id, loads.get(user.user_id, 0))
+             for user in teachers if school in user.schools),
+            key=lambda m: (m.load >= capacity, m.load, m.user_id),
+        )
+    return found
 
 
 __all__ = ["TaskLine", "router"]

@@ -20,7 +20,7 @@ from domain.case import Case
 from domain.errors import CaseNotFound, DomainError, IllegalStep, MentorAtCapacity
 from domain.values import Action, Actor
 from workflows.commands import STEP_COMMANDS, CaseCommand
-from workflows.errors import VersionConflict
+from workflows.errors import AssigneeNotEligible, VersionConflict
 
 router = APIRouter(include_in_schema=False)
 #: How long a step waits for the views to show it before the next page is read.
@@ -106,6 +106,8 @@ def refusal(visit: SignedIn, error: DomainError) -> str:
         return visit.gettext(ERRORS["illegal-step"], state=visit.gettext(_state(error.state)))
     if isinstance(error, MentorAtCapacity):
         return visit.gettext(ERRORS["mentor-at-capacity"], teacher=error.teacher_id, capacity=error.capacity)
+    if isinstance(error, AssigneeNotEligible):
+        return visit.gettext(ERRORS["assignee-not-eligible"], teacher=error.user_id)
     if error.code == "invalid-command":
         return visit.gettext(ERRORS["invalid-command"], detail=str(error))
     return visit.gettext(ERRORS.get(error.code, ERRORS["domain-error"]))

@@ -49,7 +49,7 @@ def my_tasks(request: Request) -> Response:
     now = caretrail.clock()
     role_tasks = ("supervisor", user.schools) if user.role is UserRole.SUPERVISOR else None
     page = caretrail.read.my_tasks(user_id=user.user_id, now=now, within_days=WITHIN_DAYS,
-                                   role_tasks=role_tasks, limit=100)
+                                   role_tasks=role_tasks, school_ids=user.schools, limit=100)
     lines = task_lines(visit, page.items)
     overdue = [line for line in lines if line.row.due_at < now]
     coming = [line for line in lines if line.row.due_at >= now]
