@@ -1,4 +1,5 @@
-"""Pages and files go compressed to a browser that asks, with every security header kept."""
+"""What a page costs on the wire: compressed for a browser that asks (every security header
+kept), and no request for an icon file."""
 
 from __future__ import annotations
 
@@ -59,3 +60,10 @@ def test_the_stylesheet_is_compressed_and_a_small_answer_is_not(web: Web) -> Non
     small, _ = _raw(web, "/api/v1/healthz", "anonymous", "gzip")
     assert "content-encoding" not in small
     assert small["x-content-type-options"] == "nosniff"
+
+
+def test_a_page_names_its_icon_inline_so_a_browser_asks_for_no_icon_file(web: Web) -> None:
+    # Without it a browser asks for /favicon.ico after every page: one more round trip on
+    # a slow link, answered by the not-found page.
+    page = web.get("/login")
+    assert '<link rel="icon" href="data:,">' in page.text
