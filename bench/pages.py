@@ -9,7 +9,8 @@ Run by hand (not a test)::
    made once by ``bench.catch_up``'s generator and shared with it; or ``--data-dir`` (the
    demo is loaded into it if it is empty). The demo people of school-001 are (re)made as
    ``make run`` makes them (``caretrail demo-people``): the busiest head teacher and the
-   德育主任, each logged in through the login form for a session cookie.
+   德育主任, each logged in through the login form for a session cookie; every teacher
+   of the school gets an account (the board offers each as a mentor).
 2. One ``caretrail serve`` (``bench.api``'s server: one uvicorn worker, the views and the
    scheduler running, logging to /dev/null), once its first sweep is done.
 3. Page weight: 我的任务 (``/tasks``, the teacher), the case page (``/cases/{id}``, the
@@ -30,7 +31,9 @@ Run by hand (not a test)::
    with the teacher's API token at a steady ``--writer-rate`` per second (growth-diary
    notes and guardian phone calls, in turn, on other teachers' open cases of the school).
    Latency as the client sees it (queueing behind the other connections included),
-   p50 and p99; target p99 <= 25 ms. The writer's achieved rate is printed too.
+   p50 and p99; target p99 <= 25 ms. Then a fifth as many over one connection: each
+   request alone. The server's CPU per page request (the writer's steps included) and
+   the writer's achieved rate are printed too; ``--writer-rate 0`` times the pages alone.
 """
 
 from __future__ import annotations
