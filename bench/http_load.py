@@ -1,4 +1,4 @@
-"""The HTTP load clients of ``bench.api``: ``wrk`` when installed, else a small asyncio client."""
+"""The HTTP load clients of the benchmarks: ``wrk`` when installed, else a small asyncio client."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: The servers listen on the loopback address only.
@@ -72,12 +73,32 @@ def _wrk_ms(out: str, pct: str) -> float:
 
 def python_load(name: str, port: int, requests: list[bytes], duration: int, connections: int) -> Result:
     """Load with an asyncio HTTP/1.1 keep-alive client (when wrk is not installed)."""
+    stop = time.perf_counter() + duration
+    return _asyncio_load(name, port, requests, connections, lambda: time.perf_counter() < stop)
+
+
+def count_load(name: str, port: int, requests: list[bytes], total: int, connections: int) -> Result:
+    """Send ``total`` requests over ``connections`` keep-alive connections, each sending its
+    next request once the answer to its last is in."""
+    left = [total]
+
+    def more() -> bool:
+        left[0] -= 1
+        return left[0] >= 0
+
+    return _asyncio_load(name, port, requests, connections, more)
+
+
+def _asyncio_load(name: str, port: int, requests: list[bytes], connections: int,
+                  more: Callable[[], bool]) -> Result:
+    """Each connection sends a random one of ``requests`` while ``more()``; the latency of
+    each as the client sees it (queueing in the server included)."""
     latencies: list[float] = []
     statuses: list[int] = []
 
-    async def one(stop: float) -> None:
+    async def one() -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
-        while time.perf_counter() < stop:
+        while more():
             started = time.perf_counter()
             writer.write(random.choice(requests))
             head = await reader.readuntil(b"\r\n\r\n")
@@ -89,8 +110,7 @@ def python_load(name: str, port: int, requests: list[bytes], duration: int, conn
 
     async def run() -> float:
         started = time.perf_counter()
-        stop = started + duration
-        await asyncio.gather(*(one(stop) for _ in range(connections)))
+        await asyncio.gather(*(one() for _ in range(connections)))
         return time.perf_counter() - started
 
     elapsed = asyncio.run(run())
@@ -98,16 +118,18 @@ def python_load(name: str, port: int, requests: list[bytes], duration: int, conn
     return Result(
         name=name, requests_per_s=len(latencies) / elapsed,
         p50_ms=statistics.median(latencies) * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        p99_ms=latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         non_2xx=sum(1 for s in statuses if not 200 <= s < 300), requests=len(latencies),
     )
 
 
-def raw_request(method: str, path: str, token: str | None, body: str | None = None) -> bytes:
-    """One HTTP/1.1 request, ready to send."""
+def raw_request(method: str, path: str, token: str | None, body: str | None = None,
+                headers: dict[str, str] | None = None) -> bytes:
+    """One HTTP/1.1 request, ready to send (``headers``: more of them, such as a cookie)."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}"]
     if token:
         lines.append(f"Authorization: Bearer {token}")
+    lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
     payload = (body or "").encode()
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]

@@ -27,7 +27,7 @@ from domain.case_events import CaseEvent
 from domain.errors import CaseAlreadyExists, CaseNotFound
 from domain.ids import case_id_for, mentor_id_for
 from domain.mentor import Mentor
-from domain.values import Actor, CommandContext, FollowUp, Role
+from domain.values import Actor, Child, CommandContext, FollowUp, Role
 from workflows.assignees import Assignees
 from workflows.commands import CaseCommand, Command, IdentifyChild
 from workflows.errors import AssigneeNotEligible, ConcurrentUpdate, VersionConflict
@@ -37,6 +37,8 @@ from workflows.registry import Registry
 SYSTEM_ACTOR = Actor(user_id="scheduler", role=Role.SYSTEM)
 #: How often a command is tried again after losing a race to another writer.
 MAX_ATTEMPTS = 8
+#: How many cases' school and child :meth:`CaseService.child_of` keeps in memory.
+CHILDREN_KEPT = 100_000
 
 
 class CommandResult(Frozen):
@@ -86,6 +88,7 @@ class CaseService(Application[UUID]):
         self._listeners: list[Callable[[int], None]] = []
         #: Who may be named on a case (None: anyone, as in tests of the domain alone).
         self.assignees = assignees
+        self._children: dict[UUID, tuple[str, Child]] = {}
 
     # ------------------------------------------------------------ wiring
     def on_saved(self, listener: Callable[[int], None]) -> None:
@@ -146,6 +149,21 @@ class CaseService(Application[UUID]):
             return None
         first = self.mapper.to_domain_event(stored[0])
         return first.school_id if isinstance(first, Case.Identified) else None
+
+    def child_of(self, case_id: UUID) -> tuple[str, Child]:
+        """The school and the child of a case, as its first event says (``CaseNotFound``
+        if there is none). No later event changes either, so each case's is read once and
+        kept: a list of 100 tasks costs no case rebuilt or fast-forwarded."""
+        found = self._children.get(case_id)
+        if found is None:
+            stored = self.recorder.select_events(case_id, limit=1)
+            first = self.mapper.to_domain_event(stored[0]) if stored else None
+            if not isinstance(first, Case.Identified):
+                raise CaseNotFound(case_id)
+            if len(self._children) >= CHILDREN_KEPT:
+                self._children.clear()  # more cases than a county's: start again
+            found = self._children[case_id] = (first.school_id, first.child)
+        return found
 
     def has_events(self, case_id: UUID) -> bool:
         """Whether anything was recorded under this id: the same indexed read as

@@ -33,6 +33,7 @@ from adapters.driven.auth.errors import InvitationInvalid as InvitationInvalid
 from adapters.driven.auth.errors import LoginFailed as LoginFailed
 from adapters.driven.auth.errors import LoginThrottled as LoginThrottled
 from adapters.driven.auth.errors import WeakPassword as WeakPassword
+from adapters.driven.auth.group_commit import GroupCommit
 from adapters.driven.auth.models import AccessEntry, Invitation, Principal, Token, User, UserRole
 from adapters.driven.auth.models import SessionPrincipal as SessionPrincipal
 from adapters.driven.auth.people import IssuedInvitation as IssuedInvitation
@@ -84,6 +85,8 @@ class Accounts:
         # token hash -> (monotonic time read, principal); see CACHE_SECONDS.
         self._cache: dict[str, tuple[float, Principal]] = {}
         self.people = People(store, self.token_hash, clock, people or PeopleConfig())
+        # Concurrent pages share the access log's commits (see group_commit).
+        self._access_log: GroupCommit[AccessEntry] = GroupCommit(store.record_accesses)
 
     def token_hash(self, token: str) -> str:
         """The keyed hash a token is stored under."""
@@ -268,7 +271,7 @@ class Accounts:
             case_id=case_id, school_id=school_id, resource=resource, purpose=purpose,
             request_id=request_id,
         )
-        self.store.record_access(entry)
+        self._access_log.record([entry])
         return entry
 
     def record_accesses(
@@ -280,9 +283,10 @@ class Accounts:
         purpose: str,
         request_id: str | None,
     ) -> None:
-        """Append one entry per ``(case_id, school_id)`` read, in one transaction (a list's)."""
+        """Append one entry per ``(case_id, school_id)`` read, in one transaction (a list's,
+        shared with other requests recording at the same moment)."""
         at = self.clock()
-        self.store.record_accesses([
+        self._access_log.record([
             AccessEntry(at=at, user_id=principal.user_id, role=principal.role.value, case_id=case_id,
                         school_id=school_id, resource=resource, purpose=purpose, request_id=request_id)
             for case_id, school_id in cases

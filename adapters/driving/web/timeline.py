@@ -8,9 +8,9 @@ from typing import Any
 from adapters.driving.web.names import CHOICES, EVENTS, KINDS, N_, ROLES, STATES
 from adapters.driving.web.pages import Visit
 
-#: Events that are the engine's bookkeeping: shown small.
 #: What teachers write, shown as they wrote it.
 FREE_TEXT = ("observations", "summary", "text", "note")
+#: Events that are the engine's bookkeeping (the open tasks are shown beside): not told.
 BOOKKEEPING = frozenset({"FollowUpScheduled", "FollowUpCompleted", "FollowUpCancelled",
                          "FollowUpReassigned"})
 
@@ -23,19 +23,20 @@ class Entry:
     detail: str
     who: str
     when: str
-    minor: bool
 
 
 def timeline(visit: Visit, events: list[Any]) -> list[Entry]:
-    """The events, newest first."""
+    """The events, newest first, but the bookkeeping ones (about half of a case's)."""
     entries = []
     for event in reversed(events):
         name = type(event).__name__
+        if name in BOOKKEEPING:
+            continue
         role = event.actor.role.value
         who = f"{event.actor.user_id} ({visit.gettext(ROLES.get(role, role))})"
         entries.append(Entry(
             title=visit.gettext(EVENTS.get(name, name)), detail=_detail(visit, event), who=who,
-            when=visit.local(event.occurred_at), minor=name in BOOKKEEPING,
+            when=visit.local(event.occurred_at),
         ))
     return entries
 

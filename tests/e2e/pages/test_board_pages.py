@@ -66,6 +66,42 @@ def test_a_mentor_is_paired_from_the_board_until_they_are_full(web: Web) -> None
     assert web.caretrail.cases.get_case(UUID(last)).state == "visited"
 
 
+def test_the_board_pairs_the_child_chosen_with_the_mentor_chosen_in_one_form(web: Web) -> None:
+    capacity = web.caretrail.settings.mentor_capacity
+    cases = [_visited(web, n) for n in range(1, capacity + 2)]
+    web.log_in("supervisor")
+    board = web.get("/board", "supervisor")
+    assert board.text.count('name="teacher_id"') == 1  # one mentor list, however many wait
+    assert board.text.count('name="case_id"') == len(cases)
+    mentor = PEOPLE["teacher"][0]
+    for case_id in cases[:capacity]:
+        done = web.post("/board/pairing", "supervisor", data={
+            "csrf": web.csrf(board), "case_id": case_id, "teacher_id": mentor})
+        assert (done.status_code, done.headers["location"]) == (303, "/board")
+        assert web.caretrail.cases.get_case(UUID(case_id)).mentor_id == mentor
+    refused = web.post("/board/pairing", "supervisor", data={
+        "csrf": web.csrf(board), "case_id": cases[capacity], "teacher_id": mentor})
+    assert refused.status_code == 409
+    assert f"{mentor} 已结对 {capacity} 名儿童，已达上限" in refused.text
+    assert web.caretrail.cases.get_case(UUID(cases[capacity])).state == "visited"
+
+
+def test_a_pairing_sent_without_a_child_chosen_says_so_and_keeps_the_mentor(web: Web) -> None:
+    case_id = _visited(web, 1)
+    web.log_in("supervisor")
+    board = web.get("/board", "supervisor")
+    mentor = PEOPLE["teacher"][0]
+    again = web.post("/board/pairing", "supervisor", data={"csrf": web.csrf(board),
+                                                           "teacher_id": mentor})
+    assert again.status_code == 422
+    assert "请先选择一名待结对的儿童。" in again.text
+    assert f'<option value="{mentor}" selected>' in again.text
+    assert web.caretrail.cases.get_case(UUID(case_id)).state == "visited"
+    expired = web.post("/board/pairing", "supervisor", data={"case_id": case_id, "teacher_id": mentor})
+    assert expired.status_code == 400
+    assert web.caretrail.cases.get_case(UUID(case_id)).state == "visited"
+
+
 def test_the_board_counts_overdue_tasks_by_class_and_filters_by_one(web: Web) -> None:
     web.open_case(n=1)
     web.open_case(n=2, child={"name": "赵小红", "class_name": "一年级1班", "gender": "female"})

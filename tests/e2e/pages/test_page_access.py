@@ -20,6 +20,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/tasks"): (200, 200, 403, 403),
     ("GET", "/board"): (403, 200, 200, 403),
     ("GET", "/figures"): (403, 200, 200, 403),
+    ("POST", "/board/pairing"): (403, 422, 403, 403),
     ("GET", "/cases"): (200, 200, 200, 403),
     ("GET", "/cases/{case_id}"): (200, 200, 200, 404),
     ("GET", "/cases/{case_id}/steps/{step}"): (200, 200, 409, 404),

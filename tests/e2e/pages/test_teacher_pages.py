@@ -138,3 +138,17 @@ def test_no_page_with_a_childs_data_is_kept_in_a_cache(web: Web) -> None:
     web.log_in("teacher")
     for url in ("/tasks", f"/cases/{case_id}", f"/cases/{case_id}/steps/add_note"):
         assert web.get(url, "teacher").headers["cache-control"] == "no-store", url
+
+
+def test_the_case_timeline_tells_each_step_once_and_none_of_the_task_bookkeeping(web: Web) -> None:
+    from adapters.driving.web.pages import Visit
+    from adapters.driving.web.timeline import BOOKKEEPING, timeline
+
+    case_id = web.open_case()
+    events = web.caretrail.cases.history(UUID(case_id))
+    assert {type(e).__name__ for e in events} >= {"Identified", "FollowUpScheduled"}
+    visit = Visit(request=None, caretrail=web.caretrail, accounts=web.accounts,  # type: ignore[arg-type]
+                  user=None, locale="zh_CN")
+    entries = timeline(visit, events)
+    assert [e.title for e in entries] == ["建档"]
+    assert len(entries) == sum(type(e).__name__ not in BOOKKEEPING for e in events)

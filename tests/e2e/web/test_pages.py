@@ -90,11 +90,13 @@ def test_a_supervisor_pairs_a_mentor_until_they_are_full_and_is_told_why(
     both_sizes(page, "supervisor-board")
     rows = page.locator("table.pairing tbody tr")
     assert rows.count() >= 4, "the demo school has children waiting for a mentor"
-    mentor = rows.first.locator("select option").first.get_attribute("value")
+    mentors = page.get_by_label("所选儿童的结对老师")
+    mentor = mentors.locator("option").first.get_attribute("value")
     assert mentor
     for _ in range(4):
-        rows.first.locator("select").select_option(mentor)
-        rows.first.get_by_role("button", name="结对").click()
+        rows.first.get_by_role("radio").check()  # the child at the top of the list
+        mentors.select_option(mentor)
+        page.get_by_role("button", name="结对", exact=True).click()
         if page.get_by_role("alert").count():
             break
         expect(page.get_by_role("heading", name="逾期看板")).to_be_visible()

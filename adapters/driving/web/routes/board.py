@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from adapters.driven.auth.models import UserRole
+from adapters.driving.api.permissions import step_permission
 from adapters.driving.web.names import N_
-from adapters.driving.web.pages import SignedIn, render, signed_in
+from adapters.driving.web.pages import SignedIn, check_form, render, signed_in
+from adapters.driving.web.routes.cases import record_step
 from adapters.driving.web.routes.tasks import TaskLine, task_lines
 from projections.queries import TaskStatus
+from workflows.commands import PairMentor
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -34,6 +38,34 @@ def board(request: Request, kind: str = "", assignee: str = "", min_days: str = 
     if not visit.can("tasks:all"):
         return render(visit, "error.html", status=403, title=visit.gettext(N_("Overdue board")),
                       message=visit.gettext(N_("Your role does not allow this.")))
+    return board_page(visit, kind=kind, assignee=assignee, min_days=min_days, class_name=class_name)
+
+
+@router.post("/board/pairing")
+async def pair_from_board(request: Request) -> Response:
+    """Pair the child chosen on the board with the mentor chosen (one form for all the
+    children waiting: a mentor list per child made the board heavy)."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    return await run_in_threadpool(_pair, request, form)
+
+
+def _pair(request: Request, form: dict[str, str]) -> Response:
+    visit = signed_in(request)
+    if not visit.can("tasks:all") or not visit.can(step_permission(PairMentor).value):
+        return render(visit, "error.html", status=403, title=visit.gettext(N_("Overdue board")),
+                      message=visit.gettext(N_("Your role does not allow this.")))
+    check_form(visit, form)
+    if not form.get("case_id"):
+        return board_page(visit, status=422, teacher_id=form.get("teacher_id", ""),
+                          error=visit.gettext(N_("Choose a child waiting for a mentor.")))
+    return record_step(request, form["case_id"], "pair_mentor", {**form, "next": "/board"})
+
+
+def board_page(visit: SignedIn, *, kind: str = "", assignee: str = "", min_days: str = "",
+               class_name: str = "", teacher_id: str = "", error: str | None = None,
+               status: int = 200) -> Response:
+    """The board, filtered; ``error`` says why a pairing was not sent (the mentor chosen,
+    ``teacher_id``, stays chosen)."""
     caretrail, schools = visit.caretrail, visit.user.schools
     now = caretrail.clock()
     days = _days(min_days)
@@ -50,11 +82,12 @@ def board(request: Request, kind: str = "", assignee: str = "", min_days: str = 
         by_kind[count.kind] = by_kind.get(count.kind, 0) + count.count
     lines = task_lines(visit, overdue.items)
     return render(
-        visit, "board.html", lines=lines, by_kind=sorted(by_kind.items(), key=lambda kv: -kv[1]),
-        most=max(by_kind.values(), default=1),
+        visit, "board.html", status=status, lines=lines,
+        by_kind=sorted(by_kind.items(), key=lambda kv: -kv[1]), most=max(by_kind.values(), default=1),
         by_class=caretrail.read.overdue_by_class(school_ids=schools, now=now), class_name=class_name,
         by_assignee=summary[:15], escalated=[line for line in lines if line.row.escalation_level > 0],
         waiting=task_lines(visit, waiting.items), mentors=mentors(visit),
+        can_pair=visit.can(step_permission(PairMentor).value), teacher_id=teacher_id, error=error,
         capacity=caretrail.settings.mentor_capacity, kinds=sorted({c.kind for c in summary}),
         kind=kind, assignee=assignee, min_days=min_days, more=overdue.next_cursor is not None,
     )

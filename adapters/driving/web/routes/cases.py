@@ -60,10 +60,12 @@ async def take_step(request: Request, case_id: str, step: str) -> Response:
     """Build the step's command from the form and hand it to the application (in the thread
     pool, as every page's store calls are)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
-    return await run_in_threadpool(_take_step, request, case_id, step, form)
+    return await run_in_threadpool(record_step, request, case_id, step, form)
 
 
-def _take_step(request: Request, case_id: str, step: str, form: dict[str, str]) -> Response:
+def record_step(request: Request, case_id: str, step: str, form: dict[str, str]) -> Response:
+    """A step's form, sent: the command recorded and on to the next page, or the form
+    again with what was typed and why it was refused."""
     visit = signed_in(request)
     check_form(visit, form)
     case = _scoped_case(visit, case_id, "web-step")

@@ -57,14 +57,14 @@ def my_tasks(request: Request) -> Response:
 
 
 def task_lines(visit: SignedIn, rows: list[TaskRow]) -> list[TaskLine]:
-    """The rows with their child's name (read from the case, never kept in a view), each
-    read written to the access log."""
+    """The rows with their child's name (from the case's first event, never kept in a
+    view), each read written to the access log."""
     children: dict[str, tuple[str, str | None]] = {}
     schools: list[tuple[str, str | None]] = []
     for case_id in dict.fromkeys(row.case_id for row in rows):
-        case = visit.caretrail.cases.get_case(UUID(case_id))
-        children[case_id] = (case.child.name, case.child.class_name)
-        schools.append((case_id, case.school_id))
+        school_id, child = visit.caretrail.cases.child_of(UUID(case_id))
+        children[case_id] = (child.name, child.class_name)
+        schools.append((case_id, school_id))
     visit.accounts.record_accesses(visit.user, schools, resource="web-tasks", purpose="task list",
                                    request_id=visit.request.scope.get("caretrail.request_id"))
     lines = []
