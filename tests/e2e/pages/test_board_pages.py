@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.values import Actor
-from tests.e2e.api.conftest import PEOPLE
+from tests.e2e.api.conftest import PEOPLE, SCHOOL_A, SCHOOL_B
 from tests.e2e.pages.conftest import Web
 from workflows.commands import RecordHomeVisit
 
@@ -117,12 +117,12 @@ def test_the_board_counts_overdue_tasks_by_class_and_filters_by_one(web: Web) ->
     assert "王小明" not in table
 
 
-def _pairing_form(board: str, case_id: str) -> str:
-    start = board.index(f'action="/cases/{case_id}/steps/pair_mentor"')
-    return board[start:board.index("</form>", start)]
+def _mentors_of(board: str, school_id: str) -> str:
+    start = board.index(f'<optgroup label="{school_id}">')
+    return board[start:board.index("</optgroup>", start)]
 
 
-def test_the_board_offers_each_child_only_the_teachers_of_their_school(web: Web) -> None:
+def test_the_board_offers_the_teachers_of_each_school_under_its_name(web: Web) -> None:
     at_a = _visited(web, 1)
     at_b = web.open_case("teacher_b", n=2)
     user_id, role, _ = PEOPLE["teacher_b"]
@@ -131,11 +131,20 @@ def test_the_board_offers_each_child_only_the_teachers_of_their_school(web: Web)
     web.caretrail.runner.catch_up()
     web.log_in("supervisor_ab")
     board = web.get("/board", "supervisor_ab").text
-    form_a, form_b = _pairing_form(board, at_a), _pairing_form(board, at_b)
-    assert '<option value="a-mentor">' in form_a
-    assert '<option value="b-teacher">' not in form_a
-    assert '<option value="b-teacher">' in form_b
-    assert '<option value="a-mentor">' not in form_b
+    assert f'value="{at_a}"' in board
+    assert f'value="{at_b}"' in board
+    mentors_a, mentors_b = _mentors_of(board, SCHOOL_A), _mentors_of(board, SCHOOL_B)
+    assert '<option value="a-mentor">' in mentors_a
+    assert '<option value="b-teacher">' not in mentors_a
+    assert '<option value="b-teacher">' in mentors_b
+    assert '<option value="a-mentor">' not in mentors_b
+    # A child of school A with a teacher of school B: refused in words, nothing recorded.
+    refused = web.post("/board/pairing", "supervisor_ab", data={
+        "csrf": web.csrf(web.get("/board", "supervisor_ab")), "case_id": at_a,
+        "teacher_id": "b-teacher"})
+    assert refused.status_code == 409
+    assert "b-teacher 不是本校在职教师，不能承担这个个案。" in refused.text
+    assert web.caretrail.cases.get_case(UUID(at_a)).state == "visited"
 
 
 def test_pairing_a_teacher_of_another_school_is_refused_in_words(web: Web) -> None:
