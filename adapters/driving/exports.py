@@ -48,8 +48,3 @@ def history_rows(events: Iterable[Any]) -> Iterator[list[Any]]:
         row = EventOut.of(event).model_dump(mode="json")
         row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True)
         yield [row[column] for column in HISTORY_COLUMNS]
-
-
-def history_csv(events: Iterable[Any]) -> bytes:
-    """A case's whole history as one CSV file."""
-    return "".join(csv_lines(HISTORY_COLUMNS, history_rows(events))).encode("utf-8")

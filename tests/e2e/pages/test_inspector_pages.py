@@ -8,6 +8,7 @@ import io
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from adapters.driving.api.heavy_reads import HeavyReads
 from domain.values import Actor
 from tests.e2e.api.conftest import PEOPLE
 from tests.e2e.pages.conftest import Web
@@ -67,6 +68,28 @@ def test_an_export_asks_why_and_gives_a_file_excel_reads_safely(web: Web) -> Non
     log = web.get(f"/access-log?case_id={case_id}", "auditor")
     assert "县教育局年度督导" in log.text
     assert user_id in log.text
+
+
+def test_exports_beyond_the_bound_are_refused_in_words_and_keep_the_purpose(web: Web) -> None:
+    case_id = web.open_case()
+    user_id = web.log_in("auditor")
+    heavy: HeavyReads = web.app.state.heavy_reads
+    held = [heavy.take(user_id) for _ in range(heavy.per_user)]  # the API's exports, running
+    form = web.get(f"/cases/{case_id}/export", "auditor")
+    refused = web.post(f"/cases/{case_id}/export", "auditor",
+                       data={"csrf": web.csrf(form), "purpose": "县教育局年度督导"})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "5"
+    assert "同时导出的太多了：请过几秒钟再试。" in refused.text
+    assert 'value="县教育局年度督导"' in refused.text
+    assert "县教育局年度督导" not in web.get(f"/access-log?case_id={case_id}", "auditor").text
+    held.pop().release()
+    done = web.post(f"/cases/{case_id}/export", "auditor",
+                    data={"csrf": web.csrf(form), "purpose": "县教育局年度督导"})
+    assert done.status_code == 200
+    assert done.content.startswith(b"\xef\xbb\xbf")
+    assert done.headers["cache-control"] == "no-store"
+    assert heavy.running(user_id) == 1  # the download gave its slot back
 
 
 def test_a_teacher_may_not_export_or_read_the_access_log(web: Web) -> None:

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from adapters.driving.exports import history_csv
+from adapters.driving.api.errors import TooManyHeavyReads
+from adapters.driving.api.heavy_reads import StreamingWithSlot
+from adapters.driving.exports import HISTORY_COLUMNS, csv_lines, history_rows
 from adapters.driving.web.names import ERRORS, N_
 from adapters.driving.web.pages import SignedIn, check_form, render, signed_in
 from adapters.driving.web.timeline import timeline
@@ -71,7 +73,9 @@ def export_form(request: Request, case_id: str) -> Response:
     if not visit.can("history:export"):
         return _forbidden(visit)
     found = _case_id(visit, case_id)
-    return _not_found(visit) if found is None else render(visit, "export.html", case_id=found, error=None)
+    if found is None:
+        return _not_found(visit)
+    return render(visit, "export.html", case_id=found, purpose="", error=None)
 
 
 @router.post("/cases/{case_id}/export")
@@ -79,7 +83,9 @@ def export(
     request: Request, case_id: str, purpose: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """The whole history as CSV (UTF-8 with a BOM, cells escaped against formulas)."""
+    """The whole history as CSV (UTF-8 with a BOM, cells escaped against formulas), streamed
+    a page of events at a time; as many at once as the API's exports allow (they share the
+    bound: ``adapters.driving.api.heavy_reads``)."""
     visit = signed_in(request)
     check_form(visit, {"csrf": csrf})
     if not visit.can("history:export"):
@@ -88,13 +94,26 @@ def export(
     if found is None:
         return _not_found(visit)
     if not purpose.strip():
-        return render(visit, "export.html", status=422, case_id=found,
+        return render(visit, "export.html", status=422, case_id=found, purpose=purpose,
                       error=visit.gettext(N_("Say why you export this history.")))
-    events = visit.caretrail.cases.history(found)
-    _logged(visit, found, str(visit.caretrail.cases.school_of(found)), "web-history-export",
-            purpose.strip())
-    return Response(history_csv(events), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="case-{found}-history.csv"'})
+    try:
+        slot = request.app.state.heavy_reads.take(visit.user.user_id)
+    except TooManyHeavyReads:
+        page = render(visit, "export.html", status=429, case_id=found, purpose=purpose,
+                      error=visit.gettext(N_("Too many exports at once: try again in a few seconds.")))
+        page.headers.update(TooManyHeavyReads.headers)
+        return page
+    try:
+        events = visit.caretrail.cases.stream_history(found)
+        _logged(visit, found, str(visit.caretrail.cases.school_of(found)), "web-history-export",
+                purpose.strip())
+    except BaseException:
+        slot.release()
+        raise
+    return StreamingWithSlot(
+        csv_lines(HISTORY_COLUMNS, history_rows(events)), slot, media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="case-{found}-history.csv"',
+                 "Cache-Control": "no-store"})
 
 
 @router.get("/access-log")
