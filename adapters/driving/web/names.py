@@ -112,6 +112,7 @@ CHOICES: Mapping[str, str] = {
     "graduated": N_("Graduated"),
     "reviewed": N_("Closed after review"),
     "other": N_("Other"),
+    "case closed": N_("the case was closed"),
     "female": N_("Girl"),
     "male": N_("Boy"),
 }

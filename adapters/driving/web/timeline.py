@@ -73,5 +73,6 @@ def _detail(visit: Visit, event: Any) -> str:
         if (isinstance(value, str) and name not in ("Closed",) and text != "reason") or (
             text == "reason" and name in ("Reopened", "MentorReleased") and value
         ):
-            parts.append(str(value))
+            # A reason the engine wrote (a code) in the visitor's words; a person's as typed.
+            parts.append(tr(CHOICES[value]) if value in CHOICES else str(value))
     return " · ".join(p for p in parts if p)

@@ -7,7 +7,7 @@ from uuid import UUID
 from domain.values import Actor
 from tests.e2e.api.conftest import PEOPLE, SCHOOL_A, SCHOOL_B
 from tests.e2e.pages.conftest import Web
-from workflows.commands import RecordHomeVisit
+from workflows.commands import CloseCase, PairMentor, RecordHomeVisit
 
 
 def _visited(web: Web, n: int) -> str:
@@ -160,3 +160,16 @@ def test_pairing_a_teacher_of_another_school_is_refused_in_words(web: Web) -> No
     english = web.post(f"/cases/{case_id}/steps/pair_mentor", "supervisor_ab", data={
         "csrf": web.csrf(form), "teacher_id": "nobody-xyz"}, headers={"Accept-Language": "en"})
     assert "nobody-xyz is not a teacher of this school" in english.text
+
+
+def test_a_mentor_released_at_closing_is_told_in_the_visitors_words(web: Web) -> None:
+    case_id = _visited(web, 1)
+    user_id, role, _ = PEOPLE["supervisor"]
+    supervisor = Actor(user_id=user_id, role=role.domain_role)
+    web.caretrail.cases.handle(PairMentor(case_id=UUID(case_id), teacher_id="a-mentor"), supervisor)
+    web.caretrail.cases.handle(CloseCase(case_id=UUID(case_id), reason="graduated"), supervisor)
+    web.caretrail.runner.catch_up()
+    web.log_in("supervisor")
+    page = web.get(f"/cases/{case_id}", "supervisor").text
+    assert "a-mentor · 个案已结案" in page
+    assert "case closed" not in page
