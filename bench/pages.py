@@ -45,6 +45,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -56,7 +57,7 @@ from typing import Any
 
 import httpx
 
-from bench.api import server_cpu, settle, start_server, stop_server
+from bench.api import settle, start_server, stop_server
 from bench.catch_up import county
 from bench.http_load import HOST, Result, count_load, raw_request
 
@@ -334,11 +335,11 @@ def server_times(
             *((page, args.concurrency, args.requests) for page in pages),
             *((page, 1, max(1, args.requests // 5)) for page in pages),
         ]:
-            user, system = server_cpu(proc)
+            user, system = tree_cpu(proc)
             result = count_load(f"{name}, {connections} connection{'s' if connections > 1 else ''}",
                                 port, [raw_request("GET", path, None, headers=headers)], total,
                                 connections)
-            user_after, system_after = server_cpu(proc)
+            user_after, system_after = tree_cpu(proc)
             results.append((result, (user_after - user) / result.requests * 1e6,
                             (system_after - system) / result.requests * 1e6))
     finally:
@@ -346,6 +347,54 @@ def server_times(
         wrote = out.get(timeout=60)
         writer.join(timeout=30)
     return results, wrote
+
+
+# --------------------------------------------------------------------------- server
+def start_pages_server(path: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """One worker: ``bench.api``'s server (``caretrail serve``'s code in process). More:
+    ``caretrail serve --workers N`` itself (the views and the scheduler in its main process)."""
+    if workers == 1:
+        return start_server("caretrail", path)
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = int(s.getsockname()[1])
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "caretrail"), "serve", "--host", HOST, "--port", str(port),
+         "--workers", str(workers), "--log-format", "json"],
+        env=caretrail_env(path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("caretrail serve --workers did not start") from None
+            time.sleep(0.1)
+
+
+def tree_cpu(proc: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """User and system CPU seconds so far of the server process and every process under it
+    (uvicorn's workers), from ``/proc``."""
+    parents: dict[int, int] = {}
+    times: dict[int, tuple[float, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) / tick, int(fields[12]) / tick)
+    tree, grew = {proc.pid}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    return (sum(times.get(pid, (0.0, 0.0))[0] for pid in tree),
+            sum(times.get(pid, (0.0, 0.0))[1] for pid in tree))
 
 
 # --------------------------------------------------------------------------- main
@@ -359,6 +408,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="Connections loading a page.")
     parser.add_argument("--writer-rate", type=float, default=20.0,
                         help="Steps written per second (0: none, the pages alone).")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Server worker processes (more than 1: `caretrail serve --workers N`).")
     parser.add_argument("--slow-runs", type=int, default=3, help="Slow 3G loads of 我的任务.")
     return parser.parse_args()
 
@@ -385,7 +436,7 @@ def main() -> None:
     path = data_dir(args)
     print(f"data: {path}; the demo people of {SCHOOL}...", flush=True)
     found = demo_people(path)
-    proc, port = start_server("caretrail", path)
+    proc, port = start_pages_server(path, args.workers)
     base = f"http://{HOST}:{port}"
     try:
         settle(proc)
@@ -420,7 +471,8 @@ def main() -> None:
     finally:
         stop_server(proc)
     print(f"\n3. Server time per page: {args.requests} requests over {args.concurrency} concurrent "
-          f"keep-alive connections (then {max(1, args.requests // 5)} over one), one uvicorn worker; "
+          f"keep-alive connections (then {max(1, args.requests // 5)} over one), "
+          f"{'one uvicorn worker' if args.workers == 1 else f'{args.workers} uvicorn workers'}; "
           f"latency as the client sees it; target p99 <= {P99_TARGET_MS:.0f} ms at "
           f"{args.concurrency} connections\n")
     print("| page | p50 ms | p99 ms | requests/s | non-2xx | server CPU µs/request (user + system) |")

@@ -31,6 +31,7 @@ from domain.values import Actor, Child, CommandContext, FollowUp, Role
 from workflows.assignees import Assignees
 from workflows.commands import CaseCommand, Command, IdentifyChild
 from workflows.errors import AssigneeNotEligible, ConcurrentUpdate, VersionConflict
+from workflows.histories import Histories
 from workflows.registry import Registry
 
 #: The scheduler's identity in the events it causes.
@@ -39,6 +40,8 @@ SYSTEM_ACTOR = Actor(user_id="scheduler", role=Role.SYSTEM)
 MAX_ATTEMPTS = 8
 #: How many cases' school and child :meth:`CaseService.child_of` keeps in memory.
 CHILDREN_KEPT = 100_000
+#: How many cases' decoded events :meth:`CaseService.history` keeps in memory.
+HISTORIES_KEPT = 500
 
 
 class CommandResult(Frozen):
@@ -89,6 +92,8 @@ class CaseService(Application[UUID]):
         #: Who may be named on a case (None: anyone, as in tests of the domain alone).
         self.assignees = assignees
         self._children: dict[UUID, tuple[str, Child]] = {}
+        #: The decoded events of the cases read lately (:meth:`history`).
+        self.histories = Histories(HISTORIES_KEPT)
 
     # ------------------------------------------------------------ wiring
     def on_saved(self, listener: Callable[[int], None]) -> None:
@@ -182,8 +187,17 @@ class CaseService(Application[UUID]):
         return self.get_case(case_id, version=version)
 
     def history(self, case_id: UUID) -> list[CaseEvent]:
-        """Every event of the case, in order."""
-        return list(self.stream_history(case_id))
+        """Every event of the case, in order (:class:`CaseNotFound` if there is none).
+
+        The events read are kept (:attr:`histories`, the cases read lately): the next read
+        of the case reads and decodes only the events after the last one kept.
+        """
+        kept = self.histories.get(case_id)
+        newer: list[CaseEvent] = list(self.events.get(  # type: ignore[arg-type]
+            case_id, gt=kept[-1].originator_version if kept else None))
+        if not kept and (not newer or not isinstance(newer[0], Case.Identified)):
+            raise CaseNotFound(case_id)
+        return list(self.histories.extend(case_id, kept, newer))
 
     def stream_history(self, case_id: UUID, *, page_size: int = 500) -> Iterator[CaseEvent]:
         """Every event of the case in order, read ``page_size`` at a time, so that a long

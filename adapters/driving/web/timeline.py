@@ -68,8 +68,9 @@ def _detail(visit: Visit, event: Any) -> str:
                         role=tr(ROLES.get(event.to_role.value, event.to_role.value))))
     elif name == "Identified":
         parts.append(tr(STATES.get(event.state, event.state)))
+    fields = type(event).model_fields  # a field the event lacks: no pydantic AttributeError
     for text in ("observations", "summary", "text", "note", "reason"):
-        value = getattr(event, text, None)
+        value = getattr(event, text) if text in fields else None
         if (isinstance(value, str) and name not in ("Closed",) and text != "reason") or (
             text == "reason" and name in ("Reopened", "MentorReleased") and value
         ):
