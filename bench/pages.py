@@ -104,24 +104,11 @@ def caretrail_env(path: Path) -> dict[str, str]:
 
 
 def demo_people(path: Path) -> dict[str, dict[str, str]]:
-    """``caretrail demo-people``: a new password and token for each demo person, by role.
-    Every teacher of the school gets an account too, as in a school that uses caretrail:
-    the board offers each of them as a mentor."""
-    from adapters.bootstrap import build_accounts
-    from adapters.driven.auth.models import UserRole
-    from adapters.driven.clock import Clock
-    from adapters.driving.demo import staff
-    from adapters.settings import Settings
-
+    """``caretrail demo-people``: a new password and token for each demo person, by role
+    (it adds every teacher of the school too: the board offers each of them as a mentor)."""
     done = subprocess.run(
         [str(Path(sys.executable).parent / "caretrail"), "demo-people", "--school", SCHOOL, "--json"],
         env=caretrail_env(path), check=True, capture_output=True, text=True)
-    accounts = build_accounts(Settings(data_dir=path), Clock())
-    try:
-        for teacher in staff(SCHOOL)["teachers"]:
-            accounts.add_user(teacher, UserRole.TEACHER, [SCHOOL], if_missing=True)
-    finally:
-        accounts.close()
     return {p["role"]: p for p in json.loads(done.stdout)}
 
 

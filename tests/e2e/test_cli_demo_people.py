@@ -68,6 +68,17 @@ def test_the_demo_teacher_is_a_head_teacher_with_an_overdue_home_visit(demo_copy
     assert any(c.assignee_id == teacher and c.kind == "home_visit" for c in counts)
 
 
+def test_every_teacher_the_demo_names_is_a_teacher_of_the_school(demo_copy: Settings) -> None:
+    _people()
+    accounts = build_accounts(demo_copy, Clock())
+    try:
+        teachers = {u.user_id for u in accounts.store.list_users()
+                    if u.role.value == "teacher" and tuple(u.schools) == ("school-001",)}
+    finally:
+        accounts.close()
+    assert teachers == set(staff("school-001")["teachers"])
+
+
 def test_each_run_gives_passwords_and_tokens_that_work_and_ends_the_earlier_ones(
     demo_copy: Settings,
 ) -> None:

@@ -47,7 +47,8 @@ def demo_people(
     school: Annotated[str, typer.Option(help="The demo school.")] = "school-001",
     as_json: JsonOpt = False,
 ) -> None:
-    """Add the demo people of a school; print a new password and API token for each."""
+    """Add the demo people of a school and its teachers; print a new password and API token
+    for each demo person."""
     settings = Settings()
     school_id = valid_id("--school", school)
     people = {
@@ -57,6 +58,10 @@ def demo_people(
     }
     found = []
     with accounts(settings) as acc:
+        # Every teacher the demo names is a teacher of the school (no password: nobody logs
+        # in as them), so the board offers the whole staff as mentors, as a school would.
+        for teacher in staff(school_id)["teachers"]:
+            acc.add_user(teacher, UserRole.TEACHER, [school_id], if_missing=True)
         for role, user_id in people.items():
             acc.add_user(user_id, role, [school_id], if_missing=True)
             password = f"demo-{secrets.token_hex(4)}"
