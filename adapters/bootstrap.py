@@ -277,9 +277,8 @@ def build_accounts(
 
 
 def guard_assignments(caretrail: Caretrail, accounts: Accounts) -> None:
-    """Let the case application name as head teacher or mentor only the active teachers
-    the accounts attach to the case's school (every interface that takes commands from
-    people calls this; the demo's generator and the scheduler name nobody new)."""
+    """Only active teachers of the case's school may be named head teacher or mentor (every
+    interface taking people's commands calls this; the demo and the scheduler need not)."""
     caretrail.cases.assignees = AccountAssignees(accounts.store)
 
 
