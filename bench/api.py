@@ -97,14 +97,21 @@ def start_server(kind: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], in
          "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    wait_listening(proc, port, f"{kind} server")
+    return proc, port
+
+
+def wait_listening(proc: subprocess.Popen[bytes], port: int, what: str) -> None:
+    """Return once ``proc`` accepts connections on ``port`` (RuntimeError if it exits or
+    takes over a minute)."""
     deadline = time.monotonic() + 60
     while True:
         try:
             socket.create_connection((HOST, port), timeout=1).close()
-            return proc, port
+            return
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"{kind} server did not start") from None
+                raise RuntimeError(f"{what} did not start") from None
             time.sleep(0.1)
 
 

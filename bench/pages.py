@@ -57,7 +57,7 @@ from typing import Any
 
 import httpx
 
-from bench.api import settle, start_server, stop_server
+from bench.api import settle, start_server, stop_server, wait_listening
 from bench.catch_up import county
 from bench.http_load import HOST, Result, count_load, raw_request
 
@@ -350,15 +350,8 @@ def start_pages_server(path: Path, workers: int) -> tuple[subprocess.Popen[bytes
          "--workers", str(workers), "--log-format", "json"],
         env=caretrail_env(path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return proc, port
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("caretrail serve --workers did not start") from None
-            time.sleep(0.1)
+    wait_listening(proc, port, "caretrail serve --workers")
+    return proc, port
 
 
 def tree_cpu(proc: subprocess.Popen[bytes]) -> tuple[float, float]:

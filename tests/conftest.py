@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,9 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
+import structlog
 
 from adapters.bootstrap import Caretrail, build, case_service
 from adapters.driven.events.environment import memory_env
+from adapters.logging import configure_logging
 from adapters.settings import Settings
 from domain.values import Actor, Child, Guardian, Parents, ParentsAway, Role
 from tests.fakes import FakeClock
@@ -123,3 +127,16 @@ def pg_schema(pg_url: str) -> Iterator[str]:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_r" CASCADE')
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Logging configured as in production (JSON), into a buffer; restored afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging("json", "INFO", stream, cache=False)
+    yield stream
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from adapters.bootstrap import build, build_accounts
@@ -22,23 +19,15 @@ from adapters.driven.auth.accounts import LoginFailed
 from adapters.driven.clock import Clock
 from adapters.driving.cli.main import cli
 from adapters.driving.demo import staff
-from adapters.logging import configure_logging
 from adapters.settings import Settings
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def logs_aside() -> Iterator[io.StringIO]:
+def logs_aside(log_lines: io.StringIO) -> io.StringIO:
     """Log lines into a buffer, as ``caretrail`` sends them to stderr (stdout is the answer)."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    stream = io.StringIO()
-    configure_logging("json", "INFO", stream, cache=False)
-    yield stream
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    return log_lines
 
 
 @pytest.fixture

@@ -5,26 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
-import pytest
 import structlog
 
-from adapters.logging import configure_logging
 from tests.e2e.api.conftest import Api, identify_body
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """Logging configured as in production (JSON), into a buffer; restored afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    stream = io.StringIO()
-    configure_logging("json", "INFO", stream, cache=False)
-    yield stream
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _requests(stream: io.StringIO) -> list[dict[str, object]]:
