@@ -15,9 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.driven.auth.accounts import Accounts, key_file
-from adapters.driven.auth.assignees import AccountAssignees
 from adapters.driven.auth.people import PeopleConfig
 from adapters.driven.auth.port import AuthStore
+from adapters.driven.auth.roster import RosterAssignees
 from adapters.driven.clock import Clock
 from adapters.driven.events.environment import StoreNotMigrated, event_store_env, memory_env
 from adapters.driven.events.namespace import FILE_NAME as NAMESPACE_FILE
@@ -273,13 +273,13 @@ def build_accounts(
         else key_file(settings.sqlite_dir / "auth.key")
     )
     people = PeopleConfig(**{f.name: getattr(settings, f.name) for f in fields(PeopleConfig)})
-    return Accounts(store, key, clock, people=people)
+    return Accounts(store, key, clock, people=people, timezone=settings.timezone)
 
 
 def guard_assignments(caretrail: Caretrail, accounts: Accounts) -> None:
-    """Only active teachers of the case's school may be named head teacher or mentor (every
-    interface taking people's commands calls this; the demo and the scheduler need not)."""
-    caretrail.cases.assignees = AccountAssignees(accounts.store)
+    """Only active teachers of the case's school's roster with the role may be assigned
+    (every interface taking people's commands calls this; the demo and scheduler need not)."""
+    caretrail.cases.assignees = RosterAssignees(accounts.store)
 
 
 # --------------------------------------------------------------------------- the scheduler

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from adapters.bootstrap import build, build_accounts
 from adapters.driven.auth.accounts import LoginFailed
+from adapters.driven.auth.models import TeacherRole
 from adapters.driven.clock import Clock
 from adapters.driving.cli.main import cli
 from adapters.driving.demo import staff
@@ -63,9 +64,14 @@ def test_every_teacher_the_demo_names_is_a_teacher_of_the_school(demo_copy: Sett
     try:
         teachers = {u.user_id for u in accounts.store.list_users()
                     if u.role.value == "teacher" and tuple(u.schools) == ("school-001",)}
+        roster = {t.teacher_id: t for t in accounts.roster.active("school-001")}
     finally:
         accounts.close()
-    assert teachers == set(staff("school-001")["teachers"])
+    assert teachers == set(staff("school-001")["teachers"]) == set(roster)
+    for teacher in staff("school-001")["counsellors"]:
+        assert TeacherRole.COUNSELLING_TEACHER in roster[teacher].roles
+    for teacher in staff("school-001")["head_teachers"]:
+        assert {TeacherRole.HEAD_TEACHER, TeacherRole.MENTOR} <= set(roster[teacher].roles)
 
 
 def test_each_run_gives_passwords_and_tokens_that_work_and_ends_the_earlier_ones(

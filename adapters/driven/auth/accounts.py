@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # Re-exported (``X as X``): callers import the accounts' errors and results from here.
 from adapters.driven.auth.errors import AccountError as AccountError
@@ -34,12 +35,21 @@ from adapters.driven.auth.errors import LoginFailed as LoginFailed
 from adapters.driven.auth.errors import LoginThrottled as LoginThrottled
 from adapters.driven.auth.errors import WeakPassword as WeakPassword
 from adapters.driven.auth.group_commit import GroupCommit
-from adapters.driven.auth.models import AccessEntry, Invitation, Principal, Token, User, UserRole
+from adapters.driven.auth.models import (
+    AccessEntry,
+    Invitation,
+    Principal,
+    Teacher,
+    Token,
+    User,
+    UserRole,
+)
 from adapters.driven.auth.models import SessionPrincipal as SessionPrincipal
 from adapters.driven.auth.people import IssuedInvitation as IssuedInvitation
 from adapters.driven.auth.people import IssuedSession as IssuedSession
 from adapters.driven.auth.people import People, PeopleConfig
 from adapters.driven.auth.port import AuthStore
+from adapters.driven.auth.roster import LOGIN_ROLES, Roster
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 - a public prefix, not a secret
 #: The shape of a token we issue: checked before hashing, so junk costs nothing.
@@ -74,6 +84,7 @@ class Accounts:
         cache_seconds: float = CACHE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
         people: PeopleConfig | None = None,
+        timezone: str = "Asia/Shanghai",
     ) -> None:
         if len(key) < 16:
             raise ValueError("the token key must have at least 16 bytes")
@@ -85,6 +96,9 @@ class Accounts:
         # token hash -> (monotonic time read, principal); see CACHE_SECONDS.
         self._cache: dict[str, tuple[float, Principal]] = {}
         self.people = People(store, self.token_hash, clock, people or PeopleConfig())
+        zone = ZoneInfo(timezone)
+        #: The schools' teacher rosters; "today" is the school's date.
+        self.roster = Roster(store, lambda: clock().astimezone(zone).date())
         # Concurrent pages share the access log's commits (see group_commit).
         self._access_log: GroupCommit[AccessEntry] = GroupCommit(store.record_accesses)
 
@@ -126,6 +140,11 @@ class Accounts:
                 + (" and is disabled" if existing.disabled_at is not None else "")
             )
         self.store.add_user(user)
+        if role is UserRole.TEACHER:  # the login names its roster record; one if none yet
+            self.roster.add_missing(
+                Teacher(teacher_id=user_id, school_id=s, name=display_name, roles=LOGIN_ROLES)
+                for s in schools
+            )
         return user, True
 
     def user(self, user_id: str) -> User:

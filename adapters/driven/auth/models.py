@@ -3,6 +3,7 @@ people's invitations and sessions."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Literal
 
@@ -132,3 +133,31 @@ class StoredResponse(_Record):
     status: int
     body: bytes
     created_at: AwareDatetime
+
+
+class TeacherRole(StrEnum):
+    """The work a teacher of the roster can take at their school."""
+
+    HEAD_TEACHER = "head_teacher"  # 班主任
+    SUBJECT_TEACHER = "subject_teacher"  # 任课教师
+    COUNSELLING_TEACHER = "counselling_teacher"  # 心理辅导教师
+    MENTOR = "mentor"  # 结对教师
+
+
+class Teacher(_Record):
+    """A teacher on a school's roster; a login of role teacher links to it by ``teacher_id``.
+
+    Active until ``left_on`` (a teacher who left stays on the roster: cases name them).
+    """
+
+    teacher_id: Ident
+    school_id: Ident
+    name: str | None = Field(default=None, max_length=200)
+    roles: tuple[TeacherRole, ...] = ()
+    joined_on: date | None = None
+    left_on: date | None = None
+
+    @property
+    def active(self) -> bool:
+        """True until the teacher left the school."""
+        return self.left_on is None

@@ -1,4 +1,4 @@
-"""The port the auth data lives behind: users, tokens, people's passwords, invitations and
+"""The port the auth data lives behind: users, the teacher roster, tokens, people's passwords, invitations and
 sessions, failed logins, the access log, idempotent responses.
 
 One contract, several drivers: SQLite (``auth.sqlite`` in the data directory) here, and
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from adapters.driven.auth.models import (
     AccessEntry,
     Session,
     StoredInvitation,
     StoredResponse,
+    Teacher,
     Token,
     User,
 )
@@ -55,6 +56,28 @@ class AuthStore(ABC):
     @abstractmethod
     def disable_user(self, user_id: str, at: datetime) -> bool:
         """Mark a user disabled (their tokens stop working); False if unknown or already."""
+
+    # ------------------------------------------------------------ the teacher roster
+    @abstractmethod
+    def put_teachers(self, teachers: Sequence[Teacher], *, replace: bool = True) -> int:
+        """Add teachers to their schools' rosters in one transaction; an existing record
+        (same school and id) is replaced, or with ``replace=False`` kept. How many written."""
+
+    @abstractmethod
+    def get_teacher(self, school_id: str, teacher_id: str) -> Teacher | None:
+        """One teacher of one school's roster (active or left)."""
+
+    @abstractmethod
+    def teacher_records(self, teacher_id: str) -> list[Teacher]:
+        """Every school's record of one teacher id, by school."""
+
+    @abstractmethod
+    def list_teachers(self, school_id: str, *, active_only: bool = False) -> list[Teacher]:
+        """A school's roster by teacher id (only those who have not left, if asked)."""
+
+    @abstractmethod
+    def teacher_left(self, school_id: str, teacher_id: str, on: date) -> bool:
+        """Mark a teacher as having left the school on ``on``; False if unknown or already."""
 
     # ------------------------------------------------------------ tokens
     @abstractmethod

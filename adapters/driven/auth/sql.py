@@ -18,6 +18,7 @@ from adapters.driven.auth.models import AccessEntry, StoredResponse, Token, User
 from adapters.driven.auth.port import AuthStore, UserExists
 from adapters.driven.auth.rows import ACCESS_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS
 from adapters.driven.auth.sql_people import PEOPLE_SCHEMA, PeopleSQL
+from adapters.driven.auth.sql_roster import ROSTER_SCHEMA, RosterSQL
 from projections.store import Cursor, iso
 
 SCHEMA = (
@@ -38,9 +39,10 @@ SCHEMA = (
 )
 
 
-class SQLAuthStore(PeopleSQL, AuthStore):
+class SQLAuthStore(PeopleSQL, RosterSQL, AuthStore):
     """Users, tokens, the access log and idempotent responses in four tables; people's
-    passwords, invitations, sessions and failed logins in four more (:class:`PeopleSQL`)."""
+    passwords, invitations, sessions and failed logins in four more (:class:`PeopleSQL`);
+    the teacher roster in one (:class:`RosterSQL`)."""
 
     #: Column types that differ between databases.
     TYPES: ClassVar[dict[str, str]]
@@ -59,7 +61,7 @@ class SQLAuthStore(PeopleSQL, AuthStore):
 
     def setup(self) -> None:
         with self._write() as cur:
-            for ddl in (*SCHEMA, *PEOPLE_SCHEMA):
+            for ddl in (*SCHEMA, *PEOPLE_SCHEMA, *ROSTER_SCHEMA):
                 cur.execute(ddl.format(**self.TYPES))
 
     # ------------------------------------------------------------ users

@@ -17,6 +17,7 @@ from adapters.driven.auth.models import UserRole
 from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail
 from adapters.driving.cli.users import accounts
 from adapters.driving.demo import staff
+from adapters.driving.demo_roster import demo_roster
 from adapters.settings import Settings
 from domain.values import valid_id
 
@@ -59,9 +60,11 @@ def demo_people(
     found = []
     with accounts(settings) as acc:
         # Every teacher the demo names is a teacher of the school (no password: nobody logs
-        # in as them), so the board offers the whole staff as mentors, as a school would.
+        # in as them) on its roster with their roles, so the board offers the school's
+        # mentors, as a school would.
         for teacher in staff(school_id)["teachers"]:
             acc.add_user(teacher, UserRole.TEACHER, [school_id], if_missing=True)
+        acc.roster.add(demo_roster(school_id))
         for role, user_id in people.items():
             acc.add_user(user_id, role, [school_id], if_missing=True)
             password = f"demo-{secrets.token_hex(4)}"

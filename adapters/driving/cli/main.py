@@ -14,13 +14,15 @@ import typer
 from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
-from adapters.bootstrap import StartupError, StoreNotMigrated
+from adapters.bootstrap import Caretrail, StartupError, StoreNotMigrated, build_accounts
 from adapters.driving.cli import case, demo_people, ops, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
+from adapters.driving.cli import teachers as teachers_cli
 from adapters.driving.cli import users as users_cli
 from adapters.driving.cli.common import CliError, JsonOpt, emit, open_caretrail, when
-from adapters.driving.demo import generate
+from adapters.driving.demo import generate, school_ids
+from adapters.driving.demo_roster import demo_roster
 from adapters.logging import Stderr, configure_logging
 from domain.errors import DomainError
 from domain.values import EARLIEST_OCCURRED_AT
@@ -47,6 +49,7 @@ cli.add_typer(scheduler_cli.notifications_cli, name="notifications")
 cli.command("serve")(serve_cli.serve)
 cli.add_typer(users_cli.users_cli, name="users")
 cli.add_typer(users_cli.tokens_cli, name="tokens")
+cli.add_typer(teachers_cli.teachers_cli, name="teachers")
 cli.command("demo-people")(demo_people.demo_people)
 
 
@@ -97,6 +100,7 @@ def demo(
                 )
         finally:
             caretrail.cases.clock = real_clock
+        _demo_rosters(caretrail, summary.schools)
         with typer.progressbar(length=caretrail.runner.head(), label="views", file=sys.stderr) as bar:
             caretrail.runner.catch_up(progress=bar.update)
         emit(
@@ -107,6 +111,16 @@ def demo(
             f"{summary.commands} commands, {caretrail.cases.position()} events\n"
             f"try: caretrail tasks --overdue --school school-001",
         )
+
+
+def _demo_rosters(caretrail: Caretrail, schools: int) -> None:
+    """The demo schools' teachers on their rosters (no logins: ``demo-people`` adds some)."""
+    accounts = build_accounts(caretrail.settings, caretrail.clock)
+    try:
+        for school_id in school_ids(schools):
+            accounts.roster.add(demo_roster(school_id))
+    finally:
+        accounts.close()
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from adapters.driven.auth.models import UserRole
+from adapters.driven.auth.models import TeacherRole
 from adapters.driving.api.permissions import step_permission
 from adapters.driving.web.names import N_
 from adapters.driving.web.pages import SignedIn, check_form, render, signed_in
@@ -100,20 +100,17 @@ def _days(text: str) -> int:
 
 
 def mentors(visit: SignedIn) -> dict[str, list[Mentor]]:
-    """For each of the visitor's schools, its active teachers with the children they mentor
-    there, least loaded first; those who are full last (still offered: choosing one is
-    refused in words, with their count). A case is paired only within its school."""
+    """For each of the visitor's schools, the active teachers of its roster who take
+    mentees, with the children they mentor there, least loaded first; those who are full
+    last (still offered: choosing one is refused in words, with their count). A case is
+    paired only within its school."""
     capacity = visit.caretrail.settings.mentor_capacity
-    teachers = [
-        user for user in visit.accounts.store.list_users()
-        if user.role is UserRole.TEACHER and user.disabled_at is None
-    ]
     found: dict[str, list[Mentor]] = {}
     for school in visit.user.schools:
         loads = visit.caretrail.read.mentor_loads(school_ids=[school])
+        teachers = [t for t in visit.accounts.roster.active(school) if TeacherRole.MENTOR in t.roles]
         found[school] = sorted(
-            (Mentor(user.user_id, user.display_name or user.user_id, loads.get(user.user_id, 0))
-             for user in teachers if school in user.schools),
+            (Mentor(t.teacher_id, t.name or t.teacher_id, loads.get(t.teacher_id, 0)) for t in teachers),
             key=lambda m: (m.load >= capacity, m.load, m.user_id),
         )
     return found
