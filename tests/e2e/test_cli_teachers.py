@@ -11,7 +11,8 @@ def test_a_roster_teacher_is_added_listed_named_and_then_leaves(tmp_path: Path) 
     data = tmp_path / "data"
     added = ok(data, "teachers", "add", "school-001-t01", "--school", "school-001", "--name", "王老师",
                "--role", "head_teacher", "--role", "mentor", "--joined", "2019-09-01")
-    assert added["roles"] == ["head_teacher", "mentor"] and added["name"] == "王老师"
+    assert added["roles"] == ["head_teacher", "mentor"]
+    assert added["name"] == "王老师"
     ok(data, "teachers", "add", "T002", "--school", "school-001", "--role", "subject_teacher")
     listed = ok(data, "teachers", "list", "--school", "school-001")
     assert [t["teacher_id"] for t in listed] == ["T002", "school-001-t01"]
@@ -20,7 +21,8 @@ def test_a_roster_teacher_is_added_listed_named_and_then_leaves(tmp_path: Path) 
 
     refused = caretrail(data, "case", "identify", "--school", "school-001", "--student-no", "20260002",
                         *[a if a != "school-001-t01" else "T002" for a in CHILD])
-    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
     assert refused.stderr.strip().splitlines() == [
         "caretrail: T002 may not be the head teacher of a case of school school-001: "
         "not an active teacher of that school"]
@@ -32,7 +34,8 @@ def test_a_roster_teacher_is_added_listed_named_and_then_leaves(tmp_path: Path) 
     assert len(ok(data, "teachers", "list", "--school", "school-001", "--all")) == 2
     again = caretrail(data, "case", "identify", "--school", "school-001", "--student-no", "20260003",
                       *CHILD)
-    assert again.returncode == 1 and "school-001-t01 may not be" in again.stderr
+    assert again.returncode == 1
+    assert "school-001-t01 may not be" in again.stderr
 
 
 def test_bad_roster_input_is_one_line(tmp_path: Path) -> None:

@@ -76,7 +76,9 @@ def test_each_assignment_needs_its_role_an_active_record_and_the_case_school(sto
 
 def test_a_teacher_login_puts_them_on_the_roster_and_a_disabled_login_takes_nothing(api: Api) -> None:
     record = api.accounts.roster.get(SCHOOL_A, "a-mentor")
-    assert record is not None and record.active and MENTOR in record.roles
+    assert record is not None
+    assert record.active
+    assert MENTOR in record.roles
     assert api.accounts.roster.get(SCHOOL_A, "a-supervisor") is None  # only teachers
 
 
