@@ -1,0 +1,1 @@
+"""Importing the registers a school already keeps (children, teachers) from .xlsx or .csv."""
