@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 import typer
 
 from adapters.bootstrap import build_accounts, guard_assignments
 from adapters.driving.cli.common import AsOpt, CliError, JsonOpt, emit, open_caretrail
-from adapters.driving.cli.users import accounts
-from adapters.driving.imports.children import ChildPlanner, head_teachers
-from adapters.driving.imports.columns import (
-    CHILD_COLUMNS,
-    CHILD_REQUIRED,
-    TEACHER_COLUMNS,
-    TEACHER_REQUIRED,
-    header_test,
-)
 from adapters.driving.imports.messages import say, shell_locale
-from adapters.driving.imports.reading import MAX_BYTES, FileRefused, Table, read_table
-from adapters.driving.imports.run import ImportReport, import_children, import_teachers
-from adapters.driving.imports.teachers import plan_teachers
+from adapters.driving.imports.reading import MAX_BYTES, FileRefused
+from adapters.driving.imports.run import ImportReport
+from adapters.driving.imports.service import Imports, Progress, describe
 from domain.values import Actor, Role, valid_id
 
 import_cli = typer.Typer(help="Import a school's registers (.xlsx or .csv).", no_args_is_help=True)
@@ -34,21 +25,26 @@ DryOpt = Annotated[bool, typer.Option("--dry-run", help="Check every row and rep
 LangOpt = Annotated[str | None, typer.Option("--lang", help="zh_CN or en (default: from LANG).")]
 
 
-def _read(path: Path, locale: str, columns: Any, required: Any) -> Table:
+def _bytes(path: Path, locale: str) -> bytes:
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
+    if path.stat().st_size > MAX_BYTES:  # not even read
         raise CliError(say(locale, "file", "too-large", limit=MAX_BYTES // (1024 * 1024)))
-    try:
-        return read_table(path.read_bytes(), path.name, header_test(columns, required))
-    except FileRefused as e:
-        raise CliError(_refusal(e, locale, columns, required)) from None
+    return path.read_bytes()
 
 
-def _refusal(e: FileRefused, locale: str, columns: Any, required: Any) -> str:
-    if e.code == "no-header":
-        e.params["columns"] = "、".join(columns[k][0] for k in required[:2])
-    return say(locale, "file", e.code, **e.params)
+@contextmanager
+def _imports(locale: str) -> Iterator[Imports]:
+    """The deployment's imports; a refused file is one line on stderr."""
+    with open_caretrail() as caretrail:
+        accounts = build_accounts(caretrail.settings, caretrail.clock)
+        try:
+            guard_assignments(caretrail, accounts)
+            yield Imports(caretrail, accounts)
+        except FileRefused as e:
+            raise CliError(describe(e, locale)) from None
+        finally:
+            accounts.close()
 
 
 def _show(report: ImportReport, locale: str, as_json: bool) -> None:
@@ -62,27 +58,16 @@ def children(file: FileArg, school: SchoolOpt, dry_run: DryOpt = False, user: As
     locale = shell_locale(lang)
     school_id = valid_id("--school", school)
     actor = Actor(user_id=valid_id("--as", user), role=Role.SUPERVISOR)
-    table = _read(file, locale, CHILD_COLUMNS, CHILD_REQUIRED)
-    with open_caretrail() as caretrail:
-        acc = build_accounts(caretrail.settings, caretrail.clock)
-        try:
-            guard_assignments(caretrail, acc)
-            planner = ChildPlanner(school_id, head_teachers(acc.roster.active(school_id)),
-                                   caretrail.cases.case_id_for, caretrail.clock(),
-                                   ZoneInfo(caretrail.settings.timezone))
-            try:
-                rows, problems = planner.plan(table)
-            except FileRefused as e:
-                raise CliError(_refusal(e, locale, CHILD_COLUMNS, CHILD_REQUIRED)) from None
-            bar = (typer.progressbar(length=len(rows), label="import", file=sys.stderr)
-                   if sys.stderr.isatty() and rows else nullcontext(None))
-            with bar as shown:
-                report = import_children(caretrail.cases, rows, problems, actor, dry_run=dry_run,
-                                         progress=shown.update if shown is not None else None)
-        finally:
-            acc.close()
-        if not dry_run and report.created:
-            caretrail.runner.catch_up()
+    data = _bytes(file, locale)
+    with ExitStack() as bars, _imports(locale) as imports:
+
+        def start(rows: int) -> Progress | None:  # a bar on a terminal only
+            if not sys.stderr.isatty():
+                return None
+            bar = bars.enter_context(typer.progressbar(length=rows, label="import", file=sys.stderr))
+            return bar.update
+
+        report = imports.children(data, file.name, school_id, actor, dry_run=dry_run, start=start)
     _show(report, locale, as_json)
 
 
@@ -92,11 +77,7 @@ def teachers(file: FileArg, school: SchoolOpt, dry_run: DryOpt = False, lang: La
     """Import a teachers' register onto the school's roster (工号, 姓名, 角色, 入职日期, 离职日期)."""
     locale = shell_locale(lang)
     school_id = valid_id("--school", school)
-    table = _read(file, locale, TEACHER_COLUMNS, TEACHER_REQUIRED)
-    try:
-        rows, problems = plan_teachers(table, school_id)
-    except FileRefused as e:
-        raise CliError(_refusal(e, locale, TEACHER_COLUMNS, TEACHER_REQUIRED)) from None
-    with accounts() as acc:
-        report = import_teachers(acc.roster, rows, problems, dry_run=dry_run)
+    data = _bytes(file, locale)
+    with _imports(locale) as imports:
+        report = imports.teachers(data, file.name, school_id, dry_run=dry_run)
     _show(report, locale, as_json)

@@ -86,13 +86,6 @@ def locate(header: Sequence[str], columns: Mapping[str, tuple[str, ...]]) -> dic
     return found
 
 
-def header_test(columns: Mapping[str, tuple[str, ...]], keys: Sequence[str]) -> Any:
-    """A test for the header row: it names every one of ``keys``."""
-    def is_header(texts: Sequence[str]) -> bool:
-        return set(keys) <= set(locate(texts, columns))
-    return is_header
-
-
 def cell_text(value: Any) -> str:
     """A cell as text: a whole number typed in a number cell (a phone, a student number)
     without ``.0``."""

@@ -13,11 +13,13 @@ import csv
 import io
 import posixpath
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from defusedxml import ElementTree
+
+from adapters.driving.imports.columns import locate
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -47,7 +49,9 @@ class Table:
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
 
 
-def read_table(data: bytes, filename: str, is_header: Callable[[Sequence[str]], bool]) -> Table:
+def read_table(
+    data: bytes, filename: str, columns: Mapping[str, tuple[str, ...]], required: Sequence[str]
+) -> Table:
     """The table of a register; :class:`FileRefused` for a file that is not one."""
     if len(data) > MAX_BYTES:
         raise FileRefused("too-large", limit=MAX_BYTES // (1024 * 1024))
@@ -63,21 +67,22 @@ def read_table(data: bytes, filename: str, is_header: Callable[[Sequence[str]], 
         raise FileRefused("not-a-spreadsheet")
     else:
         rows, merged = _csv_rows(data), []
-    return _table(rows, merged, is_header)
+    return _table(rows, merged, columns, required)
 
 
 def _table(rows: Iterator[list[Any]], merged: list[tuple[int, int, int]],
-           is_header: Callable[[Sequence[str]], bool]) -> Table:
+           columns: Mapping[str, tuple[str, ...]], required: Sequence[str]) -> Table:
     table: Table | None = None
     seen_any = False
     for number, values in enumerate(rows, 1):
         if table is None:
             texts = [_text(v) for v in values]
             seen_any = seen_any or any(texts)
-            if any(texts) and is_header(texts):
-                spans = [f"{_col(a)}{r}:{_col(b)}{r}" for r, a, b in merged if r == number]
-                if spans:
-                    raise FileRefused("merged-header", cells=", ".join(spans))
+            named = locate(texts, columns)
+            spans = [f"{_col(a)}{r}:{_col(b)}{r}" for r, a, b in merged if r == number and a != b]
+            if named and spans:  # a heading over two columns, or two rows of headings
+                raise FileRefused("merged-header", cells=", ".join(spans))
+            if set(required) <= set(named):
                 table = Table(header=texts, header_row=number)
             elif number >= HEADER_SEARCH_ROWS:
                 break
