@@ -4,7 +4,7 @@ the past backfilled; and, for any rows, each either imported or reported, never 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import count
 from typing import Any
 

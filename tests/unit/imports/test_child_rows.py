@@ -91,8 +91,8 @@ def test_every_row_of_a_student_number_twice_is_refused_naming_the_others() -> N
 
 def test_a_register_without_a_required_column_is_refused_naming_it() -> None:
     data = "学号,姓名,监护人,与儿童关系,父母外出情况\n1,王小明,李奶奶,奶奶,双亲外出\n".encode()
+    table = read_table(data, "r.csv", CHILD_COLUMNS, ("student_no", "name"))
     with pytest.raises(FileRefused) as raised:
-        table = read_table(data, "r.csv", CHILD_COLUMNS, ("student_no", "name"))
         ChildPlanner("s1", TEACHERS, _case_id, NOW, SHANGHAI).plan(table)
     assert (raised.value.code, raised.value.params) == ("missing-columns", {"columns": "班主任"})
 
