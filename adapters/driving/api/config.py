@@ -11,6 +11,8 @@ class ApiConfig:
 
     #: Largest request body accepted (a note is at most 4,000 characters).
     max_body_bytes: int = 64 * 1024
+    #: Largest upload (a register: 20 MB, the multipart envelope besides).
+    max_upload_bytes: int = 21 * 1024 * 1024
     #: Longest a read waits for the views to reach ``min_position``.
     wait_seconds: float = 5.0
     #: Readiness fails when a view is further behind the log than this.

@@ -83,20 +83,27 @@ def _request_id(scope: Scope) -> str:
     return secrets.token_hex(16)  # as random as uuid4().hex and cheaper (docs/performance.md)
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with a 413 problem, declared or streamed."""
+#: The paths that take an uploaded file (a register): they get ``uploads`` bytes.
+UPLOAD_PATHS = re.compile(r"/imports(/|$)")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` (``uploads`` on an upload path) with a 413
+    problem, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads if UPLOAD_PATHS.search(scope["path"]) else self.max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            response = problem_response(Request(scope), self._too_large())
+        if declared is not None and declared > limit:
+            response = problem_response(Request(scope), self._too_large(limit))
             await response(scope, receive, send)
             return
         seen = 0
@@ -106,16 +113,17 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     # FastAPI passes an HTTPException raised while reading the body on to
                     # the exception handler, which answers the same 413 problem.
-                    raise self._too_large()
+                    raise self._too_large(limit)
             return message
 
         await self.app(scope, limited, send)
 
-    def _too_large(self) -> HTTPException:
-        return HTTPException(413, f"request bodies are limited to {self.max_bytes} bytes")
+    @staticmethod
+    def _too_large(limit: int) -> HTTPException:
+        return HTTPException(413, f"request bodies are limited to {limit} bytes")
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -30,10 +30,12 @@ class Permission(StrEnum):
     STATS_READ = "stats:read"
     AUDIT_READ = "audit:read"
     ACCESS_LOG_READ = "access-log:read"
+    REGISTER_IMPORT = "register:import"  # a school's registers of children and teachers
 
 
 #: Permissions that change something; a route answering a write method must declare one.
-WRITES = frozenset({Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN})
+WRITES = frozenset({Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
+                    Permission.REGISTER_IMPORT})
 
 _READ_CASES = {Permission.SELF, Permission.CASE_READ, Permission.HISTORY_READ}
 
@@ -44,6 +46,7 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
     UserRole.SUPERVISOR: frozenset(_READ_CASES | {
         Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
         Permission.HISTORY_EXPORT, Permission.TASKS_OWN, Permission.TASKS_ALL, Permission.STATS_READ,
+        Permission.REGISTER_IMPORT,
     }),
     UserRole.AUDITOR: frozenset(_READ_CASES | {
         Permission.HISTORY_EXPORT, Permission.TASKS_ALL, Permission.STATS_READ,

@@ -67,6 +67,7 @@ CATALOGUE: dict[str, ProblemType] = {
     "idempotency-key-in-flight": ProblemType(409, "A request with this Idempotency-Key is still running"),
     "position-unknown": ProblemType(422, "min_position lies beyond the end of the event log"),
     "school-required": ProblemType(422, "Say which school (school_id)"),
+    "register-refused": ProblemType(422, "The file is not a register that can be imported"),
     "views-behind": ProblemType(503, "The read models have not reached min_position yet"),
     "not-ready": ProblemType(503, "The service is not ready"),
     "malformed-request": ProblemType(400, "The request body could not be read (not UTF-8 JSON?)"),

@@ -56,6 +56,13 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/readyz"): {},
     ("GET", "/problems"): {},
     ("GET", "/problems/{code}"): {},
+    ("POST", "/schools/{school_id}/imports/children"): {
+        "files": {"file": ("register.csv", "学号,姓名,监护人,与儿童关系,父母外出情况,班主任\n"
+                           "1,王小明,李奶奶,奶奶,双亲外出,a-teacher\n".encode(), "text/csv")},
+        "data": {"dry_run": "true"}},
+    ("POST", "/schools/{school_id}/imports/teachers"): {
+        "files": {"file": ("teachers.csv", "工号,姓名,角色\nT9,王芳,班主任\n".encode(), "text/csv")},
+        "data": {"dry_run": "true"}},
 }
 ROLES = ["teacher", "supervisor", "auditor", "admin"]  # all of school-a (the admin of none)
 
@@ -121,7 +128,7 @@ def _fixtures(api: Api, role: str, n: int) -> dict[str, dict[str, str]]:
 
 def _send(api: Api, who: str, method: str, path: str, ids: dict[str, str], n: int) -> Any:
     example = dict(EXAMPLES[(method, path)])
-    url = path.format(code="illegal-step", **ids)
+    url = path.format(code="illegal-step", school_id=SCHOOL_A, **ids)
     if example.get("json") == "identify":
         example["json"] = identify_body(SCHOOL_A, 9000 + n)
     return api.request(method, url, who=who, **example)
