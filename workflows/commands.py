@@ -91,6 +91,14 @@ class IdentifyChild(Command):
         """Who this command names on the case, and as what."""
         return ((AssigneeRole.HEAD_TEACHER, self.head_teacher_id),)
 
+    def open(self, policy: WorkflowPolicy, ctx: CommandContext, case_id: UUID) -> Case:
+        """The new case this identification opens (not saved)."""
+        return Case.identify(
+            policy, ctx, case_id=case_id, school_id=self.school_id, student_no=self.student_no,
+            child=self.child, guardian=self.guardian, parents=self.parents,
+            head_teacher_id=self.head_teacher_id, risk_level=self.risk_level,
+        )
+
 
 class CaseCommand(Command):
     """A step on an existing case; ``action`` names it in the workflow's transitions."""

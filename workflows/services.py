@@ -258,13 +258,7 @@ class CaseService(Application[UUID]):
                     return self._replayed(existing, existing.commands[command_id])
                 raise CaseAlreadyExists(case_id, command.school_id)
             self._check_assignees(command, command.school_id)
-            ctx = self._context(actor, command.occurred_at, command_id)
-            case = Case.identify(
-                policy, ctx, case_id=case_id, school_id=command.school_id,
-                student_no=command.student_no, child=command.child, guardian=command.guardian,
-                parents=command.parents, head_teacher_id=command.head_teacher_id,
-                risk_level=command.risk_level,
-            )
+            case = command.open(policy, self._context(actor, command.occurred_at, command_id), case_id)
             try:
                 result = self._result(case, self.save(case))
                 self._hand_to_cache(case)

@@ -17,7 +17,8 @@ from adapters.driving.imports.children import ChildRow, RowProblem
 from adapters.driving.imports.messages import say
 from domain.errors import CaseAlreadyExists, DomainError
 from domain.values import Actor
-from workflows.services import CaseService
+from workflows.batches import handle_batch
+from workflows.services import CaseService, CommandResult
 
 Progress = Callable[[int], None]
 
@@ -51,24 +52,56 @@ class ImportReport:
         }
 
 
+#: Rows whose commands are saved in one transaction (``workflows.batches``).
+BATCH_ROWS = 250
+
+
 def import_children(
     cases: CaseService, rows: Sequence[ChildRow], problems: Sequence[RowProblem], actor: Actor, *,
     dry_run: bool, progress: Progress | None = None,
 ) -> ImportReport:
-    """Import the good rows (or, dry, say which would be created); the bad ones are reported."""
+    """Import the good rows (or, dry, say which would be created); the bad ones are reported.
+
+    The rows of new children are handled in batches of :data:`BATCH_ROWS`, each batch
+    saved in one transaction; a row whose case exists already is handled alone (a second
+    run of a file: each of its commands is replayed, recording nothing).
+    """
     report = ImportReport(dry_run=dry_run, refused=list(problems))
-    for row in rows:
+    for start in range(0, len(rows), BATCH_ROWS):
+        chunk = rows[start:start + BATCH_ROWS]
+        known = [r for r in chunk if cases.has_events(r.case_id)]
         if dry_run:
-            (report.skipped if cases.has_events(row.case_id) else report.created).append(row.row)
+            report.skipped += [r.row for r in known]
+            report.created += [r.row for r in chunk if r not in known]
         else:
-            _import_child(cases, row, actor, report)
+            for row in known:
+                _import_known(cases, row, actor, report)
+            _import_new(cases, [r for r in chunk if r not in known], actor, report)
         if progress is not None:
-            progress(1)
+            progress(len(chunk))
+    for found in (report.created, report.skipped):
+        found.sort()
     report.refused.sort(key=lambda p: p.row)
     return report
 
 
-def _import_child(cases: CaseService, row: ChildRow, actor: Actor, report: ImportReport) -> None:
+def _import_new(cases: CaseService, rows: Sequence[ChildRow], actor: Actor, report: ImportReport) -> None:
+    commands = [c for r in rows for c in (r.identify, r.visit) if c is not None]
+    outcomes = iter(handle_batch(cases, commands, actor))
+    for row in rows:
+        done = [next(outcomes) for c in (row.identify, row.visit) if c is not None]
+        refusal = next((o for o in done if isinstance(o, DomainError)), None)
+        if isinstance(done[0], CaseAlreadyExists):  # opened meanwhile, not by this import
+            report.skipped.append(row.row)
+        elif refusal is not None:
+            report.refused.append(RowProblem(row.row, "refused", {"reason": str(refusal)}))
+        elif all(isinstance(o, CommandResult) and o.replayed for o in done):
+            report.skipped.append(row.row)
+        else:
+            report.created.append(row.row)
+
+
+def _import_known(cases: CaseService, row: ChildRow, actor: Actor, report: ImportReport) -> None:
     try:
         new = not cases.handle(row.identify, actor).replayed
         if row.visit is not None:  # again after a run cut short between the two: replayed or new
