@@ -29,6 +29,8 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/cases/{case_id}/export"): (403, 200, 200, 403),
     ("POST", "/cases/{case_id}/export"): (403, 200, 200, 403),
     ("GET", "/access-log"): (403, 403, 200, 403),
+    ("GET", "/imports"): (403, 200, 403, 403),
+    ("POST", "/imports"): (403, 422, 403, 403),  # the supervisor's: no school, no file chosen
 }
 #: Pages anyone may open, logged in or not.
 OPEN = {("GET", "/login"), ("POST", "/login"), ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
