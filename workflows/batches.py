@@ -4,9 +4,10 @@ Each command runs as :meth:`CaseService.handle` runs it — the same replay chec
 version, assignee check, context and aggregate method — but the cases it changes are
 saved together at the end, in one transaction (one commit, not one per command: a
 commit's fsync is most of a command's cost on SQLite). A command that changes a mentor
-is handled alone, after the batch so far is saved, as are all the commands when the
-batch's save loses a race with another writer: then each is handled again on fresh
-state, as ``handle`` retries.
+is handled alone, after the batch so far is saved. When the batch's save fails — another
+writer was first, or an identification names a case that exists already (the batch does
+not read the store to know: give it new children, as an import does) — nothing of it is
+written and each command is handled alone, on fresh state, as ``handle`` retries.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def _run(
     command_id = command.command_id or uuid4()
     if isinstance(command, IdentifyChild):
         case_id = cases.case_id_for(command.school_id, command.student_no)
-        # An indexed look-up first: in an import, most cases do not exist yet.
-        existing = pending.get(case_id) or (cases._find(case_id) if cases.has_events(case_id) else None)
+        # No read of the store: a case that exists already makes the batch's save fail
+        # (its first version is taken), and every command is then handled alone.
+        existing = pending.get(case_id)
         if existing is not None:
             if command_id in existing.commands:
                 return None, cases._replayed(existing, existing.commands[command_id])

@@ -73,6 +73,9 @@ class ChildPlanner:
     now: datetime
     zone: ZoneInfo
 
+    def __post_init__(self) -> None:
+        self._ids = {t.teacher_id for t in self.head_teachers}
+
     def plan(self, table: Table) -> tuple[list[ChildRow], list[RowProblem]]:
         """Every row's commands or its problem (a student number twice: every such row)."""
         where = locate(table.header, CHILD_COLUMNS)
@@ -180,8 +183,7 @@ class ChildPlanner:
 
     def _head_teacher(self, written: str) -> str:
         """The id of the head teacher a row names, by id or by name."""
-        by_id = {t.teacher_id: t for t in self.head_teachers}
-        if written in by_id:
+        if written in self._ids:
             return written
         bare = written.removesuffix("老师")
         named = [t.teacher_id for t in self.head_teachers
