@@ -22,10 +22,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from adapters.bootstrap import build, build_accounts, guard_assignments
+from adapters.bootstrap import Caretrail, build, build_accounts, guard_assignments
 from adapters.driven.auth.models import Teacher, TeacherRole
 from adapters.driving.imports.samples import children_rows, write_csv, write_xlsx
 from adapters.driving.imports.service import Imports
@@ -55,49 +56,49 @@ def main() -> None:
             guard_assignments(caretrail, accounts)
             accounts.roster.add([Teacher(teacher_id=t, school_id=SCHOOL, name=t,
                                          roles=(TeacherRole.HEAD_TEACHER,)) for t in TEACHERS])
-            imports = Imports(caretrail, accounts)
-            actor = Actor(user_id=f"{SCHOOL}-supervisor", role=Role.SUPERVISOR)
-            marks: dict[str, float] = {}
-
-            def start(n: int) -> typer.progressbar:  # type: ignore[valid-type]
-                marks["checked"] = time.perf_counter()
-                bar = typer.progressbar(length=n, label="import", file=sys.stderr)
-                bar.__enter__()
-                marks["bar"] = 1
-                bars.append(bar)
-                return bar.update  # type: ignore[no-any-return]
-
-            bars: list[typer.progressbar] = []  # type: ignore[valid-type]
-            catch_up = caretrail.runner.catch_up
-
-            def timed_catch_up(*a: object, **k: object) -> object:
-                marks["views"] = time.perf_counter()
-                return catch_up(*a, **k)  # type: ignore[arg-type]
-
-            caretrail.runner.catch_up = timed_catch_up  # type: ignore[method-assign]
-            profile = cProfile.Profile() if args.profile else None
-            began, cpu = time.perf_counter(), time.process_time()
-            if profile is not None:
-                profile.enable()
-            report = imports.children(data, f"register.{args.format}", SCHOOL, actor, dry_run=False,
-                                      start=start)
-            if profile is not None:
-                profile.disable()
-            ended, cpu = time.perf_counter(), time.process_time() - cpu
-            for bar in bars:
-                bar.__exit__(None, None, None)
-            print(f"read + check: {marks['checked'] - began:.2f} s; commands: "
-                  f"{marks['views'] - marks['checked']:.2f} s; views: {ended - marks['views']:.2f} s; "
-                  f"events: {caretrail.cases.position()}")
-            print(f"created {len(report.created)}, skipped {len(report.skipped)}, "
-                  f"refused {len(report.refused)}")
-            print(f"import: {args.rows / (ended - began):,.0f} rows/s (whole, wall clock); "
-                  f"{args.rows / cpu:,.0f} rows per CPU second")
-            if profile is not None:
-                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            _measure(caretrail, Imports(caretrail, accounts), data, args)
         finally:
             accounts.close()
             caretrail.close()
+
+
+def _measure(caretrail: Caretrail, imports: Imports, data: bytes, args: argparse.Namespace) -> None:
+    """Import the register once, timing its phases; print the figures."""
+    actor = Actor(user_id=f"{SCHOOL}-supervisor", role=Role.SUPERVISOR)
+    marks: dict[str, float] = {}
+    bars: list[Any] = []
+
+    def start(n: int) -> Any:
+        marks["checked"] = time.perf_counter()
+        bar = typer.progressbar(length=n, label="import", file=sys.stderr)
+        bars.append(bar.__enter__())
+        return bar.update
+
+    catch_up = caretrail.runner.catch_up
+
+    def timed_catch_up(*a: Any, **k: Any) -> Any:
+        marks["views"] = time.perf_counter()
+        return catch_up(*a, **k)
+
+    caretrail.runner.catch_up = timed_catch_up  # type: ignore[method-assign]
+    profile = cProfile.Profile() if args.profile else None
+    began, cpu = time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
+    report = imports.children(data, f"register.{args.format}", SCHOOL, actor, dry_run=False, start=start)
+    if profile is not None:
+        profile.disable()
+    ended, cpu = time.perf_counter(), time.process_time() - cpu
+    for bar in bars:
+        bar.__exit__(None, None, None)
+    print(f"read + check: {marks['checked'] - began:.2f} s; commands: "
+          f"{marks['views'] - marks['checked']:.2f} s; views: {ended - marks['views']:.2f} s; "
+          f"events: {caretrail.cases.position()}")
+    print(f"created {len(report.created)}, skipped {len(report.skipped)}, refused {len(report.refused)}")
+    print(f"import: {args.rows / (ended - began):,.0f} rows/s (whole, wall clock); "
+          f"{args.rows / cpu:,.0f} rows per CPU second")
+    if profile is not None:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def _show(report: ImportReport, locale: str, as_json: bool) -> None:
 
 
 @import_cli.command("children")
-def children(file: FileArg, school: SchoolOpt, dry_run: DryOpt = False, user: AsOpt = "cli",
+def children(file: FileArg, school: SchoolOpt, dry_run: DryOpt = False, user: AsOpt = "operator",
              lang: LangOpt = None, as_json: JsonOpt = False) -> None:
     """Import a children's register: each good row opens a case (a second run adds nothing)."""
     locale = shell_locale(lang)

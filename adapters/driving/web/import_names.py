@@ -14,7 +14,7 @@ from adapters.driving.web.names import N_
 FILE_PROBLEMS: Mapping[str, str] = {
     "too-large": N_("The file is larger than %(limit)s MB: split the register."),
     "too-many-rows": N_("The register has more than %(limit)s rows: split it."),
-    "empty": N_("The sheet is empty: there is no child on it."),
+    "empty": N_("The sheet is empty: there is nothing to import."),
     "no-header": N_("No header row names the columns %(columns)s in the first ten rows."),
     "not-a-spreadsheet": N_("This is not an .xlsx workbook or a .csv file (an old .xls: save it as .xlsx)."),
     "encrypted": N_("The workbook is protected by a password: save it without one and import it again."),
