@@ -239,3 +239,8 @@ def followed_cases(
         (*schools, iso_once(until), iso_once(since)),
     )
     return [(str(c), str(s), k, str(st), str(r)) for c, s, k, st, r in rows]
+
+
+def schools_with_cases(store: ViewStore) -> list[str]:
+    """Every school that has a case (the operator's county), in order."""
+    return [str(s) for (s,) in store.fetch_all("SELECT DISTINCT school_id FROM cases ORDER BY school_id")]

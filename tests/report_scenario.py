@@ -37,18 +37,21 @@ def _at(day: int, month: int = 9) -> datetime:
     return datetime(2026, month, day, 2, tzinfo=UTC)
 
 
-def build(cases: CaseService, clock: FakeClock) -> dict[str, Any]:
-    """Record the term; return the case ids by child's name."""
+def build(cases: CaseService, clock: FakeClock, schools: tuple[str, str] = ("s1", "s2"),
+          heads: tuple[str, str] = ("t-head", "t-head"), mentor: str = "t-m1") -> dict[str, Any]:
+    """Record the term at ``schools`` (head teachers ``heads``, one each); return the case
+    ids by child's name."""
     clock.set(datetime(2026, 9, 1, 1, tzinfo=UTC))
+    one = {"school_id": schools[0], "head_teacher_id": heads[0]}
     ming = identify(cases, clock, 1, child=Child(name=NAMES[0], class_name="三年级2班"),
-                    risk_level=RiskLevel.HIGH).case_id
-    hong = identify(cases, clock, 2, child=Child(name=NAMES[1], class_name="四年级1班")).case_id
-    gang = identify(cases, clock, 3, child=Child(name=NAMES[2], class_name="三年级2班")).case_id
-    lan = identify(cases, clock, 4, school_id="s2",
+                    risk_level=RiskLevel.HIGH, **one).case_id
+    hong = identify(cases, clock, 2, child=Child(name=NAMES[1], class_name="四年级1班"), **one).case_id
+    gang = identify(cases, clock, 3, child=Child(name=NAMES[2], class_name="三年级2班"), **one).case_id
+    lan = identify(cases, clock, 4, school_id=schools[1], head_teacher_id=heads[1],
                    child=Child(name=NAMES[3], class_name="一年级1班")).case_id
     steps: list[tuple[datetime, Any, Actor]] = [
         (_at(5), RecordHomeVisit(case_id=ming, guardian_met=True), TEACHER),
-        (_at(6), PairMentor(case_id=ming, teacher_id="t-m1"), SUPERVISOR),
+        (_at(6), PairMentor(case_id=ming, teacher_id=mentor), SUPERVISOR),
         (_at(10), RecordCounselling(case_id=ming), COUNSELLOR),
         (_at(12), LogContact(case_id=ming, party=ContactParty.GUARDIAN), TEACHER),
         (_at(13), LogContact(case_id=ming, party=ContactParty.PARENT), TEACHER),

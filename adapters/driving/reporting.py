@@ -4,15 +4,22 @@ access log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from adapters.bootstrap import Caretrail
 from projections import reports
 from projections.reports import Report
+from projections.rows import MAX_PAGE, CaseRow, Page, TaskRow
 from workflows.terms import Calendar
+
+T = TypeVar("T")
+#: The most rows a list export holds (the lists page through far fewer on screen).
+MAX_EXPORT_ROWS = 20_000
 
 #: The longest period a report covers (a few school years).
 MAX_DAYS = 366 * 5
@@ -86,3 +93,31 @@ def named_children(
         _, child = caretrail.cases.child_of(UUID(case_id))
         rows.append((school, child.class_name or class_name, child.name, state, risk))
     return rows, [(case_id, school) for case_id, school, *_ in found]
+
+
+def every_page(read: Callable[..., Page[T]], **filters: Any) -> list[T]:
+    """All the rows of a list query (``read.tasks`` or ``read.cases``) with these filters,
+    page by page, up to :data:`MAX_EXPORT_ROWS`."""
+    rows: list[T] = []
+    after: str | None = None
+    while len(rows) < MAX_EXPORT_ROWS:
+        page = read(**filters, after=after, limit=MAX_PAGE)
+        rows += page.items
+        after = page.next_cursor
+        if after is None:
+            break
+    return rows[:MAX_EXPORT_ROWS]
+
+
+def names_of(
+    caretrail: Caretrail, rows: list[TaskRow] | list[CaseRow]
+) -> tuple[dict[str, str], list[tuple[str, str | None]]]:
+    """The child's name of each case in ``rows`` (read from the case), and the (case,
+    school) pairs to write to the access log before the names go out."""
+    names: dict[str, str] = {}
+    logged: list[tuple[str, str | None]] = []
+    for case_id, school in dict.fromkeys((r.case_id, r.school_id) for r in rows):
+        _, child = caretrail.cases.child_of(UUID(case_id))
+        names[case_id] = child.name
+        logged.append((case_id, school))
+    return names, logged

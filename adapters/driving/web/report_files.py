@@ -5,7 +5,9 @@ Titles, column headers and the names of states, risk levels and task kinds come 
 web pages' catalogs (``adapters/driving/web/locales``), Chinese unless the reader's language
 is English. Every text cell is escaped against formula injection as the history export
 does (:func:`adapters.driving.exports.escape_cell`): openpyxl would store a text starting
-with ``=`` as a formula. Numbers stay numbers.
+with ``=`` as a formula. Numbers stay numbers. (It lives with the pages because their
+catalogs are its texts' home: ``make messages`` extracts them from here; the CLI and the
+API write the same files.)
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from openpyxl.utils import get_column_letter
 
 from adapters.driving.exports import BOM, escape_cell
 from adapters.driving.web.i18n import translations
-from adapters.driving.web.names import KINDS, N_, STATES
+from adapters.driving.web.names import KINDS, N_, ROLES, STATES
 from projections.reports import Report, SchoolSummary
+from projections.rows import CaseRow, TaskRow
 
-RISKS = {"normal": N_("Normal"), "high": N_("High")}
+RISKS = {"normal": N_("Normal risk"), "high": N_("High risk")}
+TASK_STATUSES = {"open": N_("Open"), "done": N_("Done"), "cancelled": N_("Cancelled")}
 #: The summary's columns: the report's field and its header.
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("children", N_("Children followed")),
@@ -177,3 +181,37 @@ def file_bytes(tables: Sequence[Table], fmt: str) -> bytes:
     if fmt == "csv":
         return csv_text(tables).encode("utf-8")
     raise ValueError(f"unknown format {fmt!r}: xlsx or csv")
+
+
+# --------------------------------------------------------------------------- lists
+def task_table(rows: Sequence[TaskRow], locale: str, *, local: Callable[[Any], str],
+               names: Mapping[str, str] | None = None) -> Table:
+    """Follow-up tasks as a list shows them; ``names`` (case id -> child) adds a name column."""
+    _ = gettext_of(locale)
+    head = [_(N_("School")), _(N_("Class")), _(N_("Task")), _(N_("Assignee")), _(N_("Due")),
+            _(N_("Days overdue")), _(N_("Escalation level")), _(N_("Status")), _(N_("Case"))]
+    table = Table(_(N_("Tasks")), head + ([_(N_("Name"))] if names is not None else []))
+    for t in rows:
+        who = t.assignee_id or _(ROLES.get(t.assignee_role, t.assignee_role))
+        line = [t.school_id, t.class_name or "", _(KINDS.get(t.kind, t.kind)), who, local(t.due_at),
+                t.days_overdue, t.escalation_level, _(TASK_STATUSES.get(t.status, t.status)), t.case_id]
+        table.rows.append(line + ([names.get(t.case_id, "")] if names is not None else []))
+    return table
+
+
+def case_table(rows: Sequence[CaseRow], locale: str, *, local: Callable[[Any], str],
+               names: Mapping[str, str] | None = None) -> Table:
+    """Cases as the case list shows them; ``names`` (case id -> child) adds a name column."""
+    _ = gettext_of(locale)
+    head = [_(N_("School")), _(N_("Class")), _(N_("State")), _(N_("Risk level")), _(N_("Head teacher")),
+            _(N_("Mentor")), _(N_("Opened")), _(N_("Closed on")), _(N_("Next task")), _(N_("Due")),
+            _(N_("Case"))]
+    table = Table(_(N_("Cases")), head + ([_(N_("Name"))] if names is not None else []))
+    for c in rows:
+        line = [c.school_id, c.class_name or "", _(STATES.get(c.state, c.state)),
+                _(RISKS.get(c.risk_level, c.risk_level)), c.head_teacher_id, c.mentor_id or "",
+                local(c.opened_at), local(c.closed_at) if c.closed_at else "",
+                _(KINDS.get(c.next_due_kind, c.next_due_kind)) if c.next_due_kind else "",
+                local(c.next_due_at) if c.next_due_at else "", c.case_id]
+        table.rows.append(line + ([names.get(c.case_id, "")] if names is not None else []))
+    return table
