@@ -16,6 +16,7 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -71,8 +72,9 @@ def report_tables(report: Report, locale: str, *, local: Callable[[Any], str]) -
     _ = gettext_of(locale)
     about = Table(_(N_("About this report")), [_(N_("Item")), _(N_("Value"))], [
         [_(N_("Schools")), ", ".join(report.school_ids)],
-        [_(N_("From")), local(report.since)],
-        [_(N_("Until (not included)")), local(report.until)],
+        # The period as school days: its first, and the one before its end ("YYYY-MM-DD").
+        [_(N_("From")), local(report.since)[:10]],
+        [_(N_("To (included)")), local(report.until - timedelta(microseconds=1))[:10]],
         [_(N_("Made at")), local(report.as_of)],
     ])
     summary = Table(_(N_("Summary")), [_(N_("School")), *(_(h) for _f, h in SUMMARY_COLUMNS)])
