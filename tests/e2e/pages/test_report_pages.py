@@ -98,3 +98,17 @@ def test_the_board_and_the_case_list_download_what_they_show(web: Web, term: dic
     assert text.startswith(BOM)
     assert text.count("\n") == 2  # the header and the one closed case
     assert str(term["gang"]) in text
+
+
+def test_an_english_reader_gets_the_report_and_its_workbook_in_english(
+    web: Web, term: dict[str, Any]
+) -> None:
+    web.log_in("supervisor")
+    web.client("supervisor").cookies.set("caretrail_lang", "en")
+    page = web.get("/reports", "supervisor", params={**TERM, "school": SCHOOL_A})
+    assert _captions(page.text)[:2] == ["About this report", "Summary"]
+    assert f'<option value="{SCHOOL_A}" selected>' in page.text
+    book = web.get("/reports/file", "supervisor", params={**TERM, "school": SCHOOL_A, "format": "xlsx"})
+    summary = openpyxl.load_workbook(io.BytesIO(book.content))["Summary"]
+    assert [c.value for c in summary[1]][:2] == ["School", "Children followed"]
+    assert [c.value for c in summary[2]][:2] == [SCHOOL_A, 3]
