@@ -8,6 +8,7 @@ from domain.case import Case
 from domain.mentor import Mentor
 from projections.base import Batch, Projection
 from projections.directory import CaseDirectory
+from projections.reports import EVENTS_IN
 from projections.store import Cursor, chunks, iso, uuid_text
 from projections.summaries import summarise
 
@@ -51,6 +52,9 @@ class AuditLogView(Projection):
             # Home visits per month of a school (the figures page): a few rows in a hundred.
             "CREATE INDEX IF NOT EXISTS audit_home_visits ON audit_log (school_id, occurred_at) "
             "WHERE event_type = 'HomeVisited'",
+            # The reports' activity counts (projections.reports): the few kinds they count.
+            "CREATE INDEX IF NOT EXISTS audit_report ON audit_log "
+            f"(school_id, event_type, occurred_at, case_id, summary) WHERE {EVENTS_IN}",
         ]
 
     def apply(self, cur: Cursor, batch: Batch) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from projections import figures
+from projections import figures, reports
 from projections.figures import KindOnTime
 from projections.paging import keyset_page
 from projections.rows import (
@@ -354,6 +354,12 @@ class ReadModels:
     ) -> list[KindOnTime]:
         """Tasks done in ``[since, until)`` per kind, and how many by their due time."""
         return figures.on_time_by_kind(self.stores["follow_ups"], school_id, since, until)
+
+    def report(
+        self, *, school_ids: Sequence[str], since: datetime, until: datetime, now: datetime
+    ) -> reports.Report:
+        """The report on these schools over ``[since, until)`` (``projections.reports``)."""
+        return reports.report(self.stores, school_ids, since=since, until=until, now=now)
 
     def home_visits_between(self, *, school_id: str, bounds: Sequence[datetime]) -> list[int]:
         """Home visits that occurred in each period between consecutive ``bounds``."""

@@ -31,6 +31,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/access-log"): (403, 403, 200, 403),
     ("GET", "/imports"): (403, 200, 403, 403),
     ("POST", "/imports"): (403, 422, 403, 403),  # the supervisor's: no school, no file chosen
+    # Reports are counts: the administrator too (of no school); the named list is not theirs.
+    ("GET", "/reports"): (403, 200, 200, 200),
+    ("GET", "/reports/file"): (403, 200, 200, 200),
+    ("POST", "/reports/named"): (403, 200, 200, 403),
+    ("GET", "/lists/overdue"): (403, 200, 200, 403),
+    ("GET", "/lists/cases"): (200, 200, 200, 403),
 }
 #: Pages anyone may open, logged in or not.
 OPEN = {("GET", "/login"), ("POST", "/login"), ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),

@@ -68,7 +68,7 @@ def board_page(visit: SignedIn, *, kind: str = "", assignee: str = "", min_days:
     ``teacher_id``, stays chosen)."""
     caretrail, schools = visit.caretrail, visit.user.schools
     now = caretrail.clock()
-    days = _days(min_days)
+    days = days_filter(min_days)
     overdue = caretrail.read.tasks(
         now=now, status=TaskStatus.OVERDUE, school_ids=schools, kind=kind or None,
         assignee_id=assignee.strip() or None, min_days_overdue=days, class_name=class_name or None,
@@ -93,7 +93,7 @@ def board_page(visit: SignedIn, *, kind: str = "", assignee: str = "", min_days:
     )
 
 
-def _days(text: str) -> int:
+def days_filter(text: str) -> int:
     """A count of days typed in the filter (anything else: no filter)."""
     text = text.strip()
     return min(int(text), 3650) if text.isdecimal() and len(text) <= 6 else 0
