@@ -22,7 +22,14 @@ from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import (
-    audit, cases, follow_ups, history, imports, ops, reports, steps,
+    audit,
+    cases,
+    follow_ups,
+    history,
+    imports,
+    ops,
+    reports,
+    steps,
 )
 from adapters.driving.api.security_headers import install_security_headers
 from adapters.driving.web.app import error_page, mount_web

@@ -11,7 +11,15 @@ from starlette.responses import Response
 from adapters.driving.web.names import ERRORS, N_
 from adapters.driving.web.pages import FormExpired, LoginRequired, render, to_login, visit_of
 from adapters.driving.web.routes import (
-    auth, board, cases, figures, imports, inspect, lists, reports, tasks,
+    auth,
+    board,
+    cases,
+    figures,
+    imports,
+    inspect,
+    lists,
+    reports,
+    tasks,
 )
 
 STATIC = Path(__file__).parent / "static"
