@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from adapters.driven.auth import rows
-from adapters.driven.auth.models import AccessEntry, StoredResponse, Token, User
+from adapters.driven.auth.models import AccessEntry, StoredResponse, Teacher, Token, User, UserRole
 from adapters.driven.auth.port import AuthStore, UserExists
+from adapters.driven.auth.roster import LOGIN_ROLES
 from adapters.driven.auth.rows import ACCESS_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS
 from adapters.driven.auth.sql_people import PEOPLE_SCHEMA, PeopleSQL
 from adapters.driven.auth.sql_roster import ROSTER_SCHEMA, RosterSQL
@@ -63,6 +64,12 @@ class SQLAuthStore(PeopleSQL, RosterSQL, AuthStore):
         with self._write() as cur:
             for ddl in (*SCHEMA, *PEOPLE_SCHEMA, *ROSTER_SCHEMA):
                 cur.execute(ddl.format(**self.TYPES))
+        # Logins of role teacher made before the roster was kept get their records (as a
+        # login made now does); a record already there is kept as it is.
+        self.put_teachers([
+            Teacher(teacher_id=u.user_id, school_id=s, name=u.display_name, roles=LOGIN_ROLES)
+            for u in self.list_users() if u.role is UserRole.TEACHER for s in u.schools
+        ], replace=False)
 
     # ------------------------------------------------------------ users
     def add_user(self, user: User) -> None:

@@ -4,12 +4,12 @@ application asks before naming a head teacher, a mentor or a counselling teacher
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from adapters.driven.auth.models import Teacher, TeacherRole, UserRole
+from adapters.driven.auth.models import Teacher, TeacherRole, User, UserRole
 from adapters.driven.auth.port import AuthStore
 from adapters.driven.auth.roster import RosterAssignees
 from adapters.driven.auth.sqlite import SQLiteAuthStore
@@ -17,6 +17,7 @@ from domain.values import AssigneeRole
 from tests.e2e.api.conftest import SCHOOL_A, Api
 from tests.e2e.api.test_assignment_scope import _refused_as_ineligible, _visited
 
+T0 = datetime(2026, 9, 1, 1, 0, tzinfo=UTC)
 HEAD, SUBJECT, COUNSEL, MENTOR = (TeacherRole.HEAD_TEACHER, TeacherRole.SUBJECT_TEACHER,
                                   TeacherRole.COUNSELLING_TEACHER, TeacherRole.MENTOR)
 
@@ -106,3 +107,15 @@ def test_a_login_added_later_keeps_the_roster_record_it_links_to(api: Api) -> No
     api.accounts.roster.add([_t("a-late", SCHOOL_A, COUNSEL, name="钱老师")])
     api.accounts.add_user("a-late", UserRole.TEACHER, [SCHOOL_A])
     assert api.accounts.roster.get(SCHOOL_A, "a-late") == _t("a-late", SCHOOL_A, COUNSEL, name="钱老师")
+
+
+def test_a_store_set_up_again_puts_the_teacher_logins_made_before_the_roster_on_it(
+    store: AuthStore,
+) -> None:
+    store.add_user(User(user_id="old-t", role=UserRole.TEACHER, schools=("s1", "s2"), created_at=T0))
+    store.add_user(User(user_id="old-s", role=UserRole.SUPERVISOR, schools=("s1",), created_at=T0))
+    store.put_teachers([_t("old-t", "s2", COUNSEL)])
+    store.setup()  # at the next start (SQLite) or `caretrail migrate` (PostgreSQL)
+    assert store.get_teacher("s1", "old-t") == _t("old-t", "s1", HEAD, SUBJECT, MENTOR)
+    assert store.get_teacher("s2", "old-t") == _t("old-t", "s2", COUNSEL)  # kept as it was
+    assert store.get_teacher("s1", "old-s") is None
