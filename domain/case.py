@@ -259,18 +259,23 @@ class Case(FollowUpCommands):
         *,
         guardian: Guardian | None = None,
         parents: Parents | None = None,
+        class_name: str | None = None,
     ) -> None:
-        """Record what changed about the family; history keeps what was true before."""
+        """Record what changed about the child or the family; history keeps what was true
+        before."""
         start, before = self._begin(policy, ctx, Action.AMEND_DETAILS)
         guardian = guardian if guardian != self.guardian else None
         parents = parents if parents != self.parents else None
-        if guardian is None and parents is None:
+        class_name = valid_text("class_name", class_name, short=True)
+        class_name = class_name if class_name != self.child.class_name else None
+        if guardian is None and parents is None and class_name is None:
             raise InvalidCommand(f"case {self.id}: the details given are the ones it has")
         moved = guardian is not None and (guardian.name, guardian.relation) != (
             self.guardian.name, self.guardian.relation
         )
         self._trigger(
-            ctx, self.DetailsAmended, guardian=guardian, parents=parents, guardian_changed=moved
+            ctx, self.DetailsAmended, guardian=guardian, parents=parents, guardian_changed=moved,
+            class_name=class_name,
         )
         self._decide_follow_ups(policy, ctx, start, before)
 

@@ -187,20 +187,25 @@ class ContactLogged(CaseEvent):
 
 
 class DetailsAmended(CaseEvent):
-    """The family's details changed: another guardian or their phone, or where the
-    parents are. ``guardian_changed``: the child now lives with another person."""
+    """The child's or the family's details changed: the child's class, another guardian or
+    their phone, where the parents are and work, their phone. ``guardian_changed``: the
+    child now lives with another person. Each field left None kept what it was (events
+    written before ``class_name`` existed read with None)."""
 
     TOPIC: ClassVar[str] = "domain.case:Case.DetailsAmended"
 
     guardian: Guardian | None = None
     parents: Parents | None = None
     guardian_changed: bool = False
+    class_name: str | None = None
 
     def apply(self, case: CaseRecord) -> None:
         if self.guardian is not None:
             case.guardian = self.guardian
         if self.parents is not None:
             case.parents = self.parents
+        if self.class_name is not None:
+            case.child = case.child.model_copy(update={"class_name": self.class_name})
 
 
 class NoteAdded(CaseEvent):

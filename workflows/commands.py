@@ -183,15 +183,19 @@ class LogContact(CaseCommand):
 
 
 class AmendDetails(CaseCommand):
-    """Amend the family's details: another guardian or phone, or where the parents are."""
+    """Amend the details: the child's class, another guardian or phone, where the parents
+    are and work, their phone."""
 
     action: ClassVar[Action] = Action.AMEND_DETAILS
 
     guardian: Guardian | None = Field(default=None, description="The guardian now, in full.")
     parents: Parents | None = Field(default=None, description="The parents now, in full.")
+    class_name: ShortText | None = Field(default=None, description="The child's class now (班级).")
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
-        case.amend_details(policy, ctx, guardian=self.guardian, parents=self.parents)
+        case.amend_details(
+            policy, ctx, guardian=self.guardian, parents=self.parents, class_name=self.class_name
+        )
 
 
 class AddNote(CaseCommand):

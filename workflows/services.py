@@ -157,8 +157,9 @@ class CaseService(Application[UUID]):
 
     def child_of(self, case_id: UUID) -> tuple[str, Child]:
         """The school and the child of a case, as its first event says (``CaseNotFound``
-        if there is none). No later event changes either, so each case's is read once and
-        kept: a list of 100 tasks costs no case rebuilt or fast-forwarded."""
+        if there is none). No later event changes the school or the child's name (the class
+        may change: read it from a view), so each case's is read once and kept: a list of
+        100 tasks costs no case rebuilt or fast-forwarded."""
         found = self._children.get(case_id)
         if found is None:
             stored = self.recorder.select_events(case_id, limit=1)
