@@ -12,8 +12,8 @@ from uuid import UUID
 
 from domain import case_events
 from domain.base import Aggregate, AggregateSnapshot
-from domain.case_follow_ups import FollowUpCommands
 from domain.case_record import CaseState, check_occurred_at
+from domain.case_school_year import SchoolYearCommands
 from domain.errors import InvalidCommand
 from domain.policy import WorkflowPolicy
 from domain.values import (
@@ -33,7 +33,7 @@ from domain.values import (
 )
 
 
-class Case(FollowUpCommands):
+class Case(SchoolYearCommands):
     """A child's case: its state machine refuses illegal steps and drives follow-ups.
 
     Command methods validate everything first and only then trigger events, so a
@@ -63,6 +63,9 @@ class Case(FollowUpCommands):
     DetailsAmended = case_events.DetailsAmended
     NoteAdded = case_events.NoteAdded
     HeadTeacherAssigned = case_events.HeadTeacherAssigned
+    ClassMovedUp = case_events.ClassMovedUp
+    WorkflowUpgraded = case_events.WorkflowUpgraded
+    CounsellingTeacherAssigned = case_events.CounsellingTeacherAssigned
     RiskLevelChanged = case_events.RiskLevelChanged
     FollowUpScheduled = case_events.FollowUpScheduled
     FollowUpCompleted = case_events.FollowUpCompleted

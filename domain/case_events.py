@@ -80,6 +80,8 @@ class Identified(CaseEvent, Aggregate.Created):
         case.follow_ups = {}
         case.rule_counts = {}
         case.commands = {}
+        case.school_year = None
+        case.rolled_from = None
 
 
 class HomeVisited(CaseEvent):
@@ -208,6 +210,33 @@ class DetailsAmended(CaseEvent):
             case.child = case.child.model_copy(update={"class_name": self.class_name})
 
 
+class ClassMovedUp(CaseEvent):
+    """A new school year began (the roll-over): the child moved up from ``from_class`` to
+    ``class_name``. ``school_year`` is the year it starts in (2027: the year 2027–2028)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.ClassMovedUp"
+
+    school_year: int
+    from_class: str | None
+    class_name: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.child = case.child.model_copy(update={"class_name": self.class_name})
+        case.school_year = self.school_year
+        case.rolled_from = self.from_class
+
+
+class WorkflowUpgraded(CaseEvent):
+    """The case follows a newer version of its workflow from now on (at a new school year)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.WorkflowUpgraded"
+
+    to_workflow: WorkflowRef
+
+    def apply(self, case: CaseRecord) -> None:
+        case.workflow = self.to_workflow
+
+
 class NoteAdded(CaseEvent):
     """A dated note in the child's growth diary (成长日记)."""
 
@@ -225,6 +254,18 @@ class HeadTeacherAssigned(CaseEvent):
 
     def apply(self, case: CaseRecord) -> None:
         case.head_teacher_id = self.teacher_id
+
+
+class CounsellingTeacherAssigned(CaseEvent):
+    """Another counselling teacher (心理辅导老师) took over the child (a hand-over); their
+    open tasks follow."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.CounsellingTeacherAssigned"
+
+    teacher_id: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.counselling_teacher_id = self.teacher_id
 
 
 class RiskLevelChanged(CaseEvent):

@@ -52,6 +52,8 @@ class CaseState(SnapshotState):
     follow_ups: dict[UUID, FollowUp]
     rule_counts: dict[str, int]
     commands: dict[UUID, int]
+    school_year: int | None = None
+    rolled_from: str | None = None
 
 
 class CaseRecord(Aggregate):
@@ -74,6 +76,8 @@ class CaseRecord(Aggregate):
         follow_ups: dict[UUID, FollowUp]
         rule_counts: dict[str, int]
         commands: dict[UUID, int]
+        school_year: int | None  # the school year the case last rolled over into
+        rolled_from: str | None  # the class it was in before that roll-over
 
     # ------------------------------------------------------------- queries
     @property

@@ -181,6 +181,18 @@ def _amended(row: Row, e: Case.DetailsAmended) -> None:
         row["class_name"] = e.class_name
 
 
+def _moved_up(row: Row, e: Case.ClassMovedUp) -> None:
+    row["class_name"] = e.class_name
+
+
+def _upgraded(row: Row, e: Case.WorkflowUpgraded) -> None:
+    row["workflow"] = str(e.to_workflow)
+
+
+def _counsellor(row: Row, e: Case.CounsellingTeacherAssigned) -> None:
+    row["counselling_teacher_id"] = e.teacher_id
+
+
 def _risk(row: Row, e: Case.RiskLevelChanged) -> None:
     row["risk_level"] = str(e.level)
 
@@ -209,6 +221,9 @@ _FOLDS: dict[type, Fold | None] = {
     Case.HeadTeacherAssigned: _head_teacher,
     Case.RiskLevelChanged: _risk,
     Case.DetailsAmended: _amended,
+    Case.CounsellingTeacherAssigned: _counsellor,
+    Case.ClassMovedUp: _moved_up,
+    Case.WorkflowUpgraded: _upgraded,
     Case.FollowUpScheduled: _scheduled,
     Case.FollowUpCompleted: _closed_task,
     Case.FollowUpCancelled: _closed_task,

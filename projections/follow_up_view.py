@@ -108,7 +108,7 @@ class FollowUpsView(Projection):
             elif cls is Case.Identified:
                 directory.add(uuid_text(e.originator_id), e.school_id, e.child.class_name)
                 continue
-            elif cls is Case.DetailsAmended and e.class_name is not None:
+            elif (cls is Case.DetailsAmended and e.class_name is not None) or cls is Case.ClassMovedUp:
                 self._move_class(cur, uuid_text(e.originator_id), e.class_name)
                 continue
             else:

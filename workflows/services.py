@@ -298,7 +298,7 @@ class CaseService(Application[UUID]):
             self._check_assignees(command, case.school_id)
             ctx = self._context(actor, command.occurred_at, command_id)
             mentor_before = case.mentor_id
-            command.run(case, self.registry.get(case.workflow), ctx)
+            command.run_in(case, self.registry, ctx)
             mentors = self._mentor_changes(case, mentor_before, ctx)
             try:
                 recordings = self.save(case, *mentors)

@@ -14,6 +14,7 @@ from domain.values import AssigneeRole
 TAKES: dict[AssigneeRole, frozenset[UserRole]] = {
     AssigneeRole.HEAD_TEACHER: frozenset({UserRole.TEACHER}),
     AssigneeRole.MENTOR: frozenset({UserRole.TEACHER}),
+    AssigneeRole.COUNSELLING_TEACHER: frozenset({UserRole.TEACHER}),
 }
 
 

@@ -15,7 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import StartupError, StoreNotMigrated
-from adapters.driving.cli import case, demo_people, ops, views
+from adapters.driving.cli import case, demo_people, ops, teachers, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import users as users_cli
@@ -48,6 +48,7 @@ cli.command("serve")(serve_cli.serve)
 cli.add_typer(users_cli.users_cli, name="users")
 cli.add_typer(users_cli.tokens_cli, name="tokens")
 cli.command("demo-people")(demo_people.demo_people)
+cli.add_typer(teachers.teachers_cli, name="teachers")
 
 
 @cli.command()
