@@ -1,4 +1,5 @@
-"""Which cases a teacher holds something on, as the views say: the candidates of a hand-over.
+"""Which cases an operation on many cases starts from, as the views say: a teacher's for a
+hand-over, a school's open cases for a roll-over.
 
 The views may lag the log; ``workflows.hand_over`` re-checks each candidate on the case
 itself. Open cases only: a closed case has nothing left to do.
@@ -31,3 +32,12 @@ def cases_held_by(read: ReadModels, teacher_id: str, school_ids: Sequence[str] |
         [teacher_id, *params[3:]],
     )
     return list(dict.fromkeys([str(r[0]) for r in held] + sorted(str(r[0]) for r in tasks)))
+
+
+def open_cases_of(read: ReadModels, school_id: str) -> list[str]:
+    """Ids of the school's open cases, oldest first: the candidates of a roll-over."""
+    rows = read.stores["cases"].fetch_all(
+        "SELECT case_id FROM cases WHERE school_id = ? AND closed_at IS NULL ORDER BY opened_at, case_id",
+        (school_id,),
+    )
+    return [str(r[0]) for r in rows]

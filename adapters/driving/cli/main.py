@@ -15,7 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import StartupError, StoreNotMigrated
-from adapters.driving.cli import case, demo_people, ops, teachers, views
+from adapters.driving.cli import case, demo_people, ops, school, teachers, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import users as users_cli
@@ -49,6 +49,8 @@ cli.add_typer(users_cli.users_cli, name="users")
 cli.add_typer(users_cli.tokens_cli, name="tokens")
 cli.command("demo-people")(demo_people.demo_people)
 cli.add_typer(teachers.teachers_cli, name="teachers")
+cli.add_typer(school.school_cli, name="school")
+case.case_cli.command("close-many")(school.close_many_cases)
 
 
 @cli.command()
