@@ -21,13 +21,13 @@ from adapters.driving.api.docs import install_docs
 from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
-from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
+from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, school_year, steps
 from adapters.driving.api.security_headers import install_security_headers
 from adapters.driving.web.app import error_page, mount_web
 
 PREFIX = "/api/v1"
 #: The order of the sections in the documentation.
-TAGS = ("cases", "case steps", "history", "follow-ups", "audit", "operations")
+TAGS = ("cases", "case steps", "school year", "history", "follow-ups", "audit", "operations")
 #: Smaller answers go as they are: compressing them saves less than a packet.
 GZIP_MINIMUM_BYTES = 1024
 #: zlib's default level: level 9 (Starlette's default) costs more CPU for ~1% fewer bytes.
@@ -76,7 +76,7 @@ def create_app(
                                        total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
-    for module in (follow_ups, ops, cases, steps, history, audit):
+    for module in (follow_ups, ops, school_year, cases, steps, history, audit):
         app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)
