@@ -31,7 +31,21 @@ GRADUATES = frozenset({"graduated", "graduate", "毕业"})
 
 class UnknownClass(InvalidCommand):
     """Raised when the mapping or the graduating list names a class no child of the school
-    is in, or a class with children is neither mapped nor graduating."""
+    is in (``unknown``), a class with children is neither mapped nor graduating
+    (``unplaced``), or a class is both mapped and graduating (``both``)."""
+
+    def __init__(self, message: str, problem: str, classes: list[str]) -> None:
+        self.problem = problem
+        self.classes = classes
+        super().__init__(message)
+
+
+class BadMappingLine(InvalidCommand):
+    """Raised when a line of a mapping file is no ``FROM -> TO`` or maps a class twice."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        super().__init__(f"mapping line {line}: {message}")
 
 
 class Move(Frozen):
@@ -76,10 +90,10 @@ def parse_mapping(text: str) -> tuple[dict[str, str], list[str]]:
             continue
         parts = [p.strip() for p in _ARROW.split(line, maxsplit=1)]
         if len(parts) != 2 or not all(parts):
-            raise InvalidCommand(f"mapping line {number}: write the class, '->' and where it goes")
+            raise BadMappingLine(number, "write the class, '->' and where it goes")
         source, target = parts
         if source in mapping or source in graduating:
-            raise InvalidCommand(f"mapping line {number}: class {source} is mapped twice")
+            raise BadMappingLine(number, f"class {source} is mapped twice")
         if target.lower() in GRADUATES:
             graduating.append(source)
         else:
@@ -100,7 +114,7 @@ def plan_rollover(
     leaving = set(graduating)
     both = sorted(leaving & set(mapping))
     if both:
-        raise UnknownClass(f"class {', '.join(both)} is both mapped and graduating")
+        raise UnknownClass(f"class {', '.join(both)} is both mapped and graduating", "both", both)
     moves: list[Move] = []
     graduates: list[Move] = []
     seen: set[str] = set()
@@ -139,12 +153,14 @@ def _check_classes(school_id: str, seen: set[str], mapping: dict[str, str], leav
                    unplaced: dict[str, int], already: int) -> None:
     if unplaced:
         listed = ", ".join(f"{c} ({n} children)" for c, n in sorted(unplaced.items()))
-        raise UnknownClass(f"school {school_id}: class {listed} is neither mapped nor graduating")
+        raise UnknownClass(f"school {school_id}: class {listed} is neither mapped nor graduating",
+                           "unplaced", sorted(unplaced))
     # Once the year has begun, the graduates' cases are closed: their classes are gone.
     named = set(mapping) | (leaving if not already else set())
     unknown = sorted(named - seen)
     if unknown:
-        raise UnknownClass(f"school {school_id} has no child in class {', '.join(unknown)}")
+        raise UnknownClass(f"school {school_id} has no child in class {', '.join(unknown)}",
+                           "unknown", unknown)
 
 
 def roll_over(cases: CaseService, plan: RolloverReport, actor: Actor, *, dry_run: bool) -> RolloverReport:
