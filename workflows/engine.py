@@ -201,7 +201,8 @@ class Workflow:
     def autumn_school_day_end(self, at: datetime, n: int) -> datetime:
         """Midnight (school time zone) after the ``n``-th school day of the autumn term of
         the school year ``at`` prepares or runs in: this calendar year's autumn term, or
-        last year's in January and February (before the spring term starts)."""
+        last year's in January and February (before the spring term starts). Past that day
+        already (a late roll-over), the ``n``-th school day from ``at`` on."""
         calendar = self.definition.calendar
         assert calendar is not None  # checked when the definition was loaded
         tz = self.definition.tz
@@ -209,6 +210,8 @@ class Workflow:
         spring = min(date(today.year, int(md[:2]), int(md[3:])) for md in calendar.term_starts)
         year = today.year if today >= spring else today.year - 1
         last = nth_school_day(_autumn_start(calendar.term_starts, year), n)
+        if last < today:
+            last = nth_school_day(today, n)
         return datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
 
 

@@ -37,4 +37,5 @@ def test_the_re_check_is_due_after_the_tenth_school_day_of_the_years_autumn_term
     expected = datetime(2027, 9, 15, tzinfo=SHANGHAI)  # after Tuesday the 14th
     assert v3.autumn_school_day_end(in_summer, 10) == expected
     assert v3.autumn_school_day_end(at_the_start, 10) == expected
-    assert v3.autumn_school_day_end(datetime(2028, 1, 10, tzinfo=UTC), 10) == expected
+    late = datetime(2027, 10, 12, 2, tzinfo=UTC)  # a Tuesday, after the term's first weeks
+    assert v3.autumn_school_day_end(late, 10) == datetime(2027, 10, 26, tzinfo=SHANGHAI)
