@@ -30,14 +30,13 @@ class SchoolYearCommands(HandOverCommands):
         """The child starts ``school_year`` in ``class_name``; refused if the case already
         rolled over into this year or a later one. With ``newest`` (the newest version of
         the case's workflow), the case follows it from now on if it can."""
-        start, before = self._begin(policy, ctx, Action.AMEND_DETAILS)
+        deciding = newest if newest is not None and self._may_follow(newest) else policy
+        start, before = self._begin(policy, ctx, Action.AMEND_DETAILS, allowed_by=deciding)
         class_name = valid_text("class_name", class_name, short=True) or ""
         if self.school_year is not None and school_year <= self.school_year:
             raise InvalidCommand(f"case {self.id} is already in school year {self.school_year}")
-        deciding = policy
-        if newest is not None and self._may_follow(newest):
-            self._trigger(ctx, WorkflowUpgraded, to_workflow=newest.ref)
-            deciding = newest
+        if deciding is not policy:
+            self._trigger(ctx, WorkflowUpgraded, to_workflow=deciding.ref)
         self._trigger(ctx, ClassMovedUp, school_year=school_year, from_class=self.child.class_name,
                       class_name=class_name)
         self._decide_follow_ups(deciding, ctx, start, before)

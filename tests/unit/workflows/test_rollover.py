@@ -103,11 +103,12 @@ def test_a_mapping_file_reads_arrows_commas_and_graduating_lines() -> None:
         parse_mapping("三年级2班\n")
 
 
-def test_a_case_of_the_previous_version_moves_to_the_newest_and_gets_the_re_check(
-    tmp_path: Path, clock: FakeClock
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_case_of_an_older_version_moves_to_the_newest_and_gets_the_re_check(
+    tmp_path: Path, clock: FakeClock, version: int
 ) -> None:
     env = event_store_env(Settings(data_dir=tmp_path / "data"))
-    old = Registry([Workflow(load_definition(BUILTIN_DIR / "left_behind.v2.toml"))])
+    old = Registry([Workflow(load_definition(BUILTIN_DIR / f"left_behind.v{version}.toml"))])
     before = case_service(Settings(), env, registry=old, clock=clock)
     case_id = identify(before, clock).case_id
     before.close()
