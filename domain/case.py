@@ -12,8 +12,8 @@ from uuid import UUID
 
 from domain import case_events
 from domain.base import Aggregate, AggregateSnapshot
-from domain.case_follow_ups import FollowUpCommands
 from domain.case_record import CaseState, check_occurred_at
+from domain.case_school_year import SchoolYearCommands
 from domain.errors import InvalidCommand
 from domain.policy import WorkflowPolicy
 from domain.values import (
@@ -33,7 +33,7 @@ from domain.values import (
 )
 
 
-class Case(FollowUpCommands):
+class Case(SchoolYearCommands):
     """A child's case: its state machine refuses illegal steps and drives follow-ups.
 
     Command methods validate everything first and only then trigger events, so a
@@ -63,6 +63,9 @@ class Case(FollowUpCommands):
     DetailsAmended = case_events.DetailsAmended
     NoteAdded = case_events.NoteAdded
     HeadTeacherAssigned = case_events.HeadTeacherAssigned
+    ClassMovedUp = case_events.ClassMovedUp
+    WorkflowUpgraded = case_events.WorkflowUpgraded
+    CounsellingTeacherAssigned = case_events.CounsellingTeacherAssigned
     RiskLevelChanged = case_events.RiskLevelChanged
     FollowUpScheduled = case_events.FollowUpScheduled
     FollowUpCompleted = case_events.FollowUpCompleted
@@ -259,18 +262,23 @@ class Case(FollowUpCommands):
         *,
         guardian: Guardian | None = None,
         parents: Parents | None = None,
+        class_name: str | None = None,
     ) -> None:
-        """Record what changed about the family; history keeps what was true before."""
+        """Record what changed about the child or the family; history keeps what was true
+        before."""
         start, before = self._begin(policy, ctx, Action.AMEND_DETAILS)
         guardian = guardian if guardian != self.guardian else None
         parents = parents if parents != self.parents else None
-        if guardian is None and parents is None:
+        class_name = valid_text("class_name", class_name, short=True)
+        class_name = class_name if class_name != self.child.class_name else None
+        if guardian is None and parents is None and class_name is None:
             raise InvalidCommand(f"case {self.id}: the details given are the ones it has")
         moved = guardian is not None and (guardian.name, guardian.relation) != (
             self.guardian.name, self.guardian.relation
         )
         self._trigger(
-            ctx, self.DetailsAmended, guardian=guardian, parents=parents, guardian_changed=moved
+            ctx, self.DetailsAmended, guardian=guardian, parents=parents, guardian_changed=moved,
+            class_name=class_name,
         )
         self._decide_follow_ups(policy, ctx, start, before)
 

@@ -80,6 +80,8 @@ class Identified(CaseEvent, Aggregate.Created):
         case.follow_ups = {}
         case.rule_counts = {}
         case.commands = {}
+        case.school_year = None
+        case.rolled_from = None
 
 
 class HomeVisited(CaseEvent):
@@ -187,20 +189,52 @@ class ContactLogged(CaseEvent):
 
 
 class DetailsAmended(CaseEvent):
-    """The family's details changed: another guardian or their phone, or where the
-    parents are. ``guardian_changed``: the child now lives with another person."""
+    """The child's or the family's details changed: the child's class, another guardian or
+    their phone, where the parents are and work, their phone. ``guardian_changed``: the
+    child now lives with another person. Each field left None kept what it was (events
+    written before ``class_name`` existed read with None)."""
 
     TOPIC: ClassVar[str] = "domain.case:Case.DetailsAmended"
 
     guardian: Guardian | None = None
     parents: Parents | None = None
     guardian_changed: bool = False
+    class_name: str | None = None
 
     def apply(self, case: CaseRecord) -> None:
         if self.guardian is not None:
             case.guardian = self.guardian
         if self.parents is not None:
             case.parents = self.parents
+        if self.class_name is not None:
+            case.child = case.child.model_copy(update={"class_name": self.class_name})
+
+
+class ClassMovedUp(CaseEvent):
+    """A new school year began (the roll-over): the child moved up from ``from_class`` to
+    ``class_name``. ``school_year`` is the year it starts in (2027: the year 2027–2028)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.ClassMovedUp"
+
+    school_year: int
+    from_class: str | None
+    class_name: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.child = case.child.model_copy(update={"class_name": self.class_name})
+        case.school_year = self.school_year
+        case.rolled_from = self.from_class
+
+
+class WorkflowUpgraded(CaseEvent):
+    """The case follows a newer version of its workflow from now on (at a new school year)."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.WorkflowUpgraded"
+
+    to_workflow: WorkflowRef
+
+    def apply(self, case: CaseRecord) -> None:
+        case.workflow = self.to_workflow
 
 
 class NoteAdded(CaseEvent):
@@ -220,6 +254,18 @@ class HeadTeacherAssigned(CaseEvent):
 
     def apply(self, case: CaseRecord) -> None:
         case.head_teacher_id = self.teacher_id
+
+
+class CounsellingTeacherAssigned(CaseEvent):
+    """Another counselling teacher (心理辅导老师) took over the child (a hand-over); their
+    open tasks follow."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.CounsellingTeacherAssigned"
+
+    teacher_id: str
+
+    def apply(self, case: CaseRecord) -> None:
+        case.counselling_teacher_id = self.teacher_id
 
 
 class RiskLevelChanged(CaseEvent):

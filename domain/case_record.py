@@ -52,6 +52,8 @@ class CaseState(SnapshotState):
     follow_ups: dict[UUID, FollowUp]
     rule_counts: dict[str, int]
     commands: dict[UUID, int]
+    school_year: int | None = None
+    rolled_from: str | None = None
 
 
 class CaseRecord(Aggregate):
@@ -74,6 +76,8 @@ class CaseRecord(Aggregate):
         follow_ups: dict[UUID, FollowUp]
         rule_counts: dict[str, int]
         commands: dict[UUID, int]
+        school_year: int | None  # the school year the case last rolled over into
+        rolled_from: str | None  # the class it was in before that roll-over
 
     # ------------------------------------------------------------- queries
     @property
@@ -95,8 +99,13 @@ class CaseRecord(Aggregate):
         return index
 
     # ------------------------------------------------------------- shared by commands
-    def _begin(self, policy: WorkflowPolicy, ctx: CommandContext, action: Action) -> tuple[int, str]:
-        """Check a command may run; return where its events start and the state before it."""
+    def _begin(
+        self, policy: WorkflowPolicy, ctx: CommandContext, action: Action,
+        *, allowed_by: WorkflowPolicy | None = None,
+    ) -> tuple[int, str]:
+        """Check a command may run; return where its events start and the state before it.
+        ``allowed_by``: the version that says whether the action is allowed, when the
+        command moves the case to it (else the case's own, ``policy``)."""
         self._check_command_new(ctx)
         if policy.ref != self.workflow:
             raise InvalidCommand(
@@ -105,7 +114,7 @@ class CaseRecord(Aggregate):
         check_occurred_at(ctx)
         if ctx.occurred_at < self.opened_at:
             raise OccurredBeforeCase(self.id, ctx.occurred_at, self.opened_at)
-        self._check_allowed(policy, self.state, action)
+        self._check_allowed(allowed_by or policy, self.state, action)
         return len(self.pending_events), self.state
 
     def _check_command_new(self, ctx: CommandContext) -> None:

@@ -114,3 +114,8 @@ class WorkflowPolicy(Protocol):
     def escalation_ladder(self) -> Sequence[EscalationStep]:
         """The escalation steps, lowest level first."""
         ...
+
+    def can_take_over(self, state: str, rule_ids: Sequence[str]) -> bool:
+        """Whether a case of another version of this workflow, in ``state`` with open tasks
+        of ``rule_ids``, can follow this version from now on."""
+        ...

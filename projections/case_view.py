@@ -16,7 +16,8 @@ CASE_COLUMNS = (
     "last_activity_at", "version", "open_tasks", "next_due_at", "next_due_kind",
 )
 #: Set once by ``Identified``; an upsert never needs to touch them (nor their indexes).
-_FIXED = {"case_id", "school_id", "class_name", "opened_at"}
+#: The class is not among them: ``DetailsAmended`` changes it.
+_FIXED = {"case_id", "school_id", "opened_at"}
 _UPSERT = (
     f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in CASE_COLUMNS)}) ON CONFLICT (case_id) DO UPDATE SET "
@@ -175,6 +176,23 @@ def _head_teacher(row: Row, e: Case.HeadTeacherAssigned) -> None:
     row["head_teacher_id"] = e.teacher_id
 
 
+def _amended(row: Row, e: Case.DetailsAmended) -> None:
+    if e.class_name is not None:
+        row["class_name"] = e.class_name
+
+
+def _moved_up(row: Row, e: Case.ClassMovedUp) -> None:
+    row["class_name"] = e.class_name
+
+
+def _upgraded(row: Row, e: Case.WorkflowUpgraded) -> None:
+    row["workflow"] = str(e.to_workflow)
+
+
+def _counsellor(row: Row, e: Case.CounsellingTeacherAssigned) -> None:
+    row["counselling_teacher_id"] = e.teacher_id
+
+
 def _risk(row: Row, e: Case.RiskLevelChanged) -> None:
     row["risk_level"] = str(e.level)
 
@@ -202,6 +220,10 @@ _FOLDS: dict[type, Fold | None] = {
     Case.Reopened: _reopened,
     Case.HeadTeacherAssigned: _head_teacher,
     Case.RiskLevelChanged: _risk,
+    Case.DetailsAmended: _amended,
+    Case.CounsellingTeacherAssigned: _counsellor,
+    Case.ClassMovedUp: _moved_up,
+    Case.WorkflowUpgraded: _upgraded,
     Case.FollowUpScheduled: _scheduled,
     Case.FollowUpCompleted: _closed_task,
     Case.FollowUpCancelled: _closed_task,

@@ -18,8 +18,8 @@ UNKNOWN: tuple[str | None, str | None] = (None, None)
 class CaseDirectory:
     """case id -> (school, class) in table ``table``, cached in memory.
 
-    The facts never change once written, so the cache can only be stale after a
-    rebuild, and :meth:`reset` is called then.
+    The school never changes; the class does (an amendment, the year's roll-over), and
+    :meth:`move` writes it through the cache. After a rebuild :meth:`reset` is called.
     """
 
     def __init__(self, table: str, maxsize: int = 500_000) -> None:
@@ -27,6 +27,7 @@ class CaseDirectory:
         self.maxsize = maxsize
         self._cache: dict[str, tuple[str | None, str | None]] = {}
         self._pending: list[tuple[str, str, str | None]] = []
+        self._moved: dict[str, str] = {}
 
     def ddl(self) -> str:
         """The table's DDL."""
@@ -48,6 +49,18 @@ class CaseDirectory:
                 self._pending,
             )
             self._pending = []
+        if self._moved:
+            cur.executemany(
+                f"UPDATE {self.table} SET class_name = ? WHERE case_id = ?",
+                [(class_name, case_id) for case_id, class_name in self._moved.items()],
+            )
+            self._moved = {}
+
+    def move(self, cur: Cursor, case_id: str, class_name: str) -> None:
+        """The case's child is in another class from now on (written by :meth:`flush`)."""
+        school_id, _ = self.get(cur, case_id)
+        self._moved[case_id] = class_name
+        self._remember(case_id, (school_id, class_name))
 
     def prefetch(self, cur: Cursor, case_ids: Iterable[str]) -> None:
         """Load the uncached cases of a batch with a few queries instead of one each."""
@@ -84,3 +97,4 @@ class CaseDirectory:
         """Forget the cache and anything not yet written."""
         self._cache.clear()
         self._pending = []
+        self._moved = {}

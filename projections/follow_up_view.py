@@ -112,6 +112,9 @@ class FollowUpsView(Projection):
             elif cls is Case.Identified:
                 directory.add(uuid_text(e.originator_id), e.school_id, e.child.class_name)
                 continue
+            elif (cls is Case.DetailsAmended and e.class_name is not None) or cls is Case.ClassMovedUp:
+                self._move_class(cur, uuid_text(e.originator_id), e.class_name)
+                continue
             else:
                 continue
             key = uuid_text(e.follow_up_id)
@@ -121,6 +124,19 @@ class FollowUpsView(Projection):
                     row[_AT[column]] = value
             else:
                 changes.setdefault(key, {}).update(values)
+
+    def _move_class(self, cur: Cursor, case_id: str, class_name: str) -> None:
+        """The child moved class: their open tasks, and those opened from now on, are the
+        new class's; done and cancelled tasks keep the class they were in."""
+        self.directory.move(cur, case_id, class_name)
+        for row in self._new.values():
+            if row[_AT["case_id"]] == case_id and row[_AT["status"]] == "open":
+                row[_AT["class_name"]] = class_name
+        self.flush(cur)  # the tasks of earlier batches are rows: move the open ones there
+        cur.execute(
+            "UPDATE follow_ups SET class_name = ? WHERE case_id = ? AND status = 'open'",
+            (class_name, case_id),
+        )
 
     def flush(self, cur: Cursor) -> None:
         self.directory.flush(cur)

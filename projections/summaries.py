@@ -33,9 +33,13 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     Case.ContactLogged: lambda e: f"contact with {e.party} by {e.channel}",
     Case.NoteAdded: lambda e: "note added",
     Case.DetailsAmended: lambda e: "details amended: " + ", ".join(
-        part for part, given in (("guardian", e.guardian), ("parents", e.parents)) if given
+        part for part, given in (
+            ("class", e.class_name), ("guardian", e.guardian), ("parents", e.parents)) if given
     ) + (" (another guardian)" if e.guardian_changed else ""),
     Case.HeadTeacherAssigned: lambda e: f"head teacher {e.teacher_id} assigned",
+    Case.CounsellingTeacherAssigned: lambda e: f"counselling teacher {e.teacher_id} assigned",
+    Case.ClassMovedUp: lambda e: f"school year {e.school_year}: moved up a class",
+    Case.WorkflowUpgraded: lambda e: f"workflow {e.to_workflow} from now on",
     Case.RiskLevelChanged: lambda e: f"risk level set to {e.level}",
     Case.FollowUpScheduled: lambda e: (
         f"{e.kind} scheduled, due {e.due_at.date().isoformat()} "

@@ -37,6 +37,7 @@ from domain.values import (
     ShortText,
     Text,
 )
+from workflows.registry import Registry
 from workflows.text import check_text
 
 
@@ -110,6 +111,10 @@ class CaseCommand(Command):
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         """Call the case's own command method with this command's fields."""
         raise NotImplementedError
+
+    def run_in(self, case: Case, registry: Registry, ctx: CommandContext) -> None:
+        """Run under the case's own workflow version (what ``handle`` calls)."""
+        self.run(case, registry.get(case.workflow), ctx)
 
     def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
         """Who this command names on the case, and as what (most steps: nobody)."""
@@ -191,15 +196,19 @@ class LogContact(CaseCommand):
 
 
 class AmendDetails(CaseCommand):
-    """Amend the family's details: another guardian or phone, or where the parents are."""
+    """Amend the details: the child's class, another guardian or phone, where the parents
+    are and work, their phone."""
 
     action: ClassVar[Action] = Action.AMEND_DETAILS
 
     guardian: Guardian | None = Field(default=None, description="The guardian now, in full.")
     parents: Parents | None = Field(default=None, description="The parents now, in full.")
+    class_name: ShortText | None = Field(default=None, description="The child's class now (班级).")
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
-        case.amend_details(policy, ctx, guardian=self.guardian, parents=self.parents)
+        case.amend_details(
+            policy, ctx, guardian=self.guardian, parents=self.parents, class_name=self.class_name
+        )
 
 
 class AddNote(CaseCommand):
@@ -291,6 +300,46 @@ class EscalateFollowUp(CaseCommand):
 
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.escalate_follow_up(policy, ctx, follow_up_id=self.follow_up_id, level=self.level)
+
+
+class HandOverCase(CaseCommand):
+    """Hand what a leaving teacher holds on one case to successors (one case of a hand-over:
+    ``workflows.hand_over``); only the successors of roles they hold on it are named."""
+
+    leaving: Ident
+    mentor: Ident | None = None
+    head_teacher: Ident | None = None
+    counselling_teacher: Ident | None = None
+
+    def successors(self) -> dict[AssigneeRole, str]:
+        """The successor named for each role."""
+        named = {
+            AssigneeRole.HEAD_TEACHER: self.head_teacher,
+            AssigneeRole.MENTOR: self.mentor,
+            AssigneeRole.COUNSELLING_TEACHER: self.counselling_teacher,
+        }
+        return {role: who for role, who in named.items() if who is not None}
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.hand_over(policy, ctx, leaving=self.leaving, successors=self.successors())
+
+    def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
+        return tuple(self.successors().items())
+
+
+class MoveUpClass(CaseCommand):
+    """The child starts a school year in another class (one case of a school's roll-over:
+    ``workflows.rollover``); the case moves to its workflow's newest version if it can."""
+
+    school_year: int = Field(ge=2000, le=2100, description="The year the school year starts in.")
+    class_name: ShortText
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.move_up(policy, ctx, school_year=self.school_year, class_name=self.class_name)
+
+    def run_in(self, case: Case, registry: Registry, ctx: CommandContext) -> None:
+        case.move_up(registry.get(case.workflow), ctx, school_year=self.school_year,
+                     class_name=self.class_name, newest=registry.latest(case.workflow.name))
 
 
 #: The command of each step a person can take, by its action.

@@ -110,6 +110,8 @@ class FollowUpRule(_Model):
     on_event: list[EventMatch] = []
     due_days: float | None = None
     due_at_next_term: bool = False
+    #: Due at the end of the N-th school day of the autumn term (the school year's start).
+    due_autumn_school_days: int | None = Field(default=None, ge=1, le=60)
     assignee: AssigneeRole
     completed_by: list[EventMatch] = []
     recur_every_days: float | None = None
@@ -303,8 +305,13 @@ def _check_rule_states(d: Definition, where: str, rule: FollowUpRule) -> Iterato
 
 def _check_rule_timing(d: Definition, where: str, rule: FollowUpRule) -> Iterator[str]:
     """A rule's due date and recurrence are given once and within bounds."""
-    if (rule.due_days is None) == (not rule.due_at_next_term):
-        yield f"{where}: give exactly one of due_days or due_at_next_term"
+    given = [rule.due_days is not None, rule.due_at_next_term, rule.due_autumn_school_days is not None]
+    if given.count(True) != 1:
+        yield f"{where}: give exactly one of due_days, due_at_next_term or due_autumn_school_days"
+    if rule.due_autumn_school_days is not None and not (
+        d.calendar and any(int(md[:2]) >= 7 for md in d.calendar.term_starts)
+    ):
+        yield f"{where}: due_autumn_school_days needs a [calendar] with an autumn term start"
     if rule.due_days is not None and rule.due_days < 0:
         yield f"{where}: negative offset: due_days is {rule.due_days}"
     elif rule.due_days is not None and not rule.due_days <= MAX_DAYS:  # NaN too

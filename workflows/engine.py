@@ -21,6 +21,7 @@ from domain.policy import (
 )
 from domain.values import Action, AssigneeRole, FollowUp, RiskLevel, WorkflowRef
 from workflows.definition import Definition, EventMatch, FollowUpRule
+from workflows.school_days import nth_school_day
 
 
 class Workflow:
@@ -71,6 +72,10 @@ class Workflow:
     def escalation_ladder(self) -> Sequence[EscalationStep]:
         """The escalation steps, lowest level first."""
         return self._ladder
+
+    def can_take_over(self, state: str, rule_ids: Sequence[str]) -> bool:
+        """Whether this version knows ``state`` and the rules of the open tasks given."""
+        return state in self.definition.states and all(r in self._rules for r in rule_ids)
 
     def rule(self, rule_id: str) -> FollowUpRule:
         """The follow-up rule with this id."""
@@ -161,7 +166,9 @@ class Workflow:
     def _schedule(
         self, rule: FollowUpRule, case: CaseFacts, at: datetime, days: float | None
     ) -> Schedule:
-        if days is None:
+        if days is None and rule.due_autumn_school_days is not None:
+            due_at = self.autumn_school_day_end(at, rule.due_autumn_school_days)
+        elif days is None:
             due_at = self.next_term_start(at)
         else:
             factor = 1.0
@@ -191,7 +198,28 @@ class Workflow:
         first = next(d for d in starts if d > today)
         return datetime.combine(first, time(), tzinfo=tz)
 
+    def autumn_school_day_end(self, at: datetime, n: int) -> datetime:
+        """Midnight (school time zone) after the ``n``-th school day of the autumn term of
+        the school year ``at`` prepares or runs in: this calendar year's autumn term, or
+        last year's in January and February (before the spring term starts). Past that day
+        already (a late roll-over), the ``n``-th school day from ``at`` on."""
+        calendar = self.definition.calendar
+        assert calendar is not None  # checked when the definition was loaded
+        tz = self.definition.tz
+        today = at.astimezone(tz).date()
+        spring = min(date(today.year, int(md[:2]), int(md[3:])) for md in calendar.term_starts)
+        year = today.year if today >= spring else today.year - 1
+        last = nth_school_day(_autumn_start(calendar.term_starts, year), n)
+        if last < today:
+            last = nth_school_day(today, n)
+        return datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
 
+
+
+
+def _autumn_start(calendar_starts: Sequence[str], year: int) -> date:
+    month_day = next(md for md in sorted(calendar_starts) if int(md[:2]) >= 7)
+    return date(year, int(month_day[:2]), int(month_day[3:]))
 
 
 def _first_match(matches: Sequence[EventMatch], events: Sequence[BaseModel]) -> BaseModel | None:

@@ -157,8 +157,9 @@ class CaseService(Application[UUID]):
 
     def child_of(self, case_id: UUID) -> tuple[str, Child]:
         """The school and the child of a case, as its first event says (``CaseNotFound``
-        if there is none). No later event changes either, so each case's is read once and
-        kept: a list of 100 tasks costs no case rebuilt or fast-forwarded."""
+        if there is none). No later event changes the school or the child's name (the class
+        may change: read it from a view), so each case's is read once and kept: a list of
+        100 tasks costs no case rebuilt or fast-forwarded."""
         found = self._children.get(case_id)
         if found is None:
             stored = self.recorder.select_events(case_id, limit=1)
@@ -291,7 +292,7 @@ class CaseService(Application[UUID]):
             self._check_assignees(command, case.school_id)
             ctx = self._context(actor, command.occurred_at, command_id)
             mentor_before = case.mentor_id
-            command.run(case, self.registry.get(case.workflow), ctx)
+            command.run_in(case, self.registry, ctx)
             mentors = self._mentor_changes(case, mentor_before, ctx)
             try:
                 recordings = self.save(case, *mentors)

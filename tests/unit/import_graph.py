@@ -46,7 +46,8 @@ IO_LIBRARIES = frozenset({"sqlite3", "psycopg", "psycopg2", "psycopg_pool", "htt
 """Forbidden in domain and workflows even where the allow-list below would let them through."""
 ALLOWED_EXTERNAL: Mapping[str, tuple[str, ...]] = {
     "domain": ("pydantic", "eventsourcing.domain", "eventsourcing.utils"),
-    "workflows": ("pydantic", "eventsourcing"),
+    # holidays and chinese_calendar: the official calendar as data (no I/O, no clock).
+    "workflows": ("pydantic", "eventsourcing", "holidays", "chinese_calendar"),
 }
 """Besides the standard library, what the inner layers may import from outside the code packages."""
 MAX_CYCLES = 200

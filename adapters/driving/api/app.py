@@ -29,6 +29,7 @@ from adapters.driving.api.routers import (
     imports,
     ops,
     reports,
+    school_year,
     steps,
 )
 from adapters.driving.api.security_headers import install_security_headers
@@ -37,7 +38,8 @@ from adapters.driving.web.app import error_page, mount_web
 PREFIX = "/api/v1"
 #: The order of the sections in the documentation.
 TAGS = (
-    "cases", "case steps", "history", "follow-ups", "imports", "reports", "audit", "operations",
+    "cases", "case steps", "school year", "history", "follow-ups", "imports", "reports", "audit",
+    "operations",
 )
 #: Smaller answers go as they are: compressing them saves less than a packet.
 GZIP_MINIMUM_BYTES = 1024
@@ -87,7 +89,7 @@ def create_app(
                                        total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
-    for module in (follow_ups, ops, cases, steps, history, imports, reports, audit):
+    for module in (follow_ups, ops, school_year, cases, steps, history, imports, reports, audit):
         app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)

@@ -247,15 +247,17 @@ def note(
 @case_cli.command()
 def amend(
     case_id: CaseArg,
+    class_name: Annotated[str | None, typer.Option("--class", help="The child's class now (班级).")] = None,
     guardian_name: Annotated[str | None, typer.Option(help="The guardian now.")] = None,
     guardian_relation: Annotated[str | None, typer.Option(help="e.g. aunt.")] = None,
     guardian_phone: Annotated[str | None, typer.Option(help="The guardian's phone now.")] = None,
     parents_away: Annotated[ParentsAway | None, typer.Option(help="Which parents work away now.")] = None,
     parents_work_place: Annotated[str | None, typer.Option(help="Where they work now.")] = None,
+    parents_phone: Annotated[str | None, typer.Option(help="The parents' phone now.")] = None,
     at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Amend the family's details: another guardian or phone, or where the parents are.
+    """Amend the details: the child's class, another guardian or phone, where the parents are.
 
     Options left out keep what the case has; history keeps what was true before."""
     guardian = parents = None
@@ -267,15 +269,16 @@ def amend(
                 relation=guardian_relation or case.guardian.relation,
                 phone=guardian_phone or case.guardian.phone,
             )
-        if parents_away or parents_work_place:
+        if parents_away or parents_work_place or parents_phone:
             parents = Parents(
                 away=parents_away or case.parents.away,
-                work_place=parents_work_place or case.parents.work_place, phone=case.parents.phone,
+                work_place=parents_work_place or case.parents.work_place,
+                phone=parents_phone or case.parents.phone,
             )
-    if guardian is None and parents is None:
-        raise CliError("give what changed: a --guardian-... or --parents-... option")
+    if guardian is None and parents is None and class_name is None:
+        raise CliError("give what changed: --class, a --guardian-... or --parents-... option")
     _run(AmendDetails, case_id, Envelope(at, user, role, command_id, as_json),
-         guardian=guardian, parents=parents)
+         guardian=guardian, parents=parents, class_name=class_name)
 
 
 @case_cli.command("head-teacher")

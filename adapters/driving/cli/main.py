@@ -15,7 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import Caretrail, StartupError, StoreNotMigrated, build_accounts
-from adapters.driving.cli import case, demo_people, imports, ops, report, views
+from adapters.driving.cli import case, demo_people, handover, imports, ops, report, school, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import teachers as teachers_cli
@@ -53,6 +53,9 @@ cli.add_typer(teachers_cli.teachers_cli, name="teachers")
 cli.add_typer(imports.import_cli, name="import")
 cli.command("demo-people")(demo_people.demo_people)
 cli.command("report")(report.report)
+cli.add_typer(school.school_cli, name="school")
+case.case_cli.command("close-many")(school.close_many_cases)
+teachers_cli.teachers_cli.command("handover")(handover.handover)
 
 
 @cli.command()

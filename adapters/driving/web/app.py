@@ -19,6 +19,7 @@ from adapters.driving.web.routes import (
     inspect,
     lists,
     reports,
+    school_year,
     tasks,
 )
 
@@ -27,7 +28,7 @@ STATIC = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to ``app``."""
-    for module in (auth, tasks, board, figures, imports, reports, lists, inspect, cases):
+    for module in (auth, tasks, board, figures, imports, reports, lists, inspect, school_year, cases):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _login_required)

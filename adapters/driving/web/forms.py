@@ -41,6 +41,7 @@ LABELS: dict[str, str] = {
     "note": N_("Note"),
     "level": N_("Risk level"),
     "follow_up_id": N_("Task"),
+    "class_name": N_("Class"),
     "guardian.name": N_("Guardian's name"),
     "guardian.relation": N_("Relation to the child"),
     "guardian.phone": N_("Guardian's phone"),

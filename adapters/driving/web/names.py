@@ -23,6 +23,7 @@ KINDS: Mapping[str, str] = {
     "case_review": N_("Case review"),
     "guardian_contact": N_("Guardian contact"),
     "parent_contact": N_("Parent contact"),
+    "start_of_year_recheck": N_("Start-of-year re-check"),
 }
 
 #: States of a case.
@@ -63,9 +64,12 @@ EVENTS: Mapping[str, str] = {
     "Closed": N_("Case closed"),
     "Reopened": N_("Case reopened"),
     "ContactLogged": N_("Contact"),
-    "DetailsAmended": N_("Family details amended"),
+    "DetailsAmended": N_("Details amended"),
     "NoteAdded": N_("Growth diary"),
     "HeadTeacherAssigned": N_("Head teacher changed"),
+    "CounsellingTeacherAssigned": N_("Counselling teacher changed"),
+    "ClassMovedUp": N_("New school year"),
+    "WorkflowUpgraded": N_("Workflow updated"),
     "RiskLevelChanged": N_("Risk level changed"),
     "FollowUpScheduled": N_("Task scheduled"),
     "FollowUpCompleted": N_("Task done"),

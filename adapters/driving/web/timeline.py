@@ -56,8 +56,14 @@ def _detail(visit: Visit, event: Any) -> str:
         parts.append(tr(CHOICES.get(event.reason, event.reason)))
     elif name in ("MentorPaired", "MentorReleased"):
         parts.append(event.mentor_id)
-    elif name == "HeadTeacherAssigned":
+    elif name in ("HeadTeacherAssigned", "CounsellingTeacherAssigned"):
         parts.append(event.teacher_id)
+    elif name == "DetailsAmended" and event.class_name:
+        parts.append(event.class_name)
+    elif name == "ClassMovedUp":
+        parts.append(f"{event.from_class or '-'} → {event.class_name}")
+    elif name == "WorkflowUpgraded":
+        parts.append(str(event.to_workflow))
     elif name == "RiskLevelChanged":
         parts.append(tr(CHOICES.get(event.level, event.level)))
     elif name == "FollowUpScheduled":

@@ -43,6 +43,12 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},
     ("POST", "/cases/{case_id}/follow-ups/{follow_up_id}/completion"): {"json": {}},
     ("POST", "/cases/{case_id}/head-teacher"): {"json": {"teacher_id": "a-teacher-2"}},
+    ("POST", "/teachers/{teacher_id}/hand-over"): {"json": {
+        "to_head_teacher": "a-teacher-2", "dry_run": True}},
+    ("POST", "/schools/{school_id}/rollover"): {"json": {
+        "school_year": 2026, "mapping": {"三年级2班": "四年级2班"}, "dry_run": True}},
+    ("POST", "/cases/closures"): {"json": {"case_ids": ["00000000-0000-4000-8000-000000000000"],
+                                           "reason": "left_school"}},
     ("GET", "/cases/{case_id}/history"): {},
     ("GET", "/cases/{case_id}/history/export"): {"headers": {"X-Purpose": "matrix"}},
     ("GET", "/follow-ups"): {"params": {"status": "open"}},
@@ -131,7 +137,7 @@ def _fixtures(api: Api, role: str, n: int) -> dict[str, dict[str, str]]:
 
 def _send(api: Api, who: str, method: str, path: str, ids: dict[str, str], n: int) -> Any:
     example = dict(EXAMPLES[(method, path)])
-    url = path.format(code="illegal-step", school_id=SCHOOL_A, **ids)
+    url = path.format(code="illegal-step", teacher_id="a-teacher", school_id=SCHOOL_A, **ids)
     if example.get("json") == "identify":
         example["json"] = identify_body(SCHOOL_A, 9000 + n)
     return api.request(method, url, who=who, **example)

@@ -37,6 +37,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/reports/named"): (403, 200, 200, 403),
     ("GET", "/lists/overdue"): (403, 200, 200, 403),
     ("GET", "/lists/cases"): (200, 200, 200, 403),
+    ("GET", "/school-year/handover"): (403, 200, 403, 403),
+    ("POST", "/school-year/handover"): (403, 422, 403, 403),
+    ("GET", "/school-year/rollover"): (403, 200, 403, 403),
+    ("POST", "/school-year/rollover"): (403, 422, 403, 403),
+    ("GET", "/school-year/closing"): (403, 200, 403, 403),
+    ("POST", "/school-year/closing"): (403, 422, 403, 403),
 }
 #: Pages anyone may open, logged in or not.
 OPEN = {("GET", "/login"), ("POST", "/login"), ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),

@@ -73,5 +73,5 @@ def task_lines(visit: SignedIn, rows: list[TaskRow]) -> list[TaskLine]:
         step, fields = TASK_STEPS.get(row.kind, ("", {}))
         query = urlencode({**fields, "next": "/tasks"})
         href = f"/cases/{row.case_id}/steps/{step}?{query}" if step else f"/cases/{row.case_id}"
-        lines.append(TaskLine(row, name, class_name or row.class_name, href))
+        lines.append(TaskLine(row, name, row.class_name or class_name, href))  # the view follows amendments
     return lines
