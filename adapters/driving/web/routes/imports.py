@@ -21,7 +21,7 @@ from adapters.driving.web.names import N_
 from adapters.driving.web.pages import SignedIn, check_form, render, signed_in
 from domain.values import Actor
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 KINDS = {"children": N_("Children (花名册)"), "teachers": N_("Teachers (教师名单)")}
 
 
