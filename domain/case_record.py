@@ -22,6 +22,8 @@ from domain.values import (
     Action,
     Child,
     CommandContext,
+    Consent,
+    ConsentWithdrawal,
     FollowUp,
     FollowUpStatus,
     Guardian,
@@ -52,6 +54,9 @@ class CaseState(SnapshotState):
     follow_ups: dict[UUID, FollowUp]
     rule_counts: dict[str, int]
     commands: dict[UUID, int]
+    #: Personal (see ``Consent``); snapshots taken before consent was recorded have none.
+    consent: Consent | None = None
+    consent_withdrawal: ConsentWithdrawal | None = None
 
 
 class CaseRecord(Aggregate):
@@ -74,6 +79,8 @@ class CaseRecord(Aggregate):
         follow_ups: dict[UUID, FollowUp]
         rule_counts: dict[str, int]
         commands: dict[UUID, int]
+        consent: Consent | None
+        consent_withdrawal: ConsentWithdrawal | None
 
     # ------------------------------------------------------------- queries
     @property

@@ -35,6 +35,8 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
     Case.DetailsAmended: lambda e: "details amended: " + ", ".join(
         part for part, given in (("guardian", e.guardian), ("parents", e.parents)) if given
     ) + (" (another guardian)" if e.guardian_changed else ""),
+    Case.ConsentRecorded: lambda e: f"consent recorded ({e.consent.method}, given {e.consent.given_on})",
+    Case.ConsentWithdrawn: lambda e: "consent withdrawn (erasure to decide)",
     Case.HeadTeacherAssigned: lambda e: f"head teacher {e.teacher_id} assigned",
     Case.RiskLevelChanged: lambda e: f"risk level set to {e.level}",
     Case.FollowUpScheduled: lambda e: (

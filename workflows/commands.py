@@ -27,6 +27,7 @@ from domain.values import (
     Child,
     ClosureReason,
     CommandContext,
+    Consent,
     ContactChannel,
     ContactParty,
     Guardian,
@@ -86,6 +87,8 @@ class IdentifyChild(Command):
     head_teacher_id: Ident
     risk_level: RiskLevel = RiskLevel.NORMAL
     workflow: Ident | None = Field(default=None, description="Default: the deployment's workflow.")
+    consent: Consent | None = Field(
+        default=None, description="The guardian's consent, if the form is back (else record it later).")
 
     def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
         """Who this command names on the case, and as what."""
@@ -194,6 +197,32 @@ class AmendDetails(CaseCommand):
         case.amend_details(policy, ctx, guardian=self.guardian, parents=self.parents)
 
 
+class RecordConsent(CaseCommand):
+    """Record the guardian's consent: a signed form (its number) or verbal (a witness)."""
+
+    action: ClassVar[Action] = Action.RECORD_CONSENT
+
+    consent: Consent
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.record_consent(policy, ctx, consent=self.consent)
+
+
+class WithdrawConsent(CaseCommand):
+    """Record that the guardian withdrew consent; a supervisor then decides on erasure."""
+
+    action: ClassVar[Action] = Action.WITHDRAW_CONSENT
+
+    withdrawn_by: ShortText = Field(description="Who withdrew consent (personal data).")
+    relation: ShortText = Field(description="How they are related to the child.")
+    note: Text | None = None
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.withdraw_consent(
+            policy, ctx, withdrawn_by=self.withdrawn_by, relation=self.relation, note=self.note,
+        )
+
+
 class AddNote(CaseCommand):
     """Add a note to the growth diary (成长日记)."""
 
@@ -291,6 +320,6 @@ STEP_COMMANDS: dict[Action, type[CaseCommand]] = {
     for command in (
         RecordHomeVisit, PairMentor, ReleaseMentor, RecordCounselling, ReviewCase, LogContact,
         AmendDetails, AddNote, CloseCase, ReopenCase, AssignHeadTeacher, ChangeRiskLevel,
-        CompleteFollowUp,
+        CompleteFollowUp, RecordConsent, WithdrawConsent,
     )
 }

@@ -263,7 +263,7 @@ class CaseService(Application[UUID]):
                 policy, ctx, case_id=case_id, school_id=command.school_id,
                 student_no=command.student_no, child=command.child, guardian=command.guardian,
                 parents=command.parents, head_teacher_id=command.head_teacher_id,
-                risk_level=command.risk_level,
+                risk_level=command.risk_level, consent=command.consent,
             )
             try:
                 result = self._result(case, self.save(case))
