@@ -15,7 +15,8 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
-    model_validator,
+    ValidationInfo,
+    field_validator,
 )
 
 from domain.base import Frozen
@@ -229,18 +230,25 @@ class Consent(Frozen):
     relation: ShortText  # personal: how they are related to the child
     method: ConsentMethod
     #: The number printed on the signed form (a signed form needs one).
-    form_number: ShortText | None = None
+    form_number: ShortText | None = Field(default=None, validate_default=True)
     #: Who heard a verbal consent (personal: a verbal consent needs one).
-    witness: ShortText | None = None
+    witness: ShortText | None = Field(default=None, validate_default=True)
     given_on: date
 
-    @model_validator(mode="after")
-    def _evidence(self) -> Consent:
-        if self.method is ConsentMethod.SIGNED_FORM and not self.form_number:
+    # Checked per field (``method`` comes first), so a refusal names the missing one.
+    @field_validator("form_number")
+    @classmethod
+    def _signed_form_has_a_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("method") is ConsentMethod.SIGNED_FORM and not value:
             raise ValueError("a signed form's consent needs its form_number")
-        if self.method is ConsentMethod.VERBAL and not self.witness:
+        return value
+
+    @field_validator("witness")
+    @classmethod
+    def _verbal_consent_has_a_witness(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("method") is ConsentMethod.VERBAL and not value:
             raise ValueError("a verbal consent needs a witness")
-        return self
+        return value
 
 
 class ConsentWithdrawal(Frozen):

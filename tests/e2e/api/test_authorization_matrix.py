@@ -38,6 +38,11 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/{case_id}/contacts"): {"json": {"party": "guardian"}},
     ("POST", "/cases/{case_id}/notes"): {"json": {"text": "seen"}},
     ("POST", "/cases/{case_id}/details"): {"json": {"guardian": {"name": "张阿姨", "relation": "aunt"}}},
+    ("POST", "/cases/{case_id}/consent"): {"json": {"consent": {
+        "given_by": "李奶奶", "relation": "grandmother", "method": "verbal", "witness": "王老师",
+        "given_on": "2026-08-31"}}},
+    ("POST", "/cases/{case_id}/consent-withdrawal"): {"json": {"withdrawn_by": "李奶奶",
+                                                              "relation": "grandmother"}},
     ("POST", "/cases/{case_id}/closure"): {"json": {"reason": "other"}},
     ("POST", "/cases/{case_id}/reopening"): {"json": {"reason": "again"}},
     ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},
