@@ -21,7 +21,7 @@ from adapters.driving.api.docs import install_docs
 from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
-from adapters.driving.api.routers import audit, cases, follow_ups, history, ops, steps
+from adapters.driving.api.routers import access_request, audit, cases, follow_ups, history, ops, steps
 from adapters.driving.api.security_headers import install_security_headers
 from adapters.driving.web.app import error_page, mount_web
 
@@ -76,7 +76,7 @@ def create_app(
                                        total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
-    for module in (follow_ups, ops, cases, steps, history, audit):
+    for module in (follow_ups, ops, cases, steps, history, access_request, audit):
         app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)

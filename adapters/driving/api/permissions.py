@@ -3,7 +3,8 @@
 A teacher reads and acts on the cases of their own schools; a supervisor does too, sees
 every overdue list of their schools and may reassign a case's head teacher; an auditor
 reads everything in their schools, including history, exports and the logs, and writes
-nothing; an admin manages users (from the CLI) and reads no children's data.
+nothing; an admin manages users (from the CLI) and reads no children's data but for one
+thing: answering a guardian's access request (as a supervisor may for their schools).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Permission(StrEnum):
     STATS_READ = "stats:read"
     AUDIT_READ = "audit:read"
     ACCESS_LOG_READ = "access-log:read"
+    ACCESS_REQUEST = "access-request:answer"  # a guardian's: the child's data, and its readers
 
 
 #: Permissions that change something; a route answering a write method must declare one.
@@ -44,12 +46,13 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
     UserRole.SUPERVISOR: frozenset(_READ_CASES | {
         Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
         Permission.HISTORY_EXPORT, Permission.TASKS_OWN, Permission.TASKS_ALL, Permission.STATS_READ,
+        Permission.ACCESS_REQUEST,
     }),
     UserRole.AUDITOR: frozenset(_READ_CASES | {
         Permission.HISTORY_EXPORT, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.AUDIT_READ, Permission.ACCESS_LOG_READ,
     }),
-    UserRole.ADMIN: frozenset({Permission.SELF}),
+    UserRole.ADMIN: frozenset({Permission.SELF, Permission.ACCESS_REQUEST}),
 }
 
 

@@ -15,7 +15,7 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import StartupError, StoreNotMigrated
-from adapters.driving.cli import case, consent, demo_people, ops, views
+from adapters.driving.cli import access_request, case, consent, demo_people, ops, views
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import users as users_cli
@@ -39,6 +39,7 @@ cli = typer.Typer(
 cli.add_typer(case.case_cli, name="case")
 case.case_cli.command("consent")(consent.record_consent)
 case.case_cli.command("withdraw-consent")(consent.withdraw_consent)
+case.case_cli.command("access-request")(access_request.access_request)
 cli.add_typer(views.projections_cli, name="projections")
 cli.command("tasks")(views.tasks)
 cli.command("migrate")(ops.migrate)
