@@ -114,6 +114,8 @@ def demo(
 
 def main() -> None:
     """Entry point: run the command line, turn every expected failure into one line on stderr."""
+    # Whatever this process and its workers write is its user's alone: children's data.
+    os.umask(0o077)
     for n, arg in enumerate(sys.argv[1:], 1):
         try:
             check_text(arg, f"argument {n}")
