@@ -27,10 +27,10 @@ def _case_read_and_noted(api: Api) -> str:
 def test_the_answer_holds_every_event_decoded_and_every_read_with_its_purpose(api: Api) -> None:
     case_id = _case_read_and_noted(api)
     found = _records(api.get(URL.format(case_id), who="supervisor",
-                             params={"purpose": "监护人李奶奶的查阅请求"}))
+                             params={"purpose": "监护人的查阅请求"}))
     request, *rest = found
     assert (request["record"], request["who"], request["purpose"]) == (
-        "request", "a-supervisor", "监护人李奶奶的查阅请求")
+        "request", "a-supervisor", "监护人的查阅请求")
     assert request["data"] == {"case_id": case_id, "school_id": "school-a"}
     events = [r for r in rest if r["record"] == "event"]
     assert [e["number"] for e in events] == list(range(1, len(events) + 1))
@@ -42,7 +42,7 @@ def test_the_answer_holds_every_event_decoded_and_every_read_with_its_purpose(ap
     assert [r["record"] for r in rest] == ["event"] * len(events) + ["access"] * len(reads)
     assert [(r["who"], r["type"], r["purpose"]) for r in reads] == [
         ("a-teacher", "case", "home visit planning"),
-        ("a-supervisor", "access-request", "监护人李奶奶的查阅请求"),  # this answer, logged first
+        ("a-supervisor", "access-request", "监护人的查阅请求"),  # this answer, logged first
     ]
 
 
