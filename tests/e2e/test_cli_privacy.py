@@ -34,6 +34,7 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     add_teachers(data, "school-001", "school-001-t01")
     _add_user(data, "school-001-sup", UserRole.SUPERVISOR, ["school-001"])
     _add_user(data, "school-002-sup", UserRole.SUPERVISOR, ["school-002"])
+    _add_user(data, "admin", UserRole.ADMIN, [])
     out: dict[str, Any] = {"data": data}
     out["signed"] = ok(data, "case", "identify", "--school", "school-001", "--student-no", "20260001",
                        *CHILD, "--consent-form", "XJ-2026-0042", "--consent-date", "2026-08-28")
@@ -105,12 +106,13 @@ def test_the_access_request_is_a_file_of_the_childs_data_and_its_readers_mode_06
 
 def test_the_access_request_goes_to_standard_output_as_json_lines(shell: dict[str, Any]) -> None:
     done = caretrail(shell["data"], "case", "access-request", shell["later"]["case_id"],
-                     "--purpose", "guardian request", "--as", "school-001-sup")
+                     "--purpose", "guardian request", "--as", "admin")  # an admin: any school
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert {r["record"] for r in records} == {"request", "event", "access"}
     assert [r["type"] for r in records if r["record"] == "event"][-2:] == [
         "ConsentWithdrawn", "FollowUpScheduled"]
+    assert (records[0]["who"], records[0]["role"]) == ("admin", "admin")
 
 
 @pytest.mark.parametrize("who", ["school-001-t01", "school-002-sup", "nobody"])
