@@ -1,8 +1,8 @@
 """The Case aggregate: one left-behind child's case file and its follow-ups.
 
 Read it with its parts: what a case holds (``domain.case_record``), its events
-(``domain.case_events``), its commands on tasks (``domain.case_follow_ups``); the steps a
-user takes are here.
+(``domain.case_events``), its commands on tasks (``domain.case_follow_ups``) and on the
+guardian's consent (``domain.case_consent``); the other steps a user takes are here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain import case_events
 from domain.base import Aggregate, AggregateSnapshot
+from domain.case_consent import ConsentCommands, check_consent
 from domain.case_record import CaseState, check_occurred_at
 from domain.case_school_year import SchoolYearCommands
 from domain.errors import InvalidCommand
@@ -22,6 +23,7 @@ from domain.values import (
     Child,
     ClosureReason,
     CommandContext,
+    Consent,
     ContactChannel,
     ContactParty,
     Guardian,
@@ -33,7 +35,7 @@ from domain.values import (
 )
 
 
-class Case(SchoolYearCommands):
+class Case(ConsentCommands, SchoolYearCommands):
     """A child's case: its state machine refuses illegal steps and drives follow-ups.
 
     Command methods validate everything first and only then trigger events, so a
@@ -61,6 +63,8 @@ class Case(SchoolYearCommands):
     Reopened = case_events.Reopened
     ContactLogged = case_events.ContactLogged
     DetailsAmended = case_events.DetailsAmended
+    ConsentRecorded = case_events.ConsentRecorded
+    ConsentWithdrawn = case_events.ConsentWithdrawn
     NoteAdded = case_events.NoteAdded
     HeadTeacherAssigned = case_events.HeadTeacherAssigned
     ClassMovedUp = case_events.ClassMovedUp
@@ -93,10 +97,13 @@ class Case(SchoolYearCommands):
         parents: Parents,
         head_teacher_id: str,
         risk_level: RiskLevel = RiskLevel.NORMAL,
+        consent: Consent | None = None,
     ) -> Self:
-        """Open the case of a newly identified child."""
+        """Open the case of a newly identified child (with the guardian's consent, if the
+        form is already back)."""
         check_occurred_at(ctx)
         _check_child(child, ctx)
+        check_consent(consent, ctx)
         school_id = valid_id("school_id", school_id)
         student_no = valid_id("student_no", student_no)
         head_teacher_id = valid_id("head_teacher_id", head_teacher_id)
@@ -116,6 +123,7 @@ class Case(SchoolYearCommands):
             head_teacher_id=head_teacher_id,
             risk_level=risk_level,
             state=policy.initial_state,
+            consent=consent,
         )
         case._decide_follow_ups(policy, ctx, start=0, before=None)
         return case

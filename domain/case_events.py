@@ -21,6 +21,8 @@ from domain.values import (
     AssigneeRole,
     Child,
     ClosureReason,
+    Consent,
+    ConsentWithdrawal,
     ContactChannel,
     ContactParty,
     FollowUp,
@@ -62,8 +64,13 @@ class Identified(CaseEvent, Aggregate.Created):
     head_teacher_id: str
     risk_level: RiskLevel
     state: str
+    #: The guardian's consent, when the paper came back before identification (personal:
+    #: see ``Consent``). Events stored before consent was recorded have none.
+    consent: Consent | None = None
 
     def apply(self, case: CaseRecord) -> None:
+        case.consent = self.consent
+        case.consent_withdrawal = None
         case.school_id = self.school_id
         case.student_no = self.student_no
         case.child = self.child
@@ -235,6 +242,37 @@ class WorkflowUpgraded(CaseEvent):
 
     def apply(self, case: CaseRecord) -> None:
         case.workflow = self.to_workflow
+
+
+class ConsentRecorded(CaseEvent):
+    """The guardian's consent was recorded (for a case identified before the form came back,
+    or consent given again after a withdrawal). ``consent`` is personal data."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.ConsentRecorded"
+
+    consent: Consent
+
+    def apply(self, case: CaseRecord) -> None:
+        case.consent = self.consent
+        case.consent_withdrawal = None
+
+
+class ConsentWithdrawn(CaseEvent):
+    """The guardian withdrew consent; the workflow opens a supervisor's erasure decision.
+
+    Personal data: ``withdrawn_by``, ``relation``, ``note``."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.ConsentWithdrawn"
+
+    withdrawn_by: str  # personal
+    relation: str  # personal
+    note: str | None = None  # personal: free text
+
+    def apply(self, case: CaseRecord) -> None:
+        case.consent_withdrawal = ConsentWithdrawal(
+            withdrawn_by=self.withdrawn_by, relation=self.relation, withdrawn_at=self.occurred_at,
+            note=self.note,
+        )
 
 
 class NoteAdded(CaseEvent):

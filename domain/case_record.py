@@ -22,6 +22,8 @@ from domain.values import (
     Action,
     Child,
     CommandContext,
+    Consent,
+    ConsentWithdrawal,
     FollowUp,
     FollowUpStatus,
     Guardian,
@@ -54,6 +56,9 @@ class CaseState(SnapshotState):
     commands: dict[UUID, int]
     school_year: int | None = None
     rolled_from: str | None = None
+    #: Personal (see ``Consent``); snapshots taken before consent was recorded have none.
+    consent: Consent | None = None
+    consent_withdrawal: ConsentWithdrawal | None = None
 
 
 class CaseRecord(Aggregate):
@@ -78,6 +83,8 @@ class CaseRecord(Aggregate):
         commands: dict[UUID, int]
         school_year: int | None  # the school year the case last rolled over into
         rolled_from: str | None  # the class it was in before that roll-over
+        consent: Consent | None
+        consent_withdrawal: ConsentWithdrawal | None
 
     # ------------------------------------------------------------- queries
     @property

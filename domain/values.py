@@ -15,6 +15,8 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 
 from domain.base import Frozen
@@ -150,6 +152,8 @@ class Action(StrEnum):
     CHANGE_RISK_LEVEL = "change_risk_level"
     COMPLETE_FOLLOW_UP = "complete_follow_up"
     AMEND_DETAILS = "amend_details"
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
 
 
 class Actor(Frozen):
@@ -205,6 +209,58 @@ class Parents(Frozen):
     away: ParentsAway
     work_place: ShortText | None = None
     phone: Phone | None = None
+
+
+class ConsentMethod(StrEnum):
+    """How the guardian gave consent: a signed paper form, or by word with a witness."""
+
+    SIGNED_FORM = "signed_form"
+    VERBAL = "verbal"
+
+
+class Consent(Frozen):
+    """The guardian's consent to the school keeping the child's case (PIPL Art. 31).
+
+    Personal data: ``given_by``, ``relation`` and ``witness`` name people (never logged,
+    never in ids or summaries; to be sealed with the case's other personal fields).
+    ``method``, ``form_number`` and ``given_on`` are the record's skeleton.
+    """
+
+    given_by: ShortText  # personal: the guardian who consented
+    relation: ShortText  # personal: how they are related to the child
+    method: ConsentMethod
+    #: The number printed on the signed form (a signed form needs one).
+    form_number: ShortText | None = Field(default=None, validate_default=True)
+    #: Who heard a verbal consent (personal: a verbal consent needs one).
+    witness: ShortText | None = Field(default=None, validate_default=True)
+    given_on: date
+
+    # Checked per field (``method`` comes first), so a refusal names the missing one.
+    @field_validator("form_number")
+    @classmethod
+    def _signed_form_has_a_number(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("method") is ConsentMethod.SIGNED_FORM and not value:
+            raise ValueError("a signed form's consent needs its form_number")
+        return value
+
+    @field_validator("witness")
+    @classmethod
+    def _verbal_consent_has_a_witness(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("method") is ConsentMethod.VERBAL and not value:
+            raise ValueError("a verbal consent needs a witness")
+        return value
+
+
+class ConsentWithdrawal(Frozen):
+    """The guardian withdrew their consent; a supervisor decides on erasure.
+
+    Personal data: ``withdrawn_by``, ``relation`` and ``note`` (sealed like the consent's).
+    """
+
+    withdrawn_by: ShortText  # personal
+    relation: ShortText  # personal
+    withdrawn_at: AwareDatetime
+    note: Text | None = None  # personal: free text
 
 
 class FollowUp(Frozen):

@@ -36,6 +36,8 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
         part for part, given in (
             ("class", e.class_name), ("guardian", e.guardian), ("parents", e.parents)) if given
     ) + (" (another guardian)" if e.guardian_changed else ""),
+    Case.ConsentRecorded: lambda e: f"consent recorded ({e.consent.method}, given {e.consent.given_on})",
+    Case.ConsentWithdrawn: lambda e: "consent withdrawn (erasure to decide)",
     Case.HeadTeacherAssigned: lambda e: f"head teacher {e.teacher_id} assigned",
     Case.CounsellingTeacherAssigned: lambda e: f"counselling teacher {e.teacher_id} assigned",
     Case.ClassMovedUp: lambda e: f"school year {e.school_year}: moved up a class",

@@ -27,6 +27,7 @@ from domain.values import (
     Child,
     ClosureReason,
     CommandContext,
+    Consent,
     ContactChannel,
     ContactParty,
     Guardian,
@@ -87,6 +88,8 @@ class IdentifyChild(Command):
     head_teacher_id: Ident
     risk_level: RiskLevel = RiskLevel.NORMAL
     workflow: Ident | None = Field(default=None, description="Default: the deployment's workflow.")
+    consent: Consent | None = Field(
+        default=None, description="The guardian's consent, if the form is back (else record it later).")
 
     def assignments(self) -> tuple[tuple[AssigneeRole, str], ...]:
         """Who this command names on the case, and as what."""
@@ -97,7 +100,7 @@ class IdentifyChild(Command):
         return Case.identify(
             policy, ctx, case_id=case_id, school_id=self.school_id, student_no=self.student_no,
             child=self.child, guardian=self.guardian, parents=self.parents,
-            head_teacher_id=self.head_teacher_id, risk_level=self.risk_level,
+            head_teacher_id=self.head_teacher_id, risk_level=self.risk_level, consent=self.consent,
         )
 
 
@@ -208,6 +211,32 @@ class AmendDetails(CaseCommand):
     def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
         case.amend_details(
             policy, ctx, guardian=self.guardian, parents=self.parents, class_name=self.class_name
+        )
+
+
+class RecordConsent(CaseCommand):
+    """Record the guardian's consent: a signed form (its number) or verbal (a witness)."""
+
+    action: ClassVar[Action] = Action.RECORD_CONSENT
+
+    consent: Consent
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.record_consent(policy, ctx, consent=self.consent)
+
+
+class WithdrawConsent(CaseCommand):
+    """Record that the guardian withdrew consent; a supervisor then decides on erasure."""
+
+    action: ClassVar[Action] = Action.WITHDRAW_CONSENT
+
+    withdrawn_by: ShortText = Field(description="Who withdrew consent (personal data).")
+    relation: ShortText = Field(description="How they are related to the child.")
+    note: Text | None = None
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.withdraw_consent(
+            policy, ctx, withdrawn_by=self.withdrawn_by, relation=self.relation, note=self.note,
         )
 
 
@@ -348,6 +377,6 @@ STEP_COMMANDS: dict[Action, type[CaseCommand]] = {
     for command in (
         RecordHomeVisit, PairMentor, ReleaseMentor, RecordCounselling, ReviewCase, LogContact,
         AmendDetails, AddNote, CloseCase, ReopenCase, AssignHeadTeacher, ChangeRiskLevel,
-        CompleteFollowUp,
+        CompleteFollowUp, RecordConsent, WithdrawConsent,
     )
 }

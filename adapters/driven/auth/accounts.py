@@ -50,6 +50,7 @@ from adapters.driven.auth.people import IssuedSession as IssuedSession
 from adapters.driven.auth.people import People, PeopleConfig
 from adapters.driven.auth.port import AuthStore
 from adapters.driven.auth.roster import LOGIN_ROLES, Roster
+from adapters.driven.files import private_dir
 
 TOKEN_PREFIX = "ct_"  # noqa: S105 - a public prefix, not a secret
 #: The shape of a token we issue: checked before hashing, so junk costs nothing.
@@ -319,7 +320,7 @@ class Accounts:
 def key_file(path: Path) -> bytes:
     """The key kept in ``path``, created (32 random bytes, mode 0600) if there is none yet."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         # Written aside, then linked into place: a reader never sees a half-written key.
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

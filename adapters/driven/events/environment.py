@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from adapters.driven.files import private_file
 from adapters.settings import Settings
 
 MAPPER_TOPIC = "adapters.driven.events.mapper:PydanticMapper"
@@ -32,7 +33,7 @@ def event_store_env(settings: Settings, *, create_tables: bool = True) -> dict[s
         env.update(postgres_env(settings))
     else:
         directory = settings.sqlite_dir
-        directory.mkdir(parents=True, exist_ok=True)
+        private_file(directory / "events.sqlite")  # 0600, and so its -wal and -shm files
         env["PERSISTENCE_MODULE"] = "adapters.driven.events.sqlite:Factory"
         env["SQLITE_DBNAME"] = str(directory / "events.sqlite")
         env["SQLITE_LOCK_TIMEOUT"] = str(settings.sqlite_lock_timeout)

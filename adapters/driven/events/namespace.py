@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 from uuid import UUID, uuid4
 
+from adapters.driven.files import private_dir
 from domain.case import Case
 from domain.ids import case_id_for
 from workflows.services import CaseService
@@ -67,7 +68,7 @@ def check_namespace(cases: CaseService, namespace: UUID, source: str) -> None:
 def _write_once(path: Path, text: str) -> None:
     """Write ``path`` unless another process did first (written aside, then linked into
     place: a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:

@@ -9,6 +9,7 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+from adapters.driven.files import FILE_MODE, private_dir
 from adapters.driven.locks.port import LeaderLock, LockHolder
 
 
@@ -28,9 +29,9 @@ class FileLeaderLock(LeaderLock):
 
     def _try_acquire(self) -> bool:
         """Try the flock once (again at once if the file was replaced while we locked it)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

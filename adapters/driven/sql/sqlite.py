@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from adapters.driven.files import private_file
+
 
 class ThreadConnections:
     """One autocommit connection per thread to one SQLite file in WAL mode.
@@ -23,7 +25,7 @@ class ThreadConnections:
         self.path = path
         self.lock_timeout = lock_timeout
         self.pragmas = tuple(pragmas)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600, and so its -wal and -shm files
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()

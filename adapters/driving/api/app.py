@@ -22,6 +22,7 @@ from adapters.driving.api.heavy_reads import HeavyReads
 from adapters.driving.api.middleware import BodyLimit, RequestLog
 from adapters.driving.api.permissions import GRANTS, Permission
 from adapters.driving.api.routers import (
+    access_request,
     audit,
     cases,
     follow_ups,
@@ -89,7 +90,9 @@ def create_app(
                                        total=caretrail.settings.heavy_reads_total)
     app.state.context = Context(caretrail, accounts, config)
     app.state.query_shapes = {}
-    for module in (follow_ups, ops, school_year, cases, steps, history, imports, reports, audit):
+    for module in (
+        follow_ups, ops, school_year, cases, steps, history, access_request, imports, reports, audit,
+    ):
         app.include_router(module.router, prefix=PREFIX)
     app.state.query_shapes = {id(route): QueryShape.of(route) for _, route in api_routes(app)}
     problems.install(app)

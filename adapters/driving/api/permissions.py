@@ -3,8 +3,10 @@
 A teacher reads and acts on the cases of their own schools; a supervisor does too, sees
 every overdue list of their schools and may reassign a case's head teacher; an auditor
 reads everything in their schools, including history, exports and the logs, and writes
-nothing; an admin manages users (from the CLI) and reads no children's data (the reports,
-counts per school, only). A named list in a report takes ``history:export`` besides.
+nothing; an admin manages users (from the CLI) and reads no children's data but for one
+thing: answering a guardian's access request (as a supervisor may for their schools); the
+reports, counts per school, they may read. A named list in a report takes ``history:export``
+besides.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Permission(StrEnum):
     ACCESS_LOG_READ = "access-log:read"
     REGISTER_IMPORT = "register:import"  # a school's registers of children and teachers
     REPORTS_READ = "reports:read"       # counts per school, never a child: admins too
+    ACCESS_REQUEST = "access-request:answer"  # a guardian's: the child's data, and its readers
 
 
 #: Permissions that change something; a route answering a write method must declare one.
@@ -50,12 +53,13 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
         Permission.HISTORY_EXPORT, Permission.TASKS_OWN, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.REGISTER_IMPORT,
         Permission.REPORTS_READ,
+        Permission.ACCESS_REQUEST,
     }),
     UserRole.AUDITOR: frozenset(_READ_CASES | {
         Permission.HISTORY_EXPORT, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.AUDIT_READ, Permission.ACCESS_LOG_READ, Permission.REPORTS_READ,
     }),
-    UserRole.ADMIN: frozenset({Permission.SELF, Permission.REPORTS_READ}),
+    UserRole.ADMIN: frozenset({Permission.SELF, Permission.REPORTS_READ, Permission.ACCESS_REQUEST}),
 }
 
 

@@ -12,7 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic.fields import FieldInfo
 
 from domain.case import Case
-from domain.values import Child, FollowUp, Guardian, Parents, RiskLevel, WorkflowRef
+from domain.values import (
+    Child,
+    Consent,
+    ConsentWithdrawal,
+    FollowUp,
+    Guardian,
+    Parents,
+    RiskLevel,
+    WorkflowRef,
+)
 from projections.queries import OverdueCount
 from workflows.commands import Command
 from workflows.services import CommandResult
@@ -99,6 +108,8 @@ class CaseDetail(BaseModel):
     closed_at: datetime | None
     recorded_at: datetime = Field(description="When the shown version was recorded.")
     open_follow_ups: list[FollowUp]
+    consent: Consent | None = Field(default=None, description="The guardian's consent, if recorded.")
+    consent_withdrawal: ConsentWithdrawal | None = None
 
     @classmethod
     def of(cls, case: Case) -> CaseDetail:
@@ -110,7 +121,8 @@ class CaseDetail(BaseModel):
             risk_level=case.risk_level, head_teacher_id=case.head_teacher_id,
             mentor_id=case.mentor_id, counselling_teacher_id=case.counselling_teacher_id,
             opened_at=case.opened_at, closed_at=case.closed_at, recorded_at=case.modified_on,
-            open_follow_ups=case.open_follow_ups,
+            open_follow_ups=case.open_follow_ups, consent=case.consent,
+            consent_withdrawal=case.consent_withdrawal,
         )
 
 

@@ -25,6 +25,7 @@ from adapters.driving.cli.common import (
     stated_time,
     uuid_of,
 )
+from adapters.driving.cli.consent_options import FormOpt, GivenOnOpt, WitnessOpt, consent_of
 from adapters.settings import Settings
 from domain.values import (
     Child,
@@ -90,6 +91,10 @@ def _run(command: type[Command], case_id: str | None, envelope: Envelope, **fiel
         _report(caretrail, result, envelope.as_json)
 
 
+#: How the other modules of ``caretrail case`` hand their step to the application.
+run_step = _run
+
+
 def _report(caretrail: Caretrail, result: CommandResult, as_json: bool) -> None:
     # The command is recorded: whatever happens to the views now, failing would invite a
     # retry of a command that succeeded. They catch up on the next command or in the service.
@@ -124,15 +129,21 @@ def identify(
     guardian_phone: Annotated[str | None, typer.Option()] = None,
     parents_work_place: Annotated[str | None, typer.Option()] = None,
     risk: Annotated[RiskLevel, typer.Option(help="Initial risk level.")] = RiskLevel.NORMAL,
+    consent_form: FormOpt = None, consent_witness: WitnessOpt = None, consent_date: GivenOnOpt = None,
     at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.TEACHER,
     command_id: CommandIdOpt = None, as_json: JsonOpt = False,
 ) -> None:
-    """Open a case for a left-behind child."""
+    """Open a case for a left-behind child; with --consent-form or --consent-witness, the
+    guardian's consent too (else record it later: ``caretrail case consent``)."""
+    consent = None
+    if consent_form is not None or consent_witness is not None or consent_date is not None:
+        consent = consent_of(guardian_name, guardian_relation, consent_form, consent_witness,
+                             consent_date, Settings())
     _run(IdentifyChild, None, Envelope(at, user, role, command_id, as_json),
          school_id=school, student_no=student_no, child=Child(name=name, class_name=class_name),
          guardian=Guardian(name=guardian_name, relation=guardian_relation, phone=guardian_phone),
          parents=Parents(away=parents_away, work_place=parents_work_place),
-         head_teacher_id=head_teacher, risk_level=risk)
+         head_teacher_id=head_teacher, risk_level=risk, consent=consent)
 
 
 @case_cli.command()

@@ -56,6 +56,7 @@ def show(
             f"  guardian: {case.guardian.name} ({case.guardian.relation})   parents away: "
             f"{case.parents.away}",
             f"  opened: {local(case.opened_at, caretrail)}   closed: {local(case.closed_at, caretrail)}",
+            f"  consent: {consent_line(case, caretrail)}",
             "  open follow-ups:",
             *(f"    {local(t.due_at, caretrail)}  {t.kind:<17} {t.assignee_id or t.assignee_role}"
               f"  {t.follow_up_id}" for t in case.open_follow_ups),
@@ -97,6 +98,19 @@ def history(
         )
 
 
+def consent_line(case: Case, caretrail: Caretrail) -> str:
+    """The guardian's consent in one line: how, by whom, when; and a withdrawal."""
+    given = case.consent
+    text = "none recorded" if given is None else (
+        f"{given.method} {given.form_number or ''}{'witness ' + given.witness if given.witness else ''}"
+        f" by {given.given_by} ({given.relation}) on {given.given_on.isoformat()}"
+    )
+    gone = case.consent_withdrawal
+    if gone is not None:
+        text += f"; WITHDRAWN {local(gone.withdrawn_at, caretrail)} by {gone.withdrawn_by} ({gone.relation})"
+    return text
+
+
 def case_dict(case: Case) -> dict[str, object]:
     """A case as plain data (for ``--json`` and the API)."""
     return {
@@ -116,4 +130,7 @@ def case_dict(case: Case) -> dict[str, object]:
         "opened_at": case.opened_at.isoformat(),
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
         "follow_ups": [t.model_dump(mode="json") for t in case.open_follow_ups],
+        "consent": case.consent.model_dump(mode="json") if case.consent else None,
+        "consent_withdrawal": (case.consent_withdrawal.model_dump(mode="json")
+                               if case.consent_withdrawal else None),
     }

@@ -15,7 +15,18 @@ from eventsourcing.persistence import MapperDeserialisationError
 from pydantic import ValidationError
 
 from adapters.bootstrap import Caretrail, StartupError, StoreNotMigrated, build_accounts
-from adapters.driving.cli import case, demo_people, handover, imports, ops, report, school, views
+from adapters.driving.cli import (
+    access_request,
+    case,
+    consent,
+    demo_people,
+    handover,
+    imports,
+    ops,
+    report,
+    school,
+    views,
+)
 from adapters.driving.cli import scheduler as scheduler_cli
 from adapters.driving.cli import serve as serve_cli
 from adapters.driving.cli import teachers as teachers_cli
@@ -39,6 +50,9 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(case.case_cli, name="case")
+case.case_cli.command("consent")(consent.record_consent)
+case.case_cli.command("withdraw-consent")(consent.withdraw_consent)
+case.case_cli.command("access-request")(access_request.access_request)
 cli.add_typer(views.projections_cli, name="projections")
 cli.command("tasks")(views.tasks)
 cli.command("migrate")(ops.migrate)
@@ -130,6 +144,8 @@ def _demo_rosters(caretrail: Caretrail, schools: int) -> None:
 
 def main() -> None:
     """Entry point: run the command line, turn every expected failure into one line on stderr."""
+    # Whatever this process and its workers write is its user's alone: children's data.
+    os.umask(0o077)
     for n, arg in enumerate(sys.argv[1:], 1):
         try:
             check_text(arg, f"argument {n}")

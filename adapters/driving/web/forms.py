@@ -13,7 +13,7 @@ import enum
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -48,6 +48,14 @@ LABELS: dict[str, str] = {
     "parents.away": N_("Parents away"),
     "parents.work_place": N_("Where they work"),
     "parents.phone": N_("Parents' phone"),
+    "consent.given_by": N_("Who gave consent"),
+    "consent.relation": N_("Relation to the child"),
+    "consent.method": N_("How consent was given"),
+    "consent.form_number": N_("Number of the signed form"),
+    "consent.witness": N_("Witness of a verbal consent"),
+    "consent.given_on": N_("Date consent was given"),
+    "withdrawn_by": N_("Who withdrew consent"),
+    "relation": N_("Relation to the child"),
 }
 #: The types of a moment (a command's times are aware).
 TIMES: tuple[Any, ...] = (datetime, AwareDatetime)
@@ -61,7 +69,7 @@ class Field:
 
     name: str
     label: str
-    widget: str  # text, textarea, yesno, choice, datetime
+    widget: str  # text, textarea, yesno, choice, datetime, date
     required: bool
     value: str = ""
     choices: list[tuple[str, str]] = field(default_factory=list)
@@ -98,6 +106,8 @@ def _field(name: str, annotation: Any, required: bool, given: dict[str, str],
         return Field(name, label, "choice", required, value, options, errors.get(name))
     if kind in TIMES:
         return Field(name, label, "datetime", required, value, error=errors.get(name))
+    if kind is date:
+        return Field(name, label, "date", required, value, error=errors.get(name))
     widget = "textarea" if name.split(".")[-1] in LONG else "text"
     return Field(name, label, widget, required, value, error=errors.get(name))
 
@@ -156,7 +166,9 @@ def parse(command: type[CaseCommand], form: dict[str, str], *, case_id: UUID, co
     except ValidationError as e:
         for problem in e.errors():
             where = ".".join(str(p) for p in problem.get("loc", ()) if isinstance(p, str))
-            errors.setdefault(where or "_", _message(problem.get("type", "")))
+            # A field left empty that the other answers make necessary (a signed form's number).
+            kind = "missing" if where and not form.get(where, "").strip() else problem.get("type", "")
+            errors.setdefault(where or "_", _message(kind))
         return None, errors
 
 

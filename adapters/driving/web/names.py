@@ -24,6 +24,7 @@ KINDS: Mapping[str, str] = {
     "guardian_contact": N_("Guardian contact"),
     "parent_contact": N_("Parent contact"),
     "start_of_year_recheck": N_("Start-of-year re-check"),
+    "erasure_decision": N_("Decide on erasure"),
 }
 
 #: States of a case.
@@ -51,6 +52,8 @@ STEPS: Mapping[str, str] = {
     "change_risk_level": N_("Change the risk level"),
     "complete_follow_up": N_("Mark a task done"),
     "amend_details": N_("Amend the family's details"),
+    "record_consent": N_("Record the guardian's consent"),
+    "withdraw_consent": N_("Record a withdrawal of consent"),
 }
 
 #: Events of a case, as the timeline says them.
@@ -65,6 +68,8 @@ EVENTS: Mapping[str, str] = {
     "Reopened": N_("Case reopened"),
     "ContactLogged": N_("Contact"),
     "DetailsAmended": N_("Details amended"),
+    "ConsentRecorded": N_("Consent recorded"),
+    "ConsentWithdrawn": N_("Consent withdrawn"),
     "NoteAdded": N_("Growth diary"),
     "HeadTeacherAssigned": N_("Head teacher changed"),
     "CounsellingTeacherAssigned": N_("Counselling teacher changed"),
@@ -119,6 +124,8 @@ CHOICES: Mapping[str, str] = {
     "case closed": N_("the case was closed"),
     "female": N_("Girl"),
     "male": N_("Boy"),
+    "signed_form": N_("Signed form"),
+    "verbal": N_("Verbal, with a witness"),
 }
 
 #: How a guardian is related to the child, for the relations written as codes (the field is

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.driving.web.names import CHOICES, EVENTS, KINDS, N_, ROLES, STATES
+from adapters.driving.web.names import CHOICES, EVENTS, KINDS, N_, RELATIONS, ROLES, STATES
 from adapters.driving.web.pages import Visit
 
 #: What teachers write, shown as they wrote it.
@@ -41,6 +41,17 @@ def timeline(visit: Visit, events: list[Any]) -> list[Entry]:
     return entries
 
 
+def consent_text(visit: Visit, consent: Any) -> str:
+    """How, by whom and when the guardian consented, in the visitor's words."""
+    tr = visit.gettext
+    evidence = (tr(N_("form %(number)s"), number=consent.form_number) if consent.form_number
+                else tr(N_("witness %(name)s"), name=consent.witness))
+    return tr(N_("%(method)s (%(evidence)s), by %(name)s (%(relation)s), %(date)s"),
+              method=tr(CHOICES.get(consent.method, consent.method)), evidence=evidence,
+              name=consent.given_by, relation=tr(RELATIONS.get(consent.relation, consent.relation)),
+              date=consent.given_on.isoformat())
+
+
 def _detail(visit: Visit, event: Any) -> str:
     """What the event says beyond its name (free text as the teacher wrote it)."""
     tr = visit.gettext
@@ -74,6 +85,12 @@ def _detail(visit: Visit, event: Any) -> str:
                         role=tr(ROLES.get(event.to_role.value, event.to_role.value))))
     elif name == "Identified":
         parts.append(tr(STATES.get(event.state, event.state)))
+        if event.consent is not None:
+            parts.append(consent_text(visit, event.consent))
+    elif name == "ConsentRecorded":
+        parts.append(consent_text(visit, event.consent))
+    elif name == "ConsentWithdrawn":
+        parts.append(f"{event.withdrawn_by} ({tr(RELATIONS.get(event.relation, event.relation))})")
     fields = type(event).model_fields  # a field the event lacks: no pydantic AttributeError
     for text in ("observations", "summary", "text", "note", "reason"):
         value = getattr(event, text) if text in fields else None

@@ -19,6 +19,7 @@ from adapters.driven.auth.models import UserRole
 from adapters.driving.api.app import _check_permissions, api_routes
 from adapters.driving.api.deps import case_in_scope, route_permission
 from adapters.driving.api.permissions import GRANTS, WRITES, Permission, granted
+from adapters.driving.api.routers.access_request import case_for_access_request
 from tests.e2e.api.conftest import PEOPLE, SCHOOL_A, SCHOOL_B, Api, identify_body
 
 V1 = "/api/v1"
@@ -38,6 +39,11 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/{case_id}/contacts"): {"json": {"party": "guardian"}},
     ("POST", "/cases/{case_id}/notes"): {"json": {"text": "seen"}},
     ("POST", "/cases/{case_id}/details"): {"json": {"guardian": {"name": "张阿姨", "relation": "aunt"}}},
+    ("POST", "/cases/{case_id}/consent"): {"json": {"consent": {
+        "given_by": "李奶奶", "relation": "grandmother", "method": "verbal", "witness": "王老师",
+        "given_on": "2026-08-31"}}},
+    ("POST", "/cases/{case_id}/consent-withdrawal"): {"json": {"withdrawn_by": "李奶奶",
+                                                              "relation": "grandmother"}},
     ("POST", "/cases/{case_id}/closure"): {"json": {"reason": "other"}},
     ("POST", "/cases/{case_id}/reopening"): {"json": {"reason": "again"}},
     ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},
@@ -51,6 +57,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
                                            "reason": "left_school"}},
     ("GET", "/cases/{case_id}/history"): {},
     ("GET", "/cases/{case_id}/history/export"): {"headers": {"X-Purpose": "matrix"}},
+    ("GET", "/cases/{case_id}/access-request"): {"headers": {"X-Purpose": "matrix"}},
     ("GET", "/follow-ups"): {"params": {"status": "open"}},
     ("GET", "/follow-ups/summary"): {},
     ("GET", "/me/tasks"): {},
@@ -74,6 +81,9 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "data": {"dry_run": "true"}},
 }
 ROLES = ["teacher", "supervisor", "auditor", "admin"]  # all of school-a (the admin of none)
+#: The one route an admin may take on any school's case: a guardian's access request
+#: (``case_for_access_request``: the others' scope as everywhere, an admin's every school).
+ADMIN_ANY_SCHOOL = {("GET", "/cases/{case_id}/access-request")}
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
@@ -121,7 +131,8 @@ def test_every_write_route_declares_a_write_permission_that_no_auditor_holds(api
 def test_every_route_taking_a_case_id_checks_the_case_is_in_scope(api: Api) -> None:
     for method, path, route in routes(api.app):
         if "{case_id}" in path:
-            assert case_in_scope in set(calls(route.dependant)), (method, path)
+            scope = case_for_access_request if (method, path) in ADMIN_ANY_SCHOOL else case_in_scope
+            assert scope in set(calls(route.dependant)), (method, path)
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -162,7 +173,9 @@ def test_each_role_gets_exactly_what_its_permissions_and_schools_allow(api: Api,
             elif not granted(user_role, permission):
                 assert response.status_code == 403, where
                 assert response.json()["type"] == "/api/v1/problems/forbidden"
-            elif "{case_id}" in path and school == SCHOOL_B:
+            elif "{case_id}" in path and school == SCHOOL_B and not (
+                user_role is UserRole.ADMIN and (method, path) in ADMIN_ANY_SCHOOL
+            ):
                 assert response.status_code == 404, where
                 assert response.json()["type"] == "/api/v1/problems/case-not-found", where
             else:
@@ -170,10 +183,13 @@ def test_each_role_gets_exactly_what_its_permissions_and_schools_allow(api: Api,
                 assert response.status_code not in (401, 403, 404), (where, response.text)
                 assert response.status_code < 500, (where, response.text)
 
-    # Nothing happened to the other school's case, and nobody read it.
+    # Nothing happened to the other school's case, and nobody read it (but an admin
+    # answering an access request, which the log shows).
     assert api.get(f"/cases/{other}", who="supervisor_b").json()["version"] == other_version
     log = api.accounts.store.access_log(case_id=other)
-    assert {e.user_id for e in log} <= {"b-supervisor"}
+    assert {e.user_id for e in log} <= {"b-supervisor"} | (
+        {"admin"} if user_role is UserRole.ADMIN else set())
+    assert {e.resource for e in log if e.user_id == "admin"} <= {"access-request"}
 
 
 @pytest.mark.parametrize("role", ["teacher", "supervisor", "auditor"])

@@ -149,7 +149,9 @@ def test_me_says_who_i_am_and_what_my_role_allows(api: Api) -> None:
     assert (me["user_id"], me["role"], me["schools"]) == ("a-auditor", "auditor", ["school-a"])
     assert "case:act" not in me["permissions"]
     assert "access-log:read" in me["permissions"]
-    assert api.get("/me", who="admin").json()["permissions"] == ["reports:read", "self:read"]
+    assert api.get("/me", who="admin").json()["permissions"] == [
+        "access-request:answer", "reports:read", "self:read",
+    ]
 
 
 def test_time_bounds_at_the_edges_of_the_calendar_answer_lists_not_errors(api: Api) -> None:

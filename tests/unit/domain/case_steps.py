@@ -23,7 +23,7 @@ from domain.values import (
     ReviewOutcome,
     RiskLevel,
 )
-from tests.unit.domain.journeys import AUNT, GRANDMOTHER
+from tests.unit.domain.journeys import AUNT, GRANDMOTHER, SIGNED, VERBAL
 from workflows.commands import (
     AddNote,
     AmendDetails,
@@ -34,11 +34,13 @@ from workflows.commands import (
     CompleteFollowUp,
     LogContact,
     PairMentor,
+    RecordConsent,
     RecordCounselling,
     RecordHomeVisit,
     ReleaseMentor,
     ReopenCase,
     ReviewCase,
+    WithdrawConsent,
 )
 from workflows.definition import FollowUpRule
 
@@ -107,6 +109,11 @@ def draw_step(draw: Any, action: Action, case: Case) -> tuple[type[CaseCommand],
             guardian = draw(st.sampled_from([AUNT, GRANDMOTHER]))
             parents = draw(st.sampled_from([None, Parents(away=ParentsAway.MOTHER, work_place="上海")]))
             return AmendDetails, {"guardian": guardian, "parents": parents}
+        case Action.RECORD_CONSENT:  # the consent the case has (not withdrawn): refused
+            return RecordConsent, {"consent": draw(st.sampled_from([SIGNED, VERBAL]))}
+        case Action.WITHDRAW_CONSENT:  # a second withdrawal: refused
+            return WithdrawConsent, {"withdrawn_by": "李奶奶", "relation": "grandmother",
+                                     "note": draw(st.sampled_from([None, "moved to another city"]))}
     raise AssertionError(action)
 
 

@@ -6,7 +6,7 @@ reach it, never by building an aggregate by hand.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,8 @@ from domain.values import (
     Action,
     Actor,
     ClosureReason,
+    Consent,
+    ConsentMethod,
     ContactChannel,
     ContactParty,
     Guardian,
@@ -34,11 +36,13 @@ from workflows.commands import (
     CompleteFollowUp,
     LogContact,
     PairMentor,
+    RecordConsent,
     RecordCounselling,
     RecordHomeVisit,
     ReleaseMentor,
     ReopenCase,
     ReviewCase,
+    WithdrawConsent,
 )
 from workflows.services import CaseService, CommandResult
 
@@ -46,6 +50,11 @@ MENTOR = "t-mentor"
 #: The guardian a child moves to, and back (``tests.conftest.identify`` starts with the latter).
 AUNT = Guardian(name="张阿姨", relation="aunt", phone="13900000000")
 GRANDMOTHER = Guardian(name="李奶奶", relation="grandmother", phone="13800000000")
+#: Two ways the grandmother consents: a signed form, and by word before the head teacher.
+SIGNED = Consent(given_by="李奶奶", relation="grandmother", method=ConsentMethod.SIGNED_FORM,
+                 form_number="XJ-2026-0042", given_on=date(2026, 8, 28))
+VERBAL = Consent(given_by="李奶奶", relation="grandmother", method=ConsentMethod.VERBAL,
+                 witness="王老师", given_on=date(2026, 8, 28))
 OTHER_MENTOR = "t-mentor-2"
 OTHER_HEAD_TEACHER = "t-head-2"
 
@@ -67,6 +76,8 @@ WHERE = {
     Action.CHANGE_RISK_LEVEL: "identified",
     Action.COMPLETE_FOLLOW_UP: "identified",
     Action.AMEND_DETAILS: "identified",
+    Action.RECORD_CONSENT: "identified",
+    Action.WITHDRAW_CONSENT: "identified",
 }
 
 
@@ -138,6 +149,11 @@ def _plausible(action: Action, case: Case) -> tuple[type[CaseCommand], dict[str,
         case Action.AMEND_DETAILS:
             other = AUNT if case.guardian != AUNT else GRANDMOTHER
             return AmendDetails, {"guardian": other}
+        case Action.RECORD_CONSENT:
+            signed = SIGNED if case.consent != SIGNED or case.consent_withdrawal else VERBAL
+            return RecordConsent, {"consent": signed}
+        case Action.WITHDRAW_CONSENT:
+            return WithdrawConsent, {"withdrawn_by": "李奶奶", "relation": "grandmother"}
     raise AssertionError(action)
 
 

@@ -17,7 +17,7 @@ STORED = [
     "Identified", "HomeVisited", "MentorPaired", "MentorReleased", "CounsellingHeld", "Reviewed",
     "Closed", "Reopened", "ContactLogged", "DetailsAmended", "NoteAdded", "HeadTeacherAssigned",
     "RiskLevelChanged", "FollowUpScheduled", "FollowUpCompleted", "FollowUpCancelled",
-    "FollowUpReassigned", "FollowUpEscalated",
+    "FollowUpReassigned", "FollowUpEscalated", "ConsentRecorded", "ConsentWithdrawn",
 ]
 
 

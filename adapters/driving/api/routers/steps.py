@@ -31,11 +31,13 @@ from workflows.commands import (
     CompleteFollowUp,
     LogContact,
     PairMentor,
+    RecordConsent,
     RecordCounselling,
     RecordHomeVisit,
     ReleaseMentor,
     ReopenCase,
     ReviewCase,
+    WithdrawConsent,
 )
 
 router = APIRouter(prefix="/cases/{case_id}", tags=["case steps"])
@@ -100,6 +102,8 @@ step("/reviews", ReviewCase, "Review")
 step("/contacts", LogContact, "Contact")
 step("/notes", AddNote, "Note")
 step("/details", AmendDetails, "DetailsAmendment")
+step("/consent", RecordConsent, "ConsentRecord")
+step("/consent-withdrawal", WithdrawConsent, "WithdrawalOfConsent")
 step("/closure", CloseCase, "Closure")
 step("/reopening", ReopenCase, "Reopening")
 step("/risk-level", ChangeRiskLevel, "RiskChange")

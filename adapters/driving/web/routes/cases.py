@@ -52,6 +52,8 @@ def step_form(request: Request, case_id: str, step: str) -> Response:
         return _not_found(visit) if case is None else _refused(visit, case, step)
     given = {k: v for k, v in request.query_params.items() if k != "next"}
     given.setdefault("occurred_at", visit.local(visit.caretrail.clock(), "%Y-%m-%dT%H:%M"))
+    for name, value in _prefilled(visit, case, step).items():
+        given.setdefault(name, value)
     return _form(visit, case, step, given, {}, request.query_params.get("next", ""), str(uuid4()))
 
 
@@ -125,6 +127,16 @@ def _form(visit: SignedIn, case: Case, step: str, given: dict[str, str], errors:
     return render(visit, "step.html", status=status, case=case, step=step, title=_step_title(step),
                   fields=fields, general=errors.get("_"), back=back, command_id=command_id,
                   version=case.version, invalid=bool(errors))
+
+
+def _prefilled(visit: SignedIn, case: Case, step: str) -> dict[str, str]:
+    """What a consent form most often says: the guardian the case has, today."""
+    if step == Action.RECORD_CONSENT:
+        return {"consent.given_by": case.guardian.name, "consent.relation": case.guardian.relation,
+                "consent.given_on": visit.local(visit.caretrail.clock(), "%Y-%m-%d")}
+    if step == Action.WITHDRAW_CONSENT:
+        return {"withdrawn_by": case.guardian.name, "relation": case.guardian.relation}
+    return {}
 
 
 def _task_choice(visit: SignedIn, case: Case, field: Field) -> None:
