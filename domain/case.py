@@ -14,7 +14,7 @@ from domain import case_events
 from domain.base import Aggregate, AggregateSnapshot
 from domain.case_follow_ups import FollowUpCommands
 from domain.case_record import CaseState, check_occurred_at
-from domain.errors import InvalidCommand
+from domain.errors import AlreadyErased, InvalidCommand, NotPermitted
 from domain.policy import WorkflowPolicy
 from domain.values import (
     EARLIEST_BIRTH_DATE,
@@ -24,10 +24,12 @@ from domain.values import (
     CommandContext,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     Guardian,
     Parents,
     ReviewOutcome,
     RiskLevel,
+    Role,
     valid_id,
     valid_text,
 )
@@ -69,6 +71,7 @@ class Case(FollowUpCommands):
     FollowUpCancelled = case_events.FollowUpCancelled
     FollowUpReassigned = case_events.FollowUpReassigned
     FollowUpEscalated = case_events.FollowUpEscalated
+    Erased = case_events.Erased
 
     class Snapshot(AggregateSnapshot):
         """A case as of one version."""
@@ -90,6 +93,7 @@ class Case(FollowUpCommands):
         parents: Parents,
         head_teacher_id: str,
         risk_level: RiskLevel = RiskLevel.NORMAL,
+        generation: int = 0,
     ) -> Self:
         """Open the case of a newly identified child."""
         check_occurred_at(ctx)
@@ -107,6 +111,7 @@ class Case(FollowUpCommands):
             workflow=policy.ref,
             school_id=school_id,
             student_no=student_no,
+            generation=generation,
             child=child,
             guardian=guardian,
             parents=parents,
@@ -307,6 +312,18 @@ class Case(FollowUpCommands):
             ctx, self.RiskLevelChanged, level=level, reason=valid_text("reason", reason, short=True)
         )
         self._decide_follow_ups(policy, ctx, start, before)
+
+    def erase(self, ctx: CommandContext, *, reason: ErasureReason) -> None:
+        """Record that the child's personal data is erased (the application then destroys
+        the case key). Allowed in every state, to a supervisor, an administrator or the
+        system (retention); the skeleton -- state, tasks, due dates -- does not change."""
+        self._check_command_new(ctx)
+        if self.erased:
+            raise AlreadyErased(self.id)
+        if ctx.actor.role not in (Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM):
+            raise NotPermitted(f"a {ctx.actor.role.value} may not erase a case")
+        check_occurred_at(ctx)
+        self._trigger(ctx, self.Erased, reason=reason)
 
     def _close(
         self, policy: WorkflowPolicy, ctx: CommandContext, reason: ClosureReason, note: str | None

@@ -9,13 +9,14 @@ fails on one without. ``apply`` methods only assign.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
-from domain.base import Aggregate
+from domain.base import Aggregate, Frozen
 from domain.case_record import CaseRecord
+from domain.personal import PERSONAL, erased
 from domain.values import (
     Actor,
     AssigneeRole,
@@ -23,6 +24,7 @@ from domain.values import (
     ClosureReason,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     FollowUp,
     FollowUpStatus,
     Guardian,
@@ -55,7 +57,9 @@ class Identified(CaseEvent, Aggregate.Created):
     TOPIC: ClassVar[str] = "domain.case:Case.Identified"
 
     school_id: str
-    student_no: str
+    student_no: Annotated[str, PERSONAL]
+    #: 0 for a child's first case; the case after an erased one is the next generation.
+    generation: int = 0
     child: Child
     guardian: Guardian
     parents: Parents
@@ -80,6 +84,8 @@ class Identified(CaseEvent, Aggregate.Created):
         case.follow_ups = {}
         case.rule_counts = {}
         case.commands = {}
+        case.generation = self.generation
+        case.erased = False
 
 
 class HomeVisited(CaseEvent):
@@ -88,7 +94,7 @@ class HomeVisited(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.HomeVisited"
 
     guardian_met: bool
-    observations: str | None = None
+    observations: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -114,7 +120,7 @@ class MentorReleased(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.MentorReleased"
 
     mentor_id: str
-    reason: str
+    reason: Annotated[str, PERSONAL]
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -128,7 +134,7 @@ class CounsellingHeld(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.CounsellingHeld"
 
     counsellor_id: str
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -142,7 +148,7 @@ class Reviewed(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.Reviewed"
 
     outcome: ReviewOutcome
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -155,7 +161,7 @@ class Closed(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.Closed"
 
     reason: ClosureReason
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -168,7 +174,7 @@ class Reopened(CaseEvent):
 
     TOPIC: ClassVar[str] = "domain.case:Case.Reopened"
 
-    reason: str
+    reason: Annotated[str, PERSONAL]
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -183,7 +189,7 @@ class ContactLogged(CaseEvent):
 
     party: ContactParty
     channel: ContactChannel
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
 
 
 class DetailsAmended(CaseEvent):
@@ -208,7 +214,7 @@ class NoteAdded(CaseEvent):
 
     TOPIC: ClassVar[str] = "domain.case:Case.NoteAdded"
 
-    text: str
+    text: Annotated[str, PERSONAL]
 
 
 class HeadTeacherAssigned(CaseEvent):
@@ -228,7 +234,7 @@ class RiskLevelChanged(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.RiskLevelChanged"
 
     level: RiskLevel
-    reason: str | None = None
+    reason: Annotated[str | None, PERSONAL] = None
 
     def apply(self, case: CaseRecord) -> None:
         case.risk_level = self.level
@@ -268,7 +274,7 @@ class FollowUpCompleted(CaseEvent):
 
     follow_up_id: UUID
     completed_by: str
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
 
     def apply(self, case: CaseRecord) -> None:
         case._close_follow_up(self.follow_up_id, FollowUpStatus.DONE, self.occurred_at)
@@ -313,3 +319,24 @@ class FollowUpEscalated(CaseEvent):
         task = case.follow_ups[self.follow_up_id]
         case._put_task(task.model_copy(update={"escalation_level": self.level}))
 
+
+
+class Erased(CaseEvent):
+    """The child's personal data was erased (its case key destroyed): the case's skeleton
+    (state, tasks, times) stays, its personal fields read as erased from now on, in every
+    event before this one too. Holds no personal data itself."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Erased"
+
+    reason: ErasureReason
+
+    def apply(self, case: CaseRecord) -> None:
+        case.student_no = erased(_StudentNo(student_no=case.student_no)).student_no
+        case.child = erased(case.child)
+        case.guardian = erased(case.guardian)
+        case.parents = erased(case.parents)
+        case.erased = True
+
+
+class _StudentNo(Frozen):
+    student_no: Annotated[str, PERSONAL]

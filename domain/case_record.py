@@ -8,13 +8,21 @@ command makes before it records anything.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
 from domain.base import Aggregate, SnapshotState
-from domain.errors import AlreadyApplied, IllegalStep, InvalidCommand, OccurredBeforeCase, OccurredInFuture
+from domain.errors import (
+    AlreadyApplied,
+    CaseErased,
+    IllegalStep,
+    InvalidCommand,
+    OccurredBeforeCase,
+    OccurredInFuture,
+)
+from domain.personal import PERSONAL
 from domain.policy import WorkflowPolicy
 from domain.values import (
     EARLIEST_OCCURRED_AT,
@@ -37,7 +45,7 @@ class CaseState(SnapshotState):
     """Everything a case knows, as kept in a snapshot."""
 
     school_id: str
-    student_no: str
+    student_no: Annotated[str, PERSONAL]
     child: Child
     guardian: Guardian
     parents: Parents
@@ -52,6 +60,8 @@ class CaseState(SnapshotState):
     follow_ups: dict[UUID, FollowUp]
     rule_counts: dict[str, int]
     commands: dict[UUID, int]
+    generation: int = 0
+    erased: bool = False
 
 
 class CaseRecord(Aggregate):
@@ -74,6 +84,8 @@ class CaseRecord(Aggregate):
         follow_ups: dict[UUID, FollowUp]
         rule_counts: dict[str, int]
         commands: dict[UUID, int]
+        generation: int
+        erased: bool
 
     # ------------------------------------------------------------- queries
     @property
@@ -98,6 +110,8 @@ class CaseRecord(Aggregate):
     def _begin(self, policy: WorkflowPolicy, ctx: CommandContext, action: Action) -> tuple[int, str]:
         """Check a command may run; return where its events start and the state before it."""
         self._check_command_new(ctx)
+        if self.erased:
+            raise CaseErased(self.id)
         if policy.ref != self.workflow:
             raise InvalidCommand(
                 f"case {self.id} follows {self.workflow}, not {policy.ref}"

@@ -19,6 +19,7 @@ from pydantic import (
 
 from domain.base import Frozen
 from domain.errors import InvalidCommand
+from domain.personal import PERSONAL
 
 _IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$"
 _IDENT_RULE = "1-64 letters, digits, '.', '_', ':', '@', '-'"
@@ -126,6 +127,17 @@ class ClosureReason(StrEnum):
     OTHER = "other"
 
 
+class ErasureReason(StrEnum):
+    """Why a case's personal data was erased."""
+
+    GUARDIAN_REQUEST = "guardian_request"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    RETENTION = "retention"
+    PURPOSE_ENDED = "purpose_ended"
+    LEFT_SCHOOL = "left_school"
+    OTHER = "other"
+
+
 class FollowUpStatus(StrEnum):
     """Lifecycle of a follow-up task."""
 
@@ -183,28 +195,31 @@ class CommandContext(Frozen):
 
 
 class Child(Frozen):
-    """The child a case is about (personal data: never logged, never in ids)."""
+    """The child a case is about (personal data: never logged, never in ids). The class
+    is how the school organises its work (boards, scopes), not the child's own data."""
 
-    name: ShortText
-    gender: Annotated[str, StringConstraints(pattern=r"^(female|male|other)$")] | None = None
-    birth_date: date | None = None
+    name: Annotated[ShortText, PERSONAL]
+    gender: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(female|male|other)$")] | None, PERSONAL
+    ] = None
+    birth_date: Annotated[date | None, PERSONAL] = None
     class_name: ShortText | None = None
 
 
 class Guardian(Frozen):
     """The proxy parent (代理家长) the child lives with."""
 
-    name: ShortText
-    relation: ShortText
-    phone: Phone | None = None
+    name: Annotated[ShortText, PERSONAL]
+    relation: Annotated[ShortText, PERSONAL]
+    phone: Annotated[Phone | None, PERSONAL] = None
 
 
 class Parents(Frozen):
-    """Where the parents are."""
+    """Where the parents are (``away``, a category, is what statistics count)."""
 
     away: ParentsAway
-    work_place: ShortText | None = None
-    phone: Phone | None = None
+    work_place: Annotated[ShortText | None, PERSONAL] = None
+    phone: Annotated[Phone | None, PERSONAL] = None
 
 
 class FollowUp(Frozen):

@@ -29,6 +29,7 @@ from domain.values import (
     CommandContext,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     Guardian,
     Ident,
     Parents,
@@ -294,3 +295,13 @@ STEP_COMMANDS: dict[Action, type[CaseCommand]] = {
         CompleteFollowUp,
     )
 }
+
+
+class EraseCase(CaseCommand):
+    """Erase the child's personal data (a supervisor of the school, or an administrator):
+    the case key is destroyed, the skeleton stays for audit and figures (docs/privacy.md)."""
+
+    reason: ErasureReason = Field(description="Why the data is erased")
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.erase(ctx, reason=self.reason)
