@@ -3,9 +3,8 @@ interrupted copy when run again, and announces none of the copied history."""
 
 from __future__ import annotations
 
-import shutil
-
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     CASE_CREATE = "case:create"
     CASE_ACT = "case:act"
     CASE_REASSIGN = "case:reassign"
+    CASE_ERASE = "case:erase"               # erase a child's personal data (docs/privacy.md)
     HISTORY_READ = "history:read"
     HISTORY_EXPORT = "history:export"
     TASKS_OWN = "tasks:own"
@@ -33,7 +34,9 @@ class Permission(StrEnum):
 
 
 #: Permissions that change something; a route answering a write method must declare one.
-WRITES = frozenset({Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN})
+WRITES = frozenset({
+    Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN, Permission.CASE_ERASE,
+})
 
 _READ_CASES = {Permission.SELF, Permission.CASE_READ, Permission.HISTORY_READ}
 
@@ -42,14 +45,14 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
         _READ_CASES | {Permission.CASE_CREATE, Permission.CASE_ACT, Permission.TASKS_OWN}
     ),
     UserRole.SUPERVISOR: frozenset(_READ_CASES | {
-        Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
+        Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN, Permission.CASE_ERASE,
         Permission.HISTORY_EXPORT, Permission.TASKS_OWN, Permission.TASKS_ALL, Permission.STATS_READ,
     }),
     UserRole.AUDITOR: frozenset(_READ_CASES | {
         Permission.HISTORY_EXPORT, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.AUDIT_READ, Permission.ACCESS_LOG_READ,
     }),
-    UserRole.ADMIN: frozenset({Permission.SELF}),
+    UserRole.ADMIN: frozenset({Permission.SELF, Permission.CASE_ERASE}),
 }
 
 
