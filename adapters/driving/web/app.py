@@ -10,14 +10,14 @@ from starlette.responses import Response
 
 from adapters.driving.web.names import ERRORS, N_
 from adapters.driving.web.pages import FormExpired, LoginRequired, render, to_login, visit_of
-from adapters.driving.web.routes import auth, board, cases, figures, inspect, tasks
+from adapters.driving.web.routes import auth, board, cases, erase, figures, inspect, tasks
 
 STATIC = Path(__file__).parent / "static"
 
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to ``app``."""
-    for module in (auth, tasks, board, figures, inspect, cases):
+    for module in (auth, tasks, board, figures, inspect, cases, erase):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
