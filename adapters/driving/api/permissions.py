@@ -52,7 +52,7 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
         Permission.HISTORY_EXPORT, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.AUDIT_READ, Permission.ACCESS_LOG_READ,
     }),
-    UserRole.ADMIN: frozenset({Permission.SELF, Permission.CASE_ERASE}),
+    UserRole.ADMIN: frozenset({Permission.SELF}),
 }
 
 

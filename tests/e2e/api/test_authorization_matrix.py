@@ -43,6 +43,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cases/{case_id}/risk-level"): {"json": {"level": "high"}},
     ("POST", "/cases/{case_id}/follow-ups/{follow_up_id}/completion"): {"json": {}},
     ("POST", "/cases/{case_id}/head-teacher"): {"json": {"teacher_id": "a-teacher-2"}},
+    ("POST", "/cases/{case_id}/erase"): {"json": {"reason": "other"}},
     ("GET", "/cases/{case_id}/history"): {},
     ("GET", "/cases/{case_id}/history/export"): {"headers": {"X-Purpose": "matrix"}},
     ("GET", "/follow-ups"): {"params": {"status": "open"}},

@@ -10,7 +10,7 @@ def test_a_supervisor_erases_from_the_case_page_after_confirming(web: Web) -> No
     case_id = web.open_case()
     web.log_in("teacher")
     assert "删除儿童个人信息" not in web.get(f"/cases/{case_id}", "teacher").text
-    assert web.get(f"/cases/{case_id}/erase", "teacher").status_code == 404
+    assert web.get(f"/cases/{case_id}/erase", "teacher").status_code == 403
     web.log_in("supervisor")
     page = web.get(f"/cases/{case_id}", "supervisor")
     assert "王小明" in page.text

@@ -7,9 +7,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from adapters.driving.erasure import erase_case
-from adapters.driving.web.names import CHOICES, N_
+from adapters.driving.web.names import CHOICES, ERRORS, N_
 from adapters.driving.web.pages import SignedIn, check_form, render, signed_in
-from adapters.driving.web.routes.cases import not_found, scoped_case, refusal
+from adapters.driving.web.routes.cases import not_found, refusal, scoped_case
 from domain.case import Case
 from domain.errors import DomainError
 from domain.values import Actor, ErasureReason
@@ -23,8 +23,10 @@ PERMISSION = "case:erase"
 def erase_form(request: Request, case_id: str) -> Response:
     """What an erasure does, the reasons to choose from, and the confirmation."""
     visit = signed_in(request)
+    if not visit.can(PERMISSION):
+        return _forbidden(visit)
     case = scoped_case(visit, case_id, "web-erase")
-    if case is None or not visit.can(PERMISSION):
+    if case is None:
         return not_found(visit)
     return _page(visit, case, "", None)
 
@@ -39,8 +41,10 @@ async def erase(request: Request, case_id: str) -> Response:
 def _erase(request: Request, case_id: str, form: dict[str, str]) -> Response:
     visit = signed_in(request)
     check_form(visit, form)
+    if not visit.can(PERMISSION):
+        return _forbidden(visit)
     case = scoped_case(visit, case_id, "web-erase")
-    if case is None or not visit.can(PERMISSION):
+    if case is None:
         return not_found(visit)
     reason = form.get("reason", "")
     if reason not in set(ErasureReason) or form.get("confirm") != "yes":
@@ -59,3 +63,8 @@ def _page(visit: SignedIn, case: Case, reason: str, error: str | None, status: i
     reasons = [(r.value, CHOICES.get(r.value, r.value)) for r in ErasureReason]
     return render(visit, "erase.html", status=status, case=case, reasons=reasons, reason=reason,
                   error=error)
+
+
+def _forbidden(visit: SignedIn) -> Response:
+    return render(visit, "error.html", status=403, title=visit.gettext(N_("Not allowed")),
+                  message=visit.gettext(ERRORS["forbidden"]))
