@@ -52,6 +52,10 @@ class CaseReads:
             case_id, gt=kept[-1].originator_version if kept else None))
         if not kept and (not newer or not isinstance(newer[0], Case.Identified)):
             raise CaseNotFound(case_id)
+        if kept and any(isinstance(e, Case.Erased) for e in newer):
+            # Erased by another process since: what is kept was decrypted, read it again.
+            self.histories.invalidate(case_id)
+            return self.history(case_id)
         return list(self.histories.extend(case_id, kept, newer))
 
     def stream_history(self, case_id: UUID, *, page_size: int = 500) -> Iterator[CaseEvent]:

@@ -290,14 +290,19 @@ class CaseService(CaseReads, Application[UUID]):
             return result
         raise ConcurrentUpdate(case_id, self.max_attempts)
 
+    def forget_decrypted(self, case_id: UUID) -> None:
+        """Drop the case's decoded events and child from memory (it was erased, here or
+        in another process)."""
+        self.histories.invalidate(case_id)
+        self._children.pop(case_id, None)
+
     def _shred(self, case_id: UUID) -> None:
         """After ``Erased`` is saved: destroy the case key, and drop what memory holds of
         the case decrypted (its events, its child, the cached aggregate: read again now,
         so the cache holds the erased case)."""
         if self.keys is not None:
             self.keys.destroy(case_id)
-        self.histories.invalidate(case_id)
-        self._children.pop(case_id, None)
+        self.forget_decrypted(case_id)
         if self.repository.cache is not None:
             self.repository.cache.put(case_id, self.repository.get(case_id, projector_func=_project))
 

@@ -262,3 +262,25 @@ def test_a_copied_store_keeps_its_keys_and_its_erasures(tmp_path: Path, clock: F
             row = target.cases.mapper.keys.store.get(erased)
             assert row is not None
             assert row.wrapped is None
+
+
+def test_a_command_reads_the_key_store_at_most_once_and_a_repeated_one_not_at_all(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    with opened(settings, clock) as caretrail:
+        case_id = canary_case(caretrail, clock)
+    with opened(settings, clock) as caretrail:  # a new process: no key in memory
+        store = caretrail.cases.mapper.keys.store  # type: ignore[union-attr]
+        reads: list[UUID] = []
+        real = store.get
+        monkeypatch.setattr(store, "get", lambda case_id: (reads.append(case_id), real(case_id))[1])
+        counts = []
+        for n in range(3):
+            clock.advance(hours=1)
+            caretrail.cases.handle(AddNote(case_id=case_id, text=f"note {n}"), TEACHER)
+            counts.append(len(reads))
+        assert counts[0] <= 1  # the first command's read (none if the start read it)
+        assert counts == [counts[0]] * 3  # then none
+        identify(caretrail.cases, clock, 2)
+        assert len(reads) == counts[0] + 1  # a new case: its (missing) key looked up, then made

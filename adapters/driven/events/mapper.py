@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +42,9 @@ class PydanticMapper(Mapper[UUID]):
     """
 
     keys: KeyRing | None = None
+    #: Called with a case id whenever an ``Erased`` event is read (every process's views
+    #: read it): what the process holds decrypted of that case is dropped.
+    erased_listeners: tuple[Callable[[UUID], None], ...] = ()
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         """Serialise one event."""
@@ -91,8 +95,9 @@ class PydanticMapper(Mapper[UUID]):
                 state = self.cipher.decrypt(state)
             if self.compressor:
                 state = self.compressor.decompress(state)
-            if stored_event.topic == ERASED_TOPIC and self.keys is not None:
-                self.keys.forget(stored_event.originator_id)  # erased in another process
+            if stored_event.topic == ERASED_TOPIC:  # perhaps erased by another process
+                for listener in self.erased_listeners:
+                    listener(stored_event.originator_id)
             class_version = getattr(cls, "class_version", 1)
             if class_version == 1 and b'"' + SEALED.encode() + b'":' not in state:
                 return cls.model_validate_json(state)

@@ -63,10 +63,11 @@ class KeyStore(ABC):
         wrapped = rows[0][0]
         return KeyRow(case_id, bytes(wrapped) if wrapped is not None else None, rows[0][1])
 
-    def add(self, case_id: UUID, wrapped: bytes) -> None:
-        """Keep a new case's wrapped key, unless the case has a row already."""
+    def add(self, case_id: UUID, wrapped: bytes) -> bool:
+        """Keep a new case's wrapped key, unless the case has a row already (False)."""
         with self._write() as cur:
             cur.execute(self.INSERT_NEW, (str(case_id), wrapped))
+            return cur.rowcount == 1
 
     def destroy(self, case_id: UUID, at: str) -> bool:
         """Destroy the case's key, leaving its tombstone; False if it had none to destroy."""

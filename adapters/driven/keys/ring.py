@@ -50,12 +50,17 @@ class KeyRing:
                 self._kept.move_to_end(case_id)
                 return self._kept[case_id]
         row = self.store.get(case_id)
+        found: AESGCM | None
         if row is None and create:
-            self.store.add(case_id, self._wrapped(case_id, AESGCM.generate_key(256)))
-            row = self.store.get(case_id)  # another process may have been first: its key
-        if row is None:
+            key = AESGCM.generate_key(256)
+            if self.store.add(case_id, self._wrapped(case_id, key)):
+                found = AESGCM(key)  # the key is kept before any event is sealed with it
+            else:  # another process was first: its key
+                return self.cipher(case_id)
+        elif row is None:
             return None  # not kept: the key may be made later
-        found = None if row.wrapped is None else AESGCM(self._unwrap(case_id, row.wrapped))
+        else:
+            found = None if row.wrapped is None else AESGCM(self._unwrap(case_id, row.wrapped))
         with self._lock:
             self._kept[case_id] = found
             if len(self._kept) > self._kept_max:

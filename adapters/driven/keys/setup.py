@@ -47,6 +47,7 @@ def protect(cases: Any, settings: Settings, env: dict[str, str]) -> None:
             store.setup()  # (on PostgreSQL only `caretrail migrate` creates tables)
         ring = KeyRing(store, base64.b64decode(key))
     cases.mapper.keys = ring
+    cases.mapper.erased_listeners = (ring.forget, cases.forget_decrypted)
     cases.keys = ring
 
 
