@@ -14,6 +14,7 @@ encryption; this module only says what is personal and what its erased form is.
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from functools import cache
@@ -96,21 +97,41 @@ def erased_value(model: type[BaseModel], name: str) -> Any:
     return ERASED
 
 
+@cache
+def erasure_plan(model: type[BaseModel]) -> tuple[tuple[tuple[str, ...], Any], ...]:
+    """Each personal path of ``model`` with the erased form of its field."""
+    plan = []
+    for path in personal_paths(model):
+        owner = model
+        for part in path[:-1]:
+            inner = model_in(owner.model_fields[part].annotation)
+            assert inner is not None
+            owner = inner
+        plan.append((path, erased_value(owner, path[-1])))
+    return tuple(plan)
+
+
+def split_personal(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """Take the personal values out of ``data`` (a model's JSON-like dump), in place:
+    each is replaced by its erased form; they are returned by dotted path."""
+    taken: dict[str, Any] = {}
+    for path, erased_form in erasure_plan(model):
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or parent.get(path[-1]) is None:
+            continue
+        taken[".".join(path)] = parent[path[-1]]
+        parent[path[-1]] = erased_form
+    return taken
+
+
 def erase_data(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` (a model's JSON-like dump) with every personal value replaced by its
-    erased form; nested models likewise."""
-    out = dict(data)
-    for name, field in model.model_fields.items():
-        if name not in out:
-            continue
-        if is_personal(field):
-            if out[name] is not None:
-                out[name] = erased_value(model, name)
-            continue
-        inner = model_in(field.annotation)
-        if inner is not None and isinstance(out[name], dict):
-            out[name] = erase_data(inner, out[name])
-    return out
+    """A copy of ``data`` (a model's JSON-like dump) with every personal value replaced by
+    its erased form; nested models likewise."""
+    out = json.loads(json.dumps(data))
+    split_personal(model, out)
+    return out  # type: ignore[no-any-return]
 
 
 def erased(value: M) -> M:

@@ -24,10 +24,11 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 from adapters.driven.keys.ring import KeyRing, seal, unseal
-from domain.personal import erase_data, personal_paths
+from domain.personal import personal_paths, split_personal
 
 #: The body's member holding the sealed personal values.
 SEALED = "sealed"
+_SEALED_MEMBER = b'"sealed":'
 ERASED_TOPIC = "domain.case:Case.Erased"
 
 
@@ -78,8 +79,8 @@ class PydanticMapper(Mapper[UUID]):
     ) -> dict[str, Any]:
         """The body with personal values erased and, under ``sealed``, encrypted."""
         assert self.keys is not None
-        personal = {".".join(p): v for p in paths if (v := _at(data, p)) is not None}
-        skeleton = erase_data(cls, data)
+        personal = split_personal(cls, data)
+        skeleton = data
         cipher = self.keys.cipher(case_id, create=True)
         if cipher is not None and personal:  # None: the case is erased, its data is gone
             plain = json.dumps(personal, ensure_ascii=False, separators=(",", ":")).encode()
@@ -99,7 +100,7 @@ class PydanticMapper(Mapper[UUID]):
                 for listener in self.erased_listeners:
                     listener(stored_event.originator_id)
             class_version = getattr(cls, "class_version", 1)
-            if class_version == 1 and b'"' + SEALED.encode() + b'":' not in state:
+            if class_version == 1 and _SEALED_MEMBER not in state:
                 return cls.model_validate_json(state)
             data = json.loads(state)
             sealed = data.pop(SEALED, None)
@@ -129,15 +130,6 @@ class PydanticMapper(Mapper[UUID]):
             for part in parents:
                 target = target[part]
             target[name] = value
-
-
-def _at(data: dict[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = data
-    for part in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _any_value(event: Any, paths: tuple[tuple[str, ...], ...]) -> bool:
