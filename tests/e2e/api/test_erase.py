@@ -20,6 +20,16 @@ def test_a_supervisor_erases_a_case_and_the_case_reads_erased(api: Api) -> None:
     assert case["child"]["name"] == "[erased]"
     assert "13800000000" not in str(case)
     assert case["state"] == "identified"
+    exported = api.get(f"/cases/{case_id}/history/export", who="supervisor",
+                       params={"format": "csv"}, headers={"X-Purpose": "guardian's request"})
+    assert exported.status_code == 200, exported.text
+    assert "[erased]" in exported.text
+    assert "王小明" not in exported.text
+    assert "李奶奶" not in exported.text
+    history = api.get(f"/cases/{case_id}/history", who="supervisor").text
+    assert "[erased]" in history
+    assert "王小明" not in history
+    assert "Erased" in history
     again = api.post(f"/cases/{case_id}/erase", who="supervisor", json={"reason": "other"})
     assert again.status_code == 409
     assert again.json()["type"].endswith("/already-erased")
