@@ -27,6 +27,8 @@ from adapters.driven.events.namespace import (
     check_namespace,
     kept_namespace,
 )
+from adapters.driven.keys.master import MasterKeyError
+from adapters.driven.keys.setup import check_readable, protect
 from adapters.driven.locks.port import LeaderLock, LockError
 from adapters.driven.locks.sqlite import FileLeaderLock
 from adapters.driven.notify.log import LogNotifier
@@ -79,7 +81,7 @@ class Caretrail:
     listener: Any = None  # PostgreSQL: wakes the runner when another process writes
 
     def start(self) -> None:
-        """Start background work: views follow the store (woken by other processes on PostgreSQL)."""
+        """Start background work: views follow the store (woken by other processes on PG)."""
         self.runner.start()
         if self.listener is not None:
             self.listener.start()
@@ -175,7 +177,8 @@ def case_service(
     """The case application on the event store ``env``, with the deployment's choices.
 
     Its id namespace is ``ID_NAMESPACE``, else the data directory's ``id.namespace`` file
-    (``adapters.driven.events.namespace``); either must fit the store (:class:`StartupError`).
+    (``adapters.driven.events.namespace``); either must fit the store, and so must the
+    master key (``adapters.driven.keys``), or :class:`StartupError`.
     """
     cases = CaseService(
         env,
@@ -188,13 +191,14 @@ def case_service(
         snapshot_interval=settings.snapshot_interval,
     )
     try:
+        protect(cases, settings, env)  # the master key, the case keys
         if settings.id_namespace is None:
             path = settings.sqlite_dir / NAMESPACE_FILE
             cases.id_namespace, source = kept_namespace(cases, path), str(path)
         else:
             source = "CARETRAIL_ID_NAMESPACE"
         check_namespace(cases, cases.id_namespace, source)
-    except NamespaceMismatch as e:
+    except (NamespaceMismatch, MasterKeyError) as e:
         cases.close()
         raise StartupError(str(e)) from None
     except BaseException:
@@ -218,16 +222,6 @@ def view_stores(settings: Settings, names: list[str]) -> dict[str, ViewStore]:
         name: SQLiteViewStore(directory / f"{name}.sqlite", lock_timeout=settings.sqlite_lock_timeout)
         for name in names
     }
-
-
-def check_readable(cases: CaseService) -> None:
-    """Decode the log's first event with this configuration, so that a process whose
-    ``CIPHER_KEY`` or ``COMPRESS_EVENTS`` does not fit the store stops at start
-    (``MapperDeserialisationError``) instead of writing events no reader can decode
-    beside the ones it cannot read."""
-    first = cases.recorder.select_notifications(start=None, limit=1)
-    if first:
-        cases.mapper.to_domain_event(first[0])
 
 
 def check_migrated(settings: Settings) -> None:

@@ -34,8 +34,11 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=50, ge=0)
     aggregate_cache_size: int = Field(default=2000, ge=0)
 
-    #: Base64 AES key (16, 24 or 32 bytes) to encrypt event bodies at rest.
+    #: The master key: base64 AES (16, 24 or 32 bytes). It encrypts event bodies and wraps
+    #: each case's key. Default: the file ``cipher_key_file``, else ``master.key`` in the
+    #: data directory, made at the first start of an empty store (docs/privacy.md).
     cipher_key: SecretStr | None = None
+    cipher_key_file: Path | None = None
     compress_events: bool = False
 
     projection_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
@@ -125,6 +128,11 @@ class Settings(BaseSettings):
                 "from 1 to 65535), e.g. https://caretrail.example.cn"
             )
         return value
+
+    @field_validator("cipher_key_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from domain.base import Aggregate, AggregateSnapshot
 from domain.case_consent import ConsentCommands, check_consent
 from domain.case_record import CaseState, check_occurred_at
 from domain.case_school_year import SchoolYearCommands
-from domain.errors import InvalidCommand
+from domain.errors import AlreadyErased, InvalidCommand, NotPermitted
 from domain.policy import WorkflowPolicy
 from domain.values import (
     EARLIEST_BIRTH_DATE,
@@ -26,10 +26,12 @@ from domain.values import (
     Consent,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     Guardian,
     Parents,
     ReviewOutcome,
     RiskLevel,
+    Role,
     valid_id,
     valid_text,
 )
@@ -76,6 +78,7 @@ class Case(ConsentCommands, SchoolYearCommands):
     FollowUpCancelled = case_events.FollowUpCancelled
     FollowUpReassigned = case_events.FollowUpReassigned
     FollowUpEscalated = case_events.FollowUpEscalated
+    Erased = case_events.Erased
 
     class Snapshot(AggregateSnapshot):
         """A case as of one version."""
@@ -98,6 +101,7 @@ class Case(ConsentCommands, SchoolYearCommands):
         head_teacher_id: str,
         risk_level: RiskLevel = RiskLevel.NORMAL,
         consent: Consent | None = None,
+        generation: int = 0,
     ) -> Self:
         """Open the case of a newly identified child (with the guardian's consent, if the
         form is already back)."""
@@ -117,6 +121,7 @@ class Case(ConsentCommands, SchoolYearCommands):
             workflow=policy.ref,
             school_id=school_id,
             student_no=student_no,
+            generation=generation,
             child=child,
             guardian=guardian,
             parents=parents,
@@ -322,6 +327,21 @@ class Case(ConsentCommands, SchoolYearCommands):
         self._trigger(
             ctx, self.RiskLevelChanged, level=level, reason=valid_text("reason", reason, short=True)
         )
+        self._decide_follow_ups(policy, ctx, start, before)
+
+    def erase(self, policy: WorkflowPolicy, ctx: CommandContext, *, reason: ErasureReason) -> None:
+        """Record that the child's personal data is erased (the application then destroys
+        the case key). Allowed in every state, to a supervisor, an administrator or the
+        system (retention); the skeleton -- state, tasks, due dates -- does not change but
+        for the one task an erasure decides: a supervisor's erasure decision (v3)."""
+        self._check_command_new(ctx)
+        if self.erased:
+            raise AlreadyErased(self.id)
+        if ctx.actor.role not in (Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM):
+            raise NotPermitted(f"a {ctx.actor.role.value} may not erase a case")
+        check_occurred_at(ctx)
+        start, before = len(self.pending_events), self.state
+        self._trigger(ctx, self.Erased, reason=reason)
         self._decide_follow_ups(policy, ctx, start, before)
 
     def _close(

@@ -9,13 +9,14 @@ fails on one without. ``apply`` methods only assign.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
-from domain.base import Aggregate
+from domain.base import Aggregate, Frozen
 from domain.case_record import CaseRecord
+from domain.personal import PERSONAL, erased
 from domain.values import (
     Actor,
     AssigneeRole,
@@ -25,6 +26,7 @@ from domain.values import (
     ConsentWithdrawal,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     FollowUp,
     FollowUpStatus,
     Guardian,
@@ -57,7 +59,9 @@ class Identified(CaseEvent, Aggregate.Created):
     TOPIC: ClassVar[str] = "domain.case:Case.Identified"
 
     school_id: str
-    student_no: str
+    student_no: Annotated[str, PERSONAL]
+    #: 0 for a child's first case; the case after an erased one is the next generation.
+    generation: int = 0
     child: Child
     guardian: Guardian
     parents: Parents
@@ -89,6 +93,8 @@ class Identified(CaseEvent, Aggregate.Created):
         case.commands = {}
         case.school_year = None
         case.rolled_from = None
+        case.generation = self.generation
+        case.erased = False
 
 
 class HomeVisited(CaseEvent):
@@ -97,7 +103,7 @@ class HomeVisited(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.HomeVisited"
 
     guardian_met: bool
-    observations: str | None = None
+    observations: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -123,7 +129,7 @@ class MentorReleased(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.MentorReleased"
 
     mentor_id: str
-    reason: str
+    reason: Annotated[str, PERSONAL]
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -137,7 +143,7 @@ class CounsellingHeld(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.CounsellingHeld"
 
     counsellor_id: str
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -151,7 +157,7 @@ class Reviewed(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.Reviewed"
 
     outcome: ReviewOutcome
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -164,7 +170,7 @@ class Closed(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.Closed"
 
     reason: ClosureReason
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -177,7 +183,7 @@ class Reopened(CaseEvent):
 
     TOPIC: ClassVar[str] = "domain.case:Case.Reopened"
 
-    reason: str
+    reason: Annotated[str, PERSONAL]
     state: str
 
     def apply(self, case: CaseRecord) -> None:
@@ -192,7 +198,7 @@ class ContactLogged(CaseEvent):
 
     party: ContactParty
     channel: ContactChannel
-    summary: str | None = None
+    summary: Annotated[str | None, PERSONAL] = None
 
 
 class DetailsAmended(CaseEvent):
@@ -258,15 +264,13 @@ class ConsentRecorded(CaseEvent):
 
 
 class ConsentWithdrawn(CaseEvent):
-    """The guardian withdrew consent; the workflow opens a supervisor's erasure decision.
-
-    Personal data: ``withdrawn_by``, ``relation``, ``note``."""
+    """The guardian withdrew consent; the workflow opens a supervisor's erasure decision."""
 
     TOPIC: ClassVar[str] = "domain.case:Case.ConsentWithdrawn"
 
-    withdrawn_by: str  # personal
-    relation: str  # personal
-    note: str | None = None  # personal: free text
+    withdrawn_by: Annotated[str, PERSONAL]
+    relation: Annotated[str, PERSONAL]
+    note: Annotated[str | None, PERSONAL] = None  # free text
 
     def apply(self, case: CaseRecord) -> None:
         case.consent_withdrawal = ConsentWithdrawal(
@@ -280,7 +284,7 @@ class NoteAdded(CaseEvent):
 
     TOPIC: ClassVar[str] = "domain.case:Case.NoteAdded"
 
-    text: str
+    text: Annotated[str, PERSONAL]
 
 
 class HeadTeacherAssigned(CaseEvent):
@@ -312,7 +316,7 @@ class RiskLevelChanged(CaseEvent):
     TOPIC: ClassVar[str] = "domain.case:Case.RiskLevelChanged"
 
     level: RiskLevel
-    reason: str | None = None
+    reason: Annotated[str | None, PERSONAL] = None
 
     def apply(self, case: CaseRecord) -> None:
         case.risk_level = self.level
@@ -352,7 +356,7 @@ class FollowUpCompleted(CaseEvent):
 
     follow_up_id: UUID
     completed_by: str
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
 
     def apply(self, case: CaseRecord) -> None:
         case._close_follow_up(self.follow_up_id, FollowUpStatus.DONE, self.occurred_at)
@@ -397,3 +401,24 @@ class FollowUpEscalated(CaseEvent):
         task = case.follow_ups[self.follow_up_id]
         case._put_task(task.model_copy(update={"escalation_level": self.level}))
 
+
+
+class Erased(CaseEvent):
+    """The child's personal data was erased (its case key destroyed): the case's skeleton
+    (state, tasks, times) stays, its personal fields read as erased from now on, in every
+    event before this one too. Holds no personal data itself."""
+
+    TOPIC: ClassVar[str] = "domain.case:Case.Erased"
+
+    reason: ErasureReason
+
+    def apply(self, case: CaseRecord) -> None:
+        case.student_no = erased(_StudentNo(student_no=case.student_no)).student_no
+        case.child = erased(case.child)
+        case.guardian = erased(case.guardian)
+        case.parents = erased(case.parents)
+        case.erased = True
+
+
+class _StudentNo(Frozen):
+    student_no: Annotated[str, PERSONAL]

@@ -54,6 +54,8 @@ class FollowUpCommands(CaseRecord):
         level or above, or not yet overdue enough at ``ctx.recorded_at``.
         """
         self._check_command_new(ctx)
+        if self.erased:
+            return False  # an erased case takes no steps, the scheduler's neither
         task = self.follow_ups.get(follow_up_id)
         if task is None:
             raise FollowUpNotOpen(self.id, follow_up_id, None)

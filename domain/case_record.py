@@ -8,13 +8,21 @@ command makes before it records anything.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from pydantic import AwareDatetime
 
 from domain.base import Aggregate, SnapshotState
-from domain.errors import AlreadyApplied, IllegalStep, InvalidCommand, OccurredBeforeCase, OccurredInFuture
+from domain.errors import (
+    AlreadyApplied,
+    CaseErased,
+    IllegalStep,
+    InvalidCommand,
+    OccurredBeforeCase,
+    OccurredInFuture,
+)
+from domain.personal import PERSONAL
 from domain.policy import WorkflowPolicy
 from domain.values import (
     EARLIEST_OCCURRED_AT,
@@ -39,7 +47,7 @@ class CaseState(SnapshotState):
     """Everything a case knows, as kept in a snapshot."""
 
     school_id: str
-    student_no: str
+    student_no: Annotated[str, PERSONAL]
     child: Child
     guardian: Guardian
     parents: Parents
@@ -59,6 +67,8 @@ class CaseState(SnapshotState):
     #: Personal (see ``Consent``); snapshots taken before consent was recorded have none.
     consent: Consent | None = None
     consent_withdrawal: ConsentWithdrawal | None = None
+    generation: int = 0
+    erased: bool = False
 
 
 class CaseRecord(Aggregate):
@@ -85,6 +95,8 @@ class CaseRecord(Aggregate):
         rolled_from: str | None  # the class it was in before that roll-over
         consent: Consent | None
         consent_withdrawal: ConsentWithdrawal | None
+        generation: int
+        erased: bool
 
     # ------------------------------------------------------------- queries
     @property
@@ -114,6 +126,8 @@ class CaseRecord(Aggregate):
         ``allowed_by``: the version that says whether the action is allowed, when the
         command moves the case to it (else the case's own, ``policy``)."""
         self._check_command_new(ctx)
+        if self.erased:
+            raise CaseErased(self.id)
         if policy.ref != self.workflow:
             raise InvalidCommand(
                 f"case {self.id} follows {self.workflow}, not {policy.ref}"

@@ -51,6 +51,32 @@ class CaseNotFound(DomainError):
         super().__init__(f"case {case_id} not found")
 
 
+class CaseErased(DomainError):
+    """Raised by a step on a case whose personal data was erased: it takes no more steps."""
+
+    code = "case-erased"
+
+    def __init__(self, case_id: UUID) -> None:
+        self.case_id = case_id
+        super().__init__(f"case {case_id} was erased: it takes no further steps")
+
+
+class AlreadyErased(CaseErased):
+    """Raised by an erasure of a case already erased: nothing changes."""
+
+    code = "already-erased"
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(case_id)
+        self.args = (f"case {case_id} is already erased: nothing changed",)
+
+
+class NotPermitted(DomainError):
+    """Raised when the actor's role may not take this step."""
+
+    code = "not-permitted"
+
+
 class InvalidCommand(DomainError):
     """Raised when a command's arguments contradict the case (not its state machine)."""
 

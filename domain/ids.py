@@ -9,8 +9,11 @@ from __future__ import annotations
 from uuid import UUID, uuid5
 
 
-def case_id_for(namespace: UUID, school_id: str, student_no: str) -> UUID:
-    """The id of the case of a school's student (one case per child, ever)."""
+def case_id_for(namespace: UUID, school_id: str, student_no: str, generation: int = 0) -> UUID:
+    """The id of the case of a school's student: one case per child, and after an erasure
+    the next ``generation`` (the erased case keeps its id and its skeleton)."""
+    if generation:
+        return uuid5(namespace, f"case\x1f{school_id}\x1f{student_no}\x1f{generation}")
     return uuid5(namespace, f"case\x1f{school_id}\x1f{student_no}")
 
 

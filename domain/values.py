@@ -21,6 +21,7 @@ from pydantic import (
 
 from domain.base import Frozen
 from domain.errors import InvalidCommand
+from domain.personal import ERASED, PERSONAL
 
 _IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$"
 _IDENT_RULE = "1-64 letters, digits, '.', '_', ':', '@', '-'"
@@ -128,6 +129,17 @@ class ClosureReason(StrEnum):
     OTHER = "other"
 
 
+class ErasureReason(StrEnum):
+    """Why a case's personal data was erased."""
+
+    GUARDIAN_REQUEST = "guardian_request"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    RETENTION = "retention"
+    PURPOSE_ENDED = "purpose_ended"
+    LEFT_SCHOOL = "left_school"
+    OTHER = "other"
+
+
 class FollowUpStatus(StrEnum):
     """Lifecycle of a follow-up task."""
 
@@ -187,28 +199,31 @@ class CommandContext(Frozen):
 
 
 class Child(Frozen):
-    """The child a case is about (personal data: never logged, never in ids)."""
+    """The child a case is about (personal data: never logged, never in ids). The class
+    is how the school organises its work (boards, scopes), not the child's own data."""
 
-    name: ShortText
-    gender: Annotated[str, StringConstraints(pattern=r"^(female|male|other)$")] | None = None
-    birth_date: date | None = None
+    name: Annotated[ShortText, PERSONAL]
+    gender: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(female|male|other)$")] | None, PERSONAL
+    ] = None
+    birth_date: Annotated[date | None, PERSONAL] = None
     class_name: ShortText | None = None
 
 
 class Guardian(Frozen):
     """The proxy parent (代理家长) the child lives with."""
 
-    name: ShortText
-    relation: ShortText
-    phone: Phone | None = None
+    name: Annotated[ShortText, PERSONAL]
+    relation: Annotated[ShortText, PERSONAL]
+    phone: Annotated[Phone | None, PERSONAL] = None
 
 
 class Parents(Frozen):
-    """Where the parents are."""
+    """Where the parents are (``away``, a category, is what statistics count)."""
 
     away: ParentsAway
-    work_place: ShortText | None = None
-    phone: Phone | None = None
+    work_place: Annotated[ShortText | None, PERSONAL] = None
+    phone: Annotated[Phone | None, PERSONAL] = None
 
 
 class ConsentMethod(StrEnum):
@@ -221,18 +236,18 @@ class ConsentMethod(StrEnum):
 class Consent(Frozen):
     """The guardian's consent to the school keeping the child's case (PIPL Art. 31).
 
-    Personal data: ``given_by``, ``relation`` and ``witness`` name people (never logged,
-    never in ids or summaries; to be sealed with the case's other personal fields).
+    Personal data (``PERSONAL``: sealed under the case key, erased with it): ``given_by``,
+    ``relation`` and ``witness`` name people; they are never logged nor in ids or summaries.
     ``method``, ``form_number`` and ``given_on`` are the record's skeleton.
     """
 
-    given_by: ShortText  # personal: the guardian who consented
-    relation: ShortText  # personal: how they are related to the child
+    given_by: Annotated[ShortText, PERSONAL]  # the guardian who consented
+    relation: Annotated[ShortText, PERSONAL]  # how they are related to the child
     method: ConsentMethod
     #: The number printed on the signed form (a signed form needs one).
     form_number: ShortText | None = Field(default=None, validate_default=True)
     #: Who heard a verbal consent (personal: a verbal consent needs one).
-    witness: ShortText | None = Field(default=None, validate_default=True)
+    witness: Annotated[ShortText | None, PERSONAL] = Field(default=None, validate_default=True)
     given_on: date
 
     # Checked per field (``method`` comes first), so a refusal names the missing one.
@@ -246,7 +261,9 @@ class Consent(Frozen):
     @field_validator("witness")
     @classmethod
     def _verbal_consent_has_a_witness(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("method") is ConsentMethod.VERBAL and not value:
+        # An erased consent (its people read as erased) keeps its method, not its witness.
+        erased = info.data.get("given_by") == ERASED
+        if info.data.get("method") is ConsentMethod.VERBAL and not value and not erased:
             raise ValueError("a verbal consent needs a witness")
         return value
 
@@ -254,13 +271,13 @@ class Consent(Frozen):
 class ConsentWithdrawal(Frozen):
     """The guardian withdrew their consent; a supervisor decides on erasure.
 
-    Personal data: ``withdrawn_by``, ``relation`` and ``note`` (sealed like the consent's).
+    Personal data (``PERSONAL``): ``withdrawn_by``, ``relation`` and ``note``.
     """
 
-    withdrawn_by: ShortText  # personal
-    relation: ShortText  # personal
+    withdrawn_by: Annotated[ShortText, PERSONAL]
+    relation: Annotated[ShortText, PERSONAL]
     withdrawn_at: AwareDatetime
-    note: Text | None = None  # personal: free text
+    note: Annotated[Text | None, PERSONAL] = None  # free text
 
 
 class FollowUp(Frozen):

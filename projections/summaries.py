@@ -58,6 +58,7 @@ _SUMMARIES: dict[type, Callable[[Any], str]] = {
         f"follow-up {_short(e.follow_up_id)} escalated to {e.to_role} "
         f"(level {e.level}, {e.days_overdue} days overdue)"
     ),
+    Case.Erased: lambda e: f"personal data erased ({e.reason})",
     Mentor.Registered: lambda e: f"mentor record of {e.teacher_id} opened",
     Mentor.ChildAssigned: lambda e: "child assigned to mentor",
     Mentor.ChildReleased: lambda e: "child released by mentor",

@@ -30,6 +30,7 @@ from domain.values import (
     Consent,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     Guardian,
     Ident,
     Parents,
@@ -95,12 +96,15 @@ class IdentifyChild(Command):
         """Who this command names on the case, and as what."""
         return ((AssigneeRole.HEAD_TEACHER, self.head_teacher_id),)
 
-    def open(self, policy: WorkflowPolicy, ctx: CommandContext, case_id: UUID) -> Case:
-        """The new case this identification opens (not saved)."""
+    def open(self, policy: WorkflowPolicy, ctx: CommandContext, case_id: UUID, *,
+             generation: int = 0) -> Case:
+        """The new case this identification opens (not saved); ``generation``: 0 for a
+        child's first case, the next one after an erased case."""
         return Case.identify(
             policy, ctx, case_id=case_id, school_id=self.school_id, student_no=self.student_no,
             child=self.child, guardian=self.guardian, parents=self.parents,
             head_teacher_id=self.head_teacher_id, risk_level=self.risk_level, consent=self.consent,
+            generation=generation,
         )
 
 
@@ -380,3 +384,13 @@ STEP_COMMANDS: dict[Action, type[CaseCommand]] = {
         CompleteFollowUp, RecordConsent, WithdrawConsent,
     )
 }
+
+
+class EraseCase(CaseCommand):
+    """Erase the child's personal data (a supervisor of the school, or an administrator):
+    the case key is destroyed, the skeleton stays for audit and figures (docs/privacy.md)."""
+
+    reason: ErasureReason = Field(description="Why the data is erased")
+
+    def run(self, case: Case, policy: WorkflowPolicy, ctx: CommandContext) -> None:
+        case.erase(policy, ctx, reason=self.reason)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,15 +23,16 @@ from eventsourcing.utils import EnvType
 
 from domain.base import Frozen
 from domain.case import Case
-from domain.case_events import CaseEvent
 from domain.errors import CaseAlreadyExists, CaseNotFound
 from domain.ids import case_id_for, mentor_id_for
 from domain.mentor import Mentor
 from domain.values import Actor, Child, CommandContext, FollowUp, Role
 from workflows.assignees import Assignees
-from workflows.commands import CaseCommand, Command, IdentifyChild
+from workflows.case_reads import CaseReads
+from workflows.commands import CaseCommand, Command, EraseCase, IdentifyChild
 from workflows.errors import AssigneeNotEligible, ConcurrentUpdate, VersionConflict
 from workflows.histories import Histories
+from workflows.keys import CaseKeys
 from workflows.registry import Registry
 
 #: The scheduler's identity in the events it causes.
@@ -56,7 +57,7 @@ class CommandResult(Frozen):
     scheduled: tuple[FollowUp, ...] = ()
 
 
-class CaseService(Application[UUID]):
+class CaseService(CaseReads, Application[UUID]):
     """The case application over the event store (eventsourcing's ``Application``).
 
     The deployment's choices (id namespace, default workflow, mentor capacity, snapshot
@@ -94,6 +95,14 @@ class CaseService(Application[UUID]):
         self._children: dict[UUID, tuple[str, Child]] = {}
         #: The decoded events of the cases read lately (:meth:`history`).
         self.histories = Histories(HISTORIES_KEPT)
+        #: The case keys (the composition root sets them; None: no erasure possible).
+        self.keys: CaseKeys | None = None
+
+    def close(self) -> None:
+        """Close the event store and the key store."""
+        super().close()
+        if self.keys is not None:
+            self.keys.close()
 
     # ------------------------------------------------------------ wiring
     def on_saved(self, listener: Callable[[int], None]) -> None:
@@ -176,51 +185,6 @@ class CaseService(Application[UUID]):
         :meth:`school_of`, without decoding."""
         return bool(self.recorder.select_events(case_id, limit=1))
 
-    def case_as_of(self, case_id: UUID, as_of: datetime) -> Case:
-        """The case as the system knew it at ``as_of`` (by recorded time)."""
-        version = 0
-        for event in self.events.get(case_id):
-            if event.timestamp > as_of:  # type: ignore[attr-defined]
-                break
-            version = event.originator_version
-        if version == 0:
-            raise CaseNotFound(case_id)
-        return self.get_case(case_id, version=version)
-
-    def history(self, case_id: UUID) -> list[CaseEvent]:
-        """Every event of the case, in order (:class:`CaseNotFound` if there is none).
-
-        The events read are kept (:attr:`histories`, the cases read lately): the next read
-        of the case reads and decodes only the events after the last one kept.
-        """
-        kept = self.histories.get(case_id)
-        newer: list[CaseEvent] = list(self.events.get(  # type: ignore[arg-type]
-            case_id, gt=kept[-1].originator_version if kept else None))
-        if not kept and (not newer or not isinstance(newer[0], Case.Identified)):
-            raise CaseNotFound(case_id)
-        return list(self.histories.extend(case_id, kept, newer))
-
-    def stream_history(self, case_id: UUID, *, page_size: int = 500) -> Iterator[CaseEvent]:
-        """Every event of the case in order, read ``page_size`` at a time, so that a long
-        history is never held in memory whole. :class:`CaseNotFound` is raised here, before
-        any event is yielded."""
-        first: list[CaseEvent] = list(self.events.get(case_id, limit=page_size))  # type: ignore[arg-type]
-        if not first or not isinstance(first[0], Case.Identified):
-            raise CaseNotFound(case_id)
-        return self._pages(case_id, first, page_size)
-
-    def history_page(self, case_id: UUID, *, after: int, limit: int) -> list[CaseEvent]:
-        """At most ``limit`` events of the case after version ``after`` (an indexed read)."""
-        return list(self.events.get(case_id, gt=after or None, limit=limit))  # type: ignore[arg-type]
-
-    def _pages(self, case_id: UUID, page: list[CaseEvent], page_size: int) -> Iterator[CaseEvent]:
-        while page:
-            yield from page
-            if len(page) < page_size:
-                return
-            page = list(self.events.get(  # type: ignore[arg-type]
-                case_id, gt=page[-1].originator_version, limit=page_size))
-
     def get_mentor(self, teacher_id: str) -> Mentor | None:
         """A teacher's mentoring record, if they ever mentored."""
         try:
@@ -249,17 +213,17 @@ class CaseService(Application[UUID]):
 
     def _identify(self, command: IdentifyChild, actor: Actor) -> CommandResult:
         """Open a case for a newly identified child; the same child twice is refused."""
-        case_id = self.case_id_for(command.school_id, command.student_no)
         command_id = command.command_id or uuid4()
         policy = self.registry.latest(command.workflow or self.default_workflow)
         for _ in range(2):
-            existing = self._find(case_id)
+            case_id, generation, existing = self._current(command, command_id)
             if existing is not None:
                 if command_id in existing.commands:
                     return self._replayed(existing, existing.commands[command_id])
                 raise CaseAlreadyExists(case_id, command.school_id)
             self._check_assignees(command, command.school_id)
-            case = command.open(policy, self._context(actor, command.occurred_at, command_id), case_id)
+            ctx = self._context(actor, command.occurred_at, command_id)
+            case = command.open(policy, ctx, case_id, generation=generation)
             try:
                 result = self._result(case, self.save(case))
                 self._hand_to_cache(case)
@@ -267,6 +231,19 @@ class CaseService(Application[UUID]):
             except IntegrityError:
                 continue  # identified concurrently: the next read tells by whom
         raise ConcurrentUpdate(case_id, 2)
+
+    def _current(self, command: IdentifyChild, command_id: UUID) -> tuple[UUID, int, Case | None]:
+        """The student's case id, generation and case: the first not erased (a new case
+        after an erased one), or the erased one that applied this very command (a
+        repeated import does not open a new case)."""
+        generation = 0
+        while True:
+            case_id = case_id_for(self.id_namespace, command.school_id, command.student_no,
+                                  generation)
+            existing = self._find(case_id)
+            if existing is None or not existing.erased or command_id in existing.commands:
+                return case_id, generation, existing
+            generation += 1
 
     # ------------------------------------------------------------ internals
     def _check_assignees(self, command: IdentifyChild | CaseCommand, school_id: str) -> None:
@@ -302,9 +279,28 @@ class CaseService(Application[UUID]):
                     raise VersionConflict(case_id, expected, actual) from None
                 continue  # another writer won the race: read again and re-decide
             result = self._result(case, recordings)
-            self._hand_to_cache(case, *mentors)
+            if isinstance(command, EraseCase):
+                self._shred(case_id)
+            else:
+                self._hand_to_cache(case, *mentors)
             return result
         raise ConcurrentUpdate(case_id, self.max_attempts)
+
+    def forget_decrypted(self, case_id: UUID) -> None:
+        """Drop the case's decoded events and child from memory (it was erased, here or
+        in another process)."""
+        self.histories.invalidate(case_id)
+        self._children.pop(case_id, None)
+
+    def _shred(self, case_id: UUID) -> None:
+        """After ``Erased`` is saved: destroy the case key, and drop what memory holds of
+        the case decrypted (its events, its child, the cached aggregate: read again now,
+        so the cache holds the erased case)."""
+        if self.keys is not None:
+            self.keys.destroy(case_id)
+        self.forget_decrypted(case_id)
+        if self.repository.cache is not None:
+            self.repository.cache.put(case_id, self.repository.get(case_id, projector_func=_project))
 
     def _mentor_changes(self, case: Case, before: str | None, ctx: CommandContext) -> list[Mentor]:
         """Mentor aggregates whose load changed with this command, updated to match."""

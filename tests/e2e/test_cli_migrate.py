@@ -4,6 +4,7 @@ interrupted copy when run again, and announces none of the copied history."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,7 +74,10 @@ def test_an_interrupted_copy_is_finished_by_running_the_command_again(tmp_path: 
     events = _source(tmp_path / "old")
     # What a copy killed half-way leaves: the source's first events, and an outbox at 0.
     old = build(Settings(data_dir=tmp_path / "old"), clock=lambda: datetime.now(UTC))
-    # (The copy keeps the source's id namespace in the target's `id.namespace` first.)
+    # (The copy keeps the source's id namespace in the target's `id.namespace` first, and
+    # the source's master key in its `master.key`.)
+    (tmp_path / "new").mkdir()
+    shutil.copy(tmp_path / "old" / "master.key", tmp_path / "new" / "master.key")
     new = build(Settings(data_dir=tmp_path / "new", id_namespace=old.cases.id_namespace),
                 clock=lambda: datetime.now(UTC))
     try:

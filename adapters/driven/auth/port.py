@@ -222,5 +222,10 @@ class AuthStore(ABC):
     def release_key(self, user_id: str, key: str) -> None:
         """Give up a claim whose request failed (a retry may run it again)."""
 
+    @abstractmethod
+    def forget_responses(self, mentioning: str) -> int:
+        """Delete the kept responses whose body mentions ``mentioning`` (a case id, at its
+        erasure); returns how many."""
+
     def close(self) -> None:  # noqa: B027 - optional for drivers
         """Release connections."""

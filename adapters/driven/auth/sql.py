@@ -245,3 +245,15 @@ class SQLAuthStore(PeopleSQL, RosterSQL, AuthStore):
                 "DELETE FROM idempotent_responses WHERE user_id = ? AND key = ? AND status = 0",
                 (user_id, key),
             )
+
+    def forget_responses(self, mentioning: str) -> int:
+        # Bodies are bytes (BLOB / BYTEA): matched here, the same on both databases.
+        needle = mentioning.encode()
+        found = [(u, k) for u, k, body in self._query(
+            "SELECT user_id, key, body FROM idempotent_responses WHERE status <> 0")
+            if needle in bytes(body)]
+        with self._write() as cur:
+            for user_id, key in found:
+                cur.execute("DELETE FROM idempotent_responses WHERE user_id = ? AND key = ?",
+                            (user_id, key))
+        return len(found)

@@ -2,7 +2,10 @@
 
 Used to move a school's SQLite store to PostgreSQL (``caretrail migrate --from``).
 Stored events are copied byte for byte (topics, versions and bodies, so the same
-cipher key must be configured on both sides); notification ids are the target's own.
+master key must be configured on both sides, and the case keys are copied too:
+:func:`copy_keys`); notification ids are the target's own. A store written in plain text
+(before encryption was the default) is *converted* instead: each event decoded and
+encoded again by the target (``reencode``), so it is encrypted there.
 """
 
 from __future__ import annotations
@@ -27,6 +30,20 @@ class CopyReport:
     aggregates: int
 
 
+def copy_keys(source: Any, target: Any, *, batch_size: int = 1000) -> int:
+    """Copy the case keys (wrapped, and the tombstones of erased cases) of ``source`` to
+    ``target`` (Applications whose mappers hold a key ring); returns how many rows."""
+    rows = list(source.mapper.keys.store.rows(batch_size))
+    for start in range(0, len(rows), batch_size):
+        target.mapper.keys.store.put_rows(rows[start:start + batch_size])
+    return len(rows)
+
+
+def reencodes(source: Any, target: Any) -> bool:
+    """Whether a copy converts: a plain-text source into an encrypted target."""
+    return source.mapper.cipher is None and target.mapper.cipher is not None
+
+
 def copy_events(
     source: Any,
     target: Any,
@@ -41,6 +58,7 @@ def copy_events(
     same command again finishes it); any other target is refused before anything is written.
     """
     copied, position, aggregates = _common_prefix(source, target, batch_size, progress)
+    reencode = reencodes(source, target)
     while True:
         notes = source.recorder.select_notifications(
             start=position, limit=batch_size, inclusive_of_start=False
@@ -48,8 +66,9 @@ def copy_events(
         if not notes:
             break
         target.recorder.insert_events([
-            StoredEvent(originator_id=n.originator_id, originator_version=n.originator_version,
-                        topic=n.topic, state=n.state)
+            target.mapper.to_stored_event(source.mapper.to_domain_event(n)) if reencode
+            else StoredEvent(originator_id=n.originator_id, originator_version=n.originator_version,
+                             topic=n.topic, state=n.state)
             for n in notes
         ])
         aggregates.update(n.originator_id for n in notes)
@@ -76,7 +95,9 @@ def _common_prefix(
             return count, src_pos, aggregates
         src = source.recorder.select_notifications(start=src_pos, limit=len(dst),
                                                    inclusive_of_start=False)
-        if len(src) < len(dst) or any(_key(a) != _key(b) for a, b in zip(src, dst, strict=True)):
+        if len(src) < len(dst) or any(
+            not _same(source, target, a, b) for a, b in zip(src, dst, strict=True)
+        ):
             raise CopyError(
                 "the target store holds other events; copy only into an empty store (or the "
                 "one an interrupted copy of this source left)"
@@ -90,6 +111,16 @@ def _common_prefix(
 
 def _key(n: Any) -> tuple[Any, ...]:
     return (n.originator_id, n.originator_version, n.topic, n.state)
+
+
+def _same(source: Any, target: Any, a: Any, b: Any) -> bool:
+    """Whether ``b`` (in the target) is the copy of ``a``: the same bytes, or, in a
+    conversion, the same event (encrypted bodies differ at every encoding)."""
+    if not reencodes(source, target):
+        return _key(a) == _key(b)
+    return _key(a)[:3] == _key(b)[:3] and (
+        source.mapper.to_domain_event(a) == target.mapper.to_domain_event(b)
+    )
 
 
 def verify_copy(
@@ -110,7 +141,7 @@ def verify_copy(
         if not src:
             break
         for a, b in zip(src, dst, strict=True):
-            if _key(a) != _key(b):
+            if not _same(source, target, a, b):
                 raise CopyError(
                     f"event {a.originator_id} v{a.originator_version} differs in the copy"
                 )

@@ -26,9 +26,8 @@ def event_store_env(settings: Settings, *, create_tables: bool = True) -> dict[s
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     if settings.compress_events:
         env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
-    if settings.cipher_key is not None:
-        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
-        env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
+    # The cipher (the master key) is set on the mapper once the store is looked at:
+    # adapters.driven.keys.setup.protect.
     if settings.is_postgres:
         env.update(postgres_env(settings))
     else:

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from adapters.driven.files import private_dir
 from domain.case import Case
 from domain.ids import case_id_for
+from domain.personal import ERASED
 from workflows.services import CaseService
 
 #: The namespace every deployment without ``ID_NAMESPACE`` used before ``id.namespace``:
@@ -37,7 +38,7 @@ def kept_namespace(cases: CaseService, path: Path) -> UUID:
     former shared default for a store that has events)."""
     if not path.exists():
         chosen = FORMER_DEFAULT if cases.position() else uuid4()
-        _write_once(path, str(chosen))
+        write_once(path, str(chosen))
     text = path.read_text().strip()
     try:
         return UUID(text)
@@ -49,7 +50,7 @@ def keep_namespace(path: Path, namespace: UUID) -> None:
     """Keep ``namespace`` in ``path`` unless the file exists (a store copied elsewhere
     takes its namespace with it)."""
     if not path.exists():
-        _write_once(path, str(namespace))
+        write_once(path, str(namespace))
 
 
 def check_namespace(cases: CaseService, namespace: UUID, source: str) -> None:
@@ -57,7 +58,10 @@ def check_namespace(cases: CaseService, namespace: UUID, source: str) -> None:
     for notification in cases.recorder.select_notifications(start=None, limit=_LOOK_AHEAD):
         event = cases.mapper.to_domain_event(notification)
         if isinstance(event, Case.Identified):
-            if case_id_for(namespace, event.school_id, event.student_no) != event.originator_id:
+            if event.student_no == ERASED:
+                continue  # erased (or its key not here yet): the next case tells
+            ids = (namespace, event.school_id, event.student_no, event.generation)
+            if case_id_for(*ids) != event.originator_id:
                 raise NamespaceMismatch(
                     f"{source} is not the id namespace this event store was written with: "
                     "set CARETRAIL_ID_NAMESPACE to that one (docs/operations.md)"
@@ -65,7 +69,7 @@ def check_namespace(cases: CaseService, namespace: UUID, source: str) -> None:
             return
 
 
-def _write_once(path: Path, text: str) -> None:
+def write_once(path: Path, text: str) -> None:
     """Write ``path`` unless another process did first (written aside, then linked into
     place: a reader never sees half a file)."""
     private_dir(path.parent)

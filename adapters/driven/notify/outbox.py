@@ -286,6 +286,17 @@ class Outbox:
             return int(cur.rowcount)
 
     # ------------------------------------------------------------ reading
+    def forget_case(self, case_id: str) -> int:
+        """Drop the case's escalations not yet sent (the case was erased: nobody is to be
+        told about it); returns how many. Sent ones stay, as the record of what was sent
+        (they hold ids and kinds, no personal data)."""
+        with self.store.transaction() as cur:
+            cur.execute(
+                "DELETE FROM notification_outbox WHERE kind = 'escalation' AND status <> 'sent' "
+                "AND payload LIKE ?", (f'%"case_id":"{case_id}"%',),
+            )
+            return int(cur.rowcount)
+
     def entries(self, status: str | None = None) -> list[OutboxEntry]:
         """Every row (or those with ``status``), oldest first."""
         sql = f"SELECT {', '.join(COLUMNS)} FROM notification_outbox"

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     CASE_CREATE = "case:create"
     CASE_ACT = "case:act"
     CASE_REASSIGN = "case:reassign"
+    CASE_ERASE = "case:erase"               # erase a child's personal data (docs/privacy.md)
     HISTORY_READ = "history:read"
     HISTORY_EXPORT = "history:export"
     TASKS_OWN = "tasks:own"
@@ -39,8 +40,10 @@ class Permission(StrEnum):
 
 
 #: Permissions that change something; a route answering a write method must declare one.
-WRITES = frozenset({Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
-                    Permission.REGISTER_IMPORT})
+WRITES = frozenset({
+    Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN, Permission.CASE_ERASE,
+    Permission.REGISTER_IMPORT,
+})
 
 _READ_CASES = {Permission.SELF, Permission.CASE_READ, Permission.HISTORY_READ}
 
@@ -49,7 +52,7 @@ GRANTS: dict[UserRole, frozenset[Permission]] = {
         _READ_CASES | {Permission.CASE_CREATE, Permission.CASE_ACT, Permission.TASKS_OWN}
     ),
     UserRole.SUPERVISOR: frozenset(_READ_CASES | {
-        Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN,
+        Permission.CASE_CREATE, Permission.CASE_ACT, Permission.CASE_REASSIGN, Permission.CASE_ERASE,
         Permission.HISTORY_EXPORT, Permission.TASKS_OWN, Permission.TASKS_ALL, Permission.STATS_READ,
         Permission.REGISTER_IMPORT,
         Permission.REPORTS_READ,

@@ -44,6 +44,9 @@ CATALOGUE: dict[str, ProblemType] = {
     "illegal-step": ProblemType(409, "This step is not allowed in the case's current state"),
     "case-exists": ProblemType(409, "This child already has a case"),
     "case-not-found": ProblemType(404, "No such case"),
+    "case-erased": ProblemType(409, "The case was erased: it takes no further steps"),
+    "already-erased": ProblemType(409, "The case is already erased"),
+    "not-permitted": ProblemType(403, "Your role may not take this step"),
     "version-not-found": ProblemType(404, "The case has not reached this version"),
     "mentor-at-capacity": ProblemType(409, "The mentor already has the maximum number of children"),
     "assignee-not-eligible": ProblemType(

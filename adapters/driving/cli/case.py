@@ -26,12 +26,14 @@ from adapters.driving.cli.common import (
     uuid_of,
 )
 from adapters.driving.cli.consent_options import FormOpt, GivenOnOpt, WitnessOpt, consent_of
+from adapters.driving.erasure import erase_case
 from adapters.settings import Settings
 from domain.values import (
     Child,
     ClosureReason,
     ContactChannel,
     ContactParty,
+    ErasureReason,
     Guardian,
     Parents,
     ParentsAway,
@@ -47,6 +49,7 @@ from workflows.commands import (
     CloseCase,
     Command,
     CompleteFollowUp,
+    EraseCase,
     IdentifyChild,
     LogContact,
     PairMentor,
@@ -326,6 +329,27 @@ def complete(
     """Mark an open follow-up done by hand."""
     _run(CompleteFollowUp, case_id, Envelope(at, user, role, command_id, as_json),
          follow_up_id=uuid_of(follow_up, "--follow-up id"), note=note_text)
+
+
+@case_cli.command()
+def erase(
+    case_id: CaseArg,
+    reason: Annotated[ErasureReason, typer.Option(help="Why the child's data is erased.")],
+    at: AtOpt = None, user: AsOpt = "operator", role: RoleOpt = Role.SUPERVISOR,
+    as_json: JsonOpt = False,
+) -> None:
+    """Erase the child's personal data (the case key is destroyed; the skeleton stays)."""
+    settings = Settings()
+    command = EraseCase(case_id=case_uuid(case_id), reason=reason,
+                        occurred_at=stated_time(at, settings))
+    with open_caretrail(settings) as caretrail:
+        accounts = build_accounts(caretrail.settings, caretrail.clock)
+        try:
+            report = erase_case(caretrail, command, actor(user, role), accounts=accounts)
+        finally:
+            accounts.close()
+        caretrail.runner.catch_up()
+    emit(report, as_json, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
 
 case_cli.command()(case_reads.show)

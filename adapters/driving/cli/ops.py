@@ -12,9 +12,11 @@ import structlog
 import typer
 
 from adapters.bootstrap import BackgroundWork, build, build_accounts, build_outbox
-from adapters.driven.events.copy import CopyError, copy_events, verify_copy
+from adapters.driven.events.copy import CopyError, copy_events, copy_keys, reencodes, verify_copy
 from adapters.driven.events.namespace import FILE_NAME as NAMESPACE_FILE
 from adapters.driven.events.namespace import keep_namespace
+from adapters.driven.keys.master import FILE_NAME as MASTER_FILE
+from adapters.driven.keys.master import keep_master_key, read_key
 from adapters.driving.cli.common import CliError, JsonOpt, emit
 from adapters.driving.rebuild import RebuildFailed, rebuild_views
 from adapters.logging import configure_logging
@@ -47,6 +49,8 @@ def migrate(
         if source is not None and settings.id_namespace is None:
             # The copied case ids are the source's: so is the target's namespace.
             keep_namespace(settings.sqlite_dir / NAMESPACE_FILE, source.cases.id_namespace)
+        if source_dir is not None:
+            _keep_master_key(settings, source_dir)
         target = build(settings, create_tables=True)
         try:
             # (A target holding events is the copy's to judge: the same ones, or refused.)
@@ -75,6 +79,15 @@ def migrate(
             source.close()
 
 
+def _keep_master_key(settings: Settings, source_dir: Path) -> None:
+    """The copied events are encrypted under the source's master key: so is the target
+    (unless a setting names the key of both)."""
+    if settings.cipher_key is None and settings.cipher_key_file is None and (
+        (source_dir / MASTER_FILE).exists()
+    ):
+        keep_master_key(settings.sqlite_dir / MASTER_FILE, read_key(source_dir / MASTER_FILE))
+
+
 def _source_dir(from_url: str) -> Path:
     if not from_url.startswith("sqlite:///"):
         raise CliError("--from must be a sqlite:/// URL of a caretrail data directory")
@@ -92,13 +105,16 @@ def _copy(source: Any, target: Any) -> dict[str, object]:
         raise CliError("--from names the target store itself")
     total = source.cases.position()
     try:
+        keys = copy_keys(source.cases, target.cases)  # before the events: never a ciphertext without its key
+        converted = reencodes(source.cases, target.cases)
         with typer.progressbar(length=total, label="copying events", file=sys.stderr) as bar:
             copied = copy_events(source.cases, target.cases, progress=bar.update)
         with typer.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
             replayed = verify_copy(source.cases, target.cases, progress=bar.update)
     except CopyError as e:
         raise CliError(f"copy failed: {e}") from None
-    return {"copied_events": copied.events, "aggregates_replayed": replayed}
+    return {"copied_events": copied.events, "aggregates_replayed": replayed, "case_keys": keys,
+            "encrypted_in_copy": converted}
 
 
 def worker(

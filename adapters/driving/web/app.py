@@ -14,6 +14,7 @@ from adapters.driving.web.routes import (
     auth,
     board,
     cases,
+    erase,
     figures,
     imports,
     inspect,
@@ -28,7 +29,9 @@ STATIC = Path(__file__).parent / "static"
 
 def mount_web(app: FastAPI) -> None:
     """Add the pages, their static files and their error pages to ``app``."""
-    for module in (auth, tasks, board, figures, imports, reports, lists, inspect, school_year, cases):
+    for module in (
+        auth, tasks, board, figures, imports, reports, lists, inspect, school_year, cases, erase,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(LoginRequired, _login_required)

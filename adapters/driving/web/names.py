@@ -81,6 +81,7 @@ EVENTS: Mapping[str, str] = {
     "FollowUpCancelled": N_("Task cancelled"),
     "FollowUpReassigned": N_("Task reassigned"),
     "FollowUpEscalated": N_("Task escalated"),
+    "Erased": N_("Personal data erased"),
 }
 
 #: Roles of people (``adapters.driven.auth.models.UserRole``) and of assignees.
@@ -121,6 +122,10 @@ CHOICES: Mapping[str, str] = {
     "graduated": N_("Graduated"),
     "reviewed": N_("Closed after review"),
     "other": N_("Other"),
+    "guardian_request": N_("The guardian asked for it"),
+    "consent_withdrawn": N_("Consent withdrawn"),
+    "retention": N_("Kept long enough (retention)"),
+    "purpose_ended": N_("No longer needed for the follow-up"),
     "case closed": N_("the case was closed"),
     "female": N_("Girl"),
     "male": N_("Boy"),
@@ -151,6 +156,9 @@ ERRORS: Mapping[str, str] = {
     "occurred-in-future": N_("This time is in the future."),
     "occurred-before-case": N_("This time is before the case was opened."),
     "follow-up-not-open": N_("This task is already done or cancelled."),
+    "case-erased": N_("This case's personal data was erased: it takes no further steps."),
+    "already-erased": N_("This case is already erased. Nothing was changed."),
+    "not-permitted": N_("Your role does not allow this."),
     "domain-error": N_("The step was refused."),
     "forbidden": N_("Your role does not allow this."),
     "not-found": N_("This page does not exist."),

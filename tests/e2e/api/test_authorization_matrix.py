@@ -55,6 +55,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "school_year": 2026, "mapping": {"三年级2班": "四年级2班"}, "dry_run": True}},
     ("POST", "/cases/closures"): {"json": {"case_ids": ["00000000-0000-4000-8000-000000000000"],
                                            "reason": "left_school"}},
+    ("POST", "/cases/{case_id}/erase"): {"json": {"reason": "other"}},
     ("GET", "/cases/{case_id}/history"): {},
     ("GET", "/cases/{case_id}/history/export"): {"headers": {"X-Purpose": "matrix"}},
     ("GET", "/cases/{case_id}/access-request"): {"headers": {"X-Purpose": "matrix"}},

@@ -43,6 +43,9 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/school-year/rollover"): (403, 422, 403, 403),
     ("GET", "/school-year/closing"): (403, 200, 403, 403),
     ("POST", "/school-year/closing"): (403, 422, 403, 403),
+    # (last: the supervisor's erasure needs a reason, and after it the case takes no steps)
+    ("GET", "/cases/{case_id}/erase"): (403, 200, 403, 403),
+    ("POST", "/cases/{case_id}/erase"): (403, 422, 403, 403),
 }
 #: Pages anyone may open, logged in or not.
 OPEN = {("GET", "/login"), ("POST", "/login"), ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),

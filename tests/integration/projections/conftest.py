@@ -92,7 +92,8 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
     """Write ``copies`` schools' worth of ``source``'s one-school log into ``target``.
 
     Each copy gets its own ids and school, and the copies' commands interleave, as
-    schools of one county would. Returns the number of events written.
+    schools of one county would; the bodies are plain JSON (the copies have no case keys).
+    Returns the number of events written.
     """
     notes = []
     start = 0
@@ -103,7 +104,9 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
     commands: list[list[Any]] = []
     last = None
     for n in notes:  # consecutive events of one command were saved together
-        body = json.loads(n.state)
+        # Decoded (the source is encrypted): the copies are written as a store in plain
+        # text would be, which the target then reads as one (docs/operations.md).
+        body = source.mapper.to_domain_event(n).model_dump(mode="json")
         if body["command_id"] != last:
             commands.append([])
             last = body["command_id"]
@@ -112,11 +115,7 @@ def clone_schools(source: Any, target: Any, copies: int) -> int:
     for command in commands:
         for copy in range(1, copies + 1):
             for n, body in command:
-                if copy == 1:
-                    out.append(StoredEvent(originator_id=n.originator_id, topic=n.topic,
-                                           originator_version=n.originator_version, state=n.state))
-                    continue
-                mapped = _remap(body, copy)
+                mapped = body if copy == 1 else _remap(body, copy)
                 out.append(StoredEvent(
                     originator_id=UUID(mapped["originator_id"]), topic=n.topic,
                     originator_version=n.originator_version,

@@ -14,11 +14,11 @@ from adapters.driven.events.environment import memory_env
 from adapters.settings import Settings
 from domain.case import Case
 from domain.errors import IllegalStep, InvalidCommand
-from domain.values import AssigneeRole, ClosureReason, Consent, ConsentMethod
+from domain.values import AssigneeRole, ClosureReason, Consent, ConsentMethod, ErasureReason
 from tests.conftest import SUPERVISOR, TEACHER, identify
 from tests.fakes import FakeClock
 from tests.unit.domain.journeys import SIGNED, VERBAL, aggregate_state, case_in, open_of_kind
-from workflows.commands import CloseCase, CompleteFollowUp, RecordConsent, WithdrawConsent
+from workflows.commands import CloseCase, CompleteFollowUp, EraseCase, RecordConsent, WithdrawConsent
 from workflows.definition import load_definition
 from workflows.engine import Workflow
 from workflows.registry import BUILTIN_DIR, Registry
@@ -110,6 +110,20 @@ def test_consent_given_again_completes_the_erasure_decision(
     service.handle(RecordConsent(case_id=case_id, consent=SIGNED), TEACHER)  # the same form again
     case = service.get_case(case_id)
     assert (case.consent, case.consent_withdrawal) == (SIGNED, None)
+    assert open_of_kind(case, "erasure_decision") == []
+    (task,) = [t for t in case.follow_ups.values() if t.kind == "erasure_decision"]
+    assert task.status == "done"
+
+
+def test_erasing_the_child_s_data_completes_the_erasure_decision(
+    service: CaseService, clock: FakeClock
+) -> None:
+    case_id = identify(service, clock, consent=SIGNED).case_id
+    _withdraw(service, case_id)
+    clock.advance(days=2)
+    service.handle(EraseCase(case_id=case_id, reason=ErasureReason.CONSENT_WITHDRAWN), SUPERVISOR)
+    case = service.get_case(case_id)
+    assert case.erased
     assert open_of_kind(case, "erasure_decision") == []
     (task,) = [t for t in case.follow_ups.values() if t.kind == "erasure_decision"]
     assert task.status == "done"

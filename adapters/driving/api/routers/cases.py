@@ -19,9 +19,11 @@ from adapters.driving.api.idempotency import NewCaseCommands
 from adapters.driving.api.permissions import Permission
 from adapters.driving.api.problems import problem_responses
 from adapters.driving.api.schemas import CaseDetail, CommandOut, request_body
-from domain.values import Ident, RiskLevel
+from adapters.driving.erasure import erase_case
+from domain.base import Frozen
+from domain.values import Actor, ErasureReason, Ident, RiskLevel
 from projections.queries import CaseRow, Page
-from workflows.commands import IdentifyChild, StatedTime
+from workflows.commands import EraseCase, IdentifyChild, StatedTime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 IdentifyChildBody = request_body(IdentifyChild, "IdentifyChild")
@@ -89,3 +91,25 @@ def get_case(
         raise VersionNotFound(f"case {case.case_id} is at version {found.version}, not yet {version}")
     response.headers["ETag"] = f'"{found.version}"'
     return CaseDetail.of(found)
+
+
+class Erasure(Frozen):
+    """Why the child's personal data is erased."""
+
+    reason: ErasureReason
+
+
+@router.post(
+    "/{case_id}/erase", responses=problem_responses(403, 404, 409, 422),
+)
+def erase(
+    caller: Annotated[Caller, allow(Permission.CASE_ERASE)],
+    case: Annotated[CaseRef, Depends(CaseAccess("erasure"))],
+    body: Erasure,
+) -> dict[str, object]:
+    """Erase the child's personal data (crypto-shredding: the case key is destroyed); the
+    case's skeleton stays for audit and figures. Answers what was removed; 409 if the
+    case is already erased (nothing changes)."""
+    actor = Actor(user_id=caller.user.user_id, role=caller.user.role.domain_role)
+    return erase_case(caller.caretrail, EraseCase(case_id=case.case_id, reason=body.reason), actor,
+                      accounts=caller.accounts)

@@ -28,17 +28,20 @@ WAIT_SECONDS = 2.0
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, case_id: str, done: str | None = None, changed: bool = False) -> Response:
+def case_page(request: Request, case_id: str, done: str | None = None, changed: bool = False,
+              erased: bool = False) -> Response:
     """The child, the family, state and risk, open tasks, the steps allowed now, the timeline."""
     visit = signed_in(request)
-    case = _scoped_case(visit, case_id, "web-case")
+    case = scoped_case(visit, case_id, "web-case")
     if case is None:
-        return _not_found(visit)
+        return not_found(visit)
     notice = None
     if done in STEP_COMMANDS:
         notice = visit.gettext(N_("Recorded: %(step)s."), step=visit.gettext(_step_title(done)))
     if changed:
         notice = visit.gettext(ERRORS["version-conflict"])
+    if erased:
+        notice = visit.gettext(N_("The child's personal data is erased."))
     return render(visit, "case.html", case=case, steps=allowed_steps(visit, case), notice=notice,
                   events=timeline(visit, visit.caretrail.cases.history(case.id)))
 
@@ -47,9 +50,9 @@ def case_page(request: Request, case_id: str, done: str | None = None, changed: 
 def step_form(request: Request, case_id: str, step: str) -> Response:
     """The form of one step, filled with what the link says (a task's kind) and now."""
     visit = signed_in(request)
-    case = _scoped_case(visit, case_id, "web-step")
+    case = scoped_case(visit, case_id, "web-step")
     if case is None or step not in allowed_steps(visit, case):
-        return _not_found(visit) if case is None else _refused(visit, case, step)
+        return not_found(visit) if case is None else _refused(visit, case, step)
     given = {k: v for k, v in request.query_params.items() if k != "next"}
     given.setdefault("occurred_at", visit.local(visit.caretrail.clock(), "%Y-%m-%dT%H:%M"))
     for name, value in _prefilled(visit, case, step).items():
@@ -70,9 +73,9 @@ def record_step(request: Request, case_id: str, step: str, form: dict[str, str])
     again with what was typed and why it was refused."""
     visit = signed_in(request)
     check_form(visit, form)
-    case = _scoped_case(visit, case_id, "web-step")
+    case = scoped_case(visit, case_id, "web-step")
     if case is None or step not in allowed_steps(visit, case):
-        return _not_found(visit) if case is None else _refused(visit, case, step)
+        return not_found(visit) if case is None else _refused(visit, case, step)
     command_id = _uuid(form.get("command_id")) or uuid4()
     expected = int(form["expected_version"]) if form.get("expected_version", "").isdigit() else None
     tz = ZoneInfo(visit.caretrail.settings.timezone)
@@ -100,6 +103,8 @@ def allowed_steps(visit: SignedIn, case: Case) -> list[str]:
     """The steps the case's workflow allows now that the visitor's role may take (the
     workflow decides, never the template)."""
     policy = visit.caretrail.registry.get(case.workflow)
+    if case.erased:
+        return []
     return [action.value for action in policy.allowed_actions(case.state)
             if action in STEP_COMMANDS and visit.can(step_permission(STEP_COMMANDS[action]).value)]
 
@@ -148,7 +153,7 @@ def _task_choice(visit: SignedIn, case: Case, field: Field) -> None:
     field.choices = [(str(t.follow_up_id), label(t.kind, t.due_at)) for t in case.open_follow_ups]
 
 
-def _scoped_case(visit: SignedIn, case_id: str, resource: str) -> Case | None:
+def scoped_case(visit: SignedIn, case_id: str, resource: str) -> Case | None:
     """The case if the visitor may read cases and it belongs to one of their schools (else
     None, as for a missing one), its read written to the access log."""
     found = _uuid(case_id)
@@ -167,7 +172,7 @@ def _scoped_case(visit: SignedIn, case_id: str, resource: str) -> Case | None:
     return case
 
 
-def _not_found(visit: SignedIn) -> Response:
+def not_found(visit: SignedIn) -> Response:
     return render(visit, "error.html", status=404, title=visit.gettext(N_("Not found")),
                   message=visit.gettext(ERRORS["case-not-found"]))
 

@@ -1,0 +1,1 @@
+"""The key store: each case's data key, wrapped by the master key, apart from the events."""
