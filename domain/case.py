@@ -1,7 +1,8 @@
 """The Case aggregate: one left-behind child's case file and its follow-ups.
 
 Read it with its parts: what a case holds (``domain.case_record``), its events
-(``domain.case_events``), its commands on tasks (``domain.case_follow_ups``) and on the
+(``domain.case_events``, ``domain.follow_up_events``), its commands on tasks
+(``domain.case_follow_ups``) and on the
 guardian's consent (``domain.case_consent``); the other steps a user takes are here.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar, Self
 from uuid import UUID
 
-from domain import case_events
+from domain import case_events, follow_up_events
 from domain.base import Aggregate, AggregateSnapshot
 from domain.case_consent import ConsentCommands, check_consent
 from domain.case_record import CaseState, check_occurred_at
@@ -73,11 +74,11 @@ class Case(ConsentCommands, SchoolYearCommands):
     WorkflowUpgraded = case_events.WorkflowUpgraded
     CounsellingTeacherAssigned = case_events.CounsellingTeacherAssigned
     RiskLevelChanged = case_events.RiskLevelChanged
-    FollowUpScheduled = case_events.FollowUpScheduled
-    FollowUpCompleted = case_events.FollowUpCompleted
-    FollowUpCancelled = case_events.FollowUpCancelled
-    FollowUpReassigned = case_events.FollowUpReassigned
-    FollowUpEscalated = case_events.FollowUpEscalated
+    FollowUpScheduled = follow_up_events.FollowUpScheduled
+    FollowUpCompleted = follow_up_events.FollowUpCompleted
+    FollowUpCancelled = follow_up_events.FollowUpCancelled
+    FollowUpReassigned = follow_up_events.FollowUpReassigned
+    FollowUpEscalated = follow_up_events.FollowUpEscalated
     Erased = case_events.Erased
 
     class Snapshot(AggregateSnapshot):

@@ -8,15 +8,15 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from domain.case_events import (
+from domain.case_record import ONE_DAY, CaseRecord
+from domain.errors import FollowUpNotOpen, InvalidCommand
+from domain.follow_up_events import (
     FollowUpCancelled,
     FollowUpCompleted,
     FollowUpEscalated,
     FollowUpReassigned,
     FollowUpScheduled,
 )
-from domain.case_record import ONE_DAY, CaseRecord
-from domain.errors import FollowUpNotOpen, InvalidCommand
 from domain.ids import follow_up_id_for
 from domain.policy import Cancel, Complete, Reassign, Schedule, WorkflowPolicy
 from domain.values import Action, CommandContext, valid_text

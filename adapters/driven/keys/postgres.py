@@ -27,7 +27,7 @@ class PostgresKeyStore(KeyStore):
         self.schema = schema
         self.lock_timeout = lock_timeout
         self.pool = ConnectionPool(
-            conninfo, min_size=1, max_size=2, open=True, configure=self._configure,
+            conninfo, min_size=0, max_size=2, open=True, configure=self._configure,
             kwargs={"autocommit": False}, name=f"caretrail-keys-{schema}",
         )
 

@@ -24,10 +24,14 @@ def test_the_supervisor_sees_the_plan_of_a_teachers_hand_over(
     page.get_by_role("link", name="学年").click()
     page.get_by_role("link", name="教师离职交接").click()
     leaving = served.users["teacher"]
-    successor = next(t for t in reversed(staff(SCHOOL)["teachers"]) if t != leaving)
+    people = staff(SCHOOL)
+    # On the roster each successor needs the role: a head teacher (also a mentor), a counsellor.
+    successor = next(t for t in reversed(people["head_teachers"]) if t != leaving)
+    counsellor = next(t for t in people["counsellors"] if t != leaving)
     page.get_by_label("离职教师（用户名）").fill(leaving)
-    for label in ("新的班主任", "新的结对帮扶老师", "新的心理辅导老师"):
+    for label in ("新的班主任", "新的结对帮扶老师"):
         page.get_by_label(label).fill(successor)
+    page.get_by_label("新的心理辅导老师").fill(counsellor)
     page.get_by_role("button", name="查看计划").click()
     expect(page.get_by_role("heading", name=f"{leaving} 负责的个案")).to_be_visible()
     expect(page.locator("ul.tasks li", has_text="班主任").first).to_be_visible()

@@ -113,13 +113,18 @@ caretrail.close()
 def test_projection_worker_killed_ten_times_leaves_views_equal_to_a_rebuild(
     pg_settings: Settings, pg_env: dict[str, str], demo_events: Settings
 ) -> None:
-    from adapters.driven.events.copy import copy_events
+    from adapters.driven.events.copy import copy_events, copy_keys
     from adapters.driven.events.namespace import FILE_NAME, keep_namespace
+    from adapters.driven.keys.master import FILE_NAME as MASTER_FILE
+    from adapters.driven.keys.master import keep_master_key, read_key
 
     source = build(demo_events, create_tables=False)
-    # A copied store keeps its namespace (as `caretrail migrate --from` does).
+    # A copied store keeps its namespace, its master key and its case keys (as
+    # `caretrail migrate --from` does).
     keep_namespace(pg_settings.sqlite_dir / FILE_NAME, source.cases.id_namespace)
+    keep_master_key(pg_settings.sqlite_dir / MASTER_FILE, read_key(demo_events.sqlite_dir / MASTER_FILE))
     target = build(pg_settings, create_tables=True)
+    copy_keys(source.cases, target.cases)
     copied = copy_events(source.cases, target.cases)
     source.close()
     assert copied.events >= 20_000
