@@ -36,6 +36,7 @@ from adapters.driven.notify.outbox import Outbox
 from adapters.driven.notify.port import Notifier, SchedulerConfigError
 from adapters.driven.notify.webhook import WebhookNotifier
 from adapters.driven.views.sqlite import SQLiteViewStore
+from adapters.driving.scheduler.retention import RetentionSweep
 from adapters.driving.scheduler.service import SchedulerService
 from adapters.driving.scheduler.sweep import Sweeper
 from adapters.settings import Settings
@@ -338,11 +339,14 @@ def build_scheduler(
     except ValueError as e:
         raise SchedulerConfigError(f"CARETRAIL_DIGEST_TIME: {e}") from None
     notifier = notifier or build_notifier(settings)
+    outbox = outbox or build_outbox(caretrail)
+    retention = RetentionSweep.of(caretrail, settings.retention_years, outbox,
+                                  lambda: build_accounts(settings, caretrail.clock))
     try:
         return SchedulerService(
-            caretrail, notifier=notifier, lock=lock or build_lock(settings),
-            outbox=outbox or build_outbox(caretrail), tz=tz, digest_at=digest_at,
-            sweep_seconds=settings.sweep_seconds, **timing,
+            caretrail, notifier=notifier, lock=lock or build_lock(settings), outbox=outbox,
+            tz=tz, digest_at=digest_at, sweep_seconds=settings.sweep_seconds, retention=retention,
+            **timing,
         )
     except BaseException:
         notifier.close()

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     cipher_key: SecretStr | None = None
     cipher_key_file: Path | None = None
     compress_events: bool = False
+    #: Retention: the personal data of a case closed this many years ago is erased by the
+    #: scheduler's sweep (an ``Erased`` event with reason ``retention``); 0: never by age.
+    retention_years: int = Field(default=3, ge=0, le=100)
 
     projection_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     sweep_seconds: float = Field(default=60.0, gt=0, le=86_400)

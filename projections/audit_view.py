@@ -49,6 +49,9 @@ class AuditLogView(Projection):
             "CREATE INDEX IF NOT EXISTS audit_actor ON audit_log (actor_id, position)",
             "CREATE INDEX IF NOT EXISTS audit_school ON audit_log (school_id, position)",
             "CREATE INDEX IF NOT EXISTS audit_recorded ON audit_log (recorded_at)",
+            # Erased cases (projections.retention): a row or so a case, ever.
+            "CREATE INDEX IF NOT EXISTS audit_erased ON audit_log (case_id) "
+            "WHERE event_type = 'Erased'",
             # Home visits per month of a school (the figures page): a few rows in a hundred.
             "CREATE INDEX IF NOT EXISTS audit_home_visits ON audit_log (school_id, occurred_at) "
             "WHERE event_type = 'HomeVisited'",

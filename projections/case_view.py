@@ -65,6 +65,9 @@ class CasesView(Projection):
             "CREATE INDEX IF NOT EXISTS cases_mentor ON cases (mentor_id, opened_at, case_id)",
             "CREATE INDEX IF NOT EXISTS cases_head_teacher ON cases "
             "(head_teacher_id, opened_at, case_id)",
+            # Retention (projections.retention): closed cases by the day they closed.
+            "CREATE INDEX IF NOT EXISTS cases_closed ON cases (closed_at, case_id) "
+            "WHERE closed_at IS NOT NULL",
         ]
 
     def apply(self, cur: Cursor, batch: Batch) -> None:

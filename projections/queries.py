@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from projections import figures, reports
+from projections import figures, reports, retention
 from projections.figures import KindOnTime
 from projections.paging import keyset_page
 from projections.rows import (
@@ -364,6 +364,10 @@ class ReadModels:
     def home_visits_between(self, *, school_id: str, bounds: Sequence[datetime]) -> list[int]:
         """Home visits that occurred in each period between consecutive ``bounds``."""
         return figures.home_visits_between(self.stores["audit_log"], school_id, bounds)
+
+    def retention_due(self, *, closed_before: datetime, limit: int = 500) -> list[retention.RetentionItem]:
+        """Cases closed before ``closed_before`` whose data is not erased yet, oldest first."""
+        return retention.retention_due(self.stores, closed_before=closed_before, limit=limit)
 
 
 def _at(text: str) -> datetime:

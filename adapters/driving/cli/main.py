@@ -24,6 +24,7 @@ from adapters.driving.cli import (
     imports,
     ops,
     report,
+    retention,
     school,
     views,
 )
@@ -67,6 +68,7 @@ cli.add_typer(teachers_cli.teachers_cli, name="teachers")
 cli.add_typer(imports.import_cli, name="import")
 cli.command("demo-people")(demo_people.demo_people)
 cli.command("report")(report.report)
+cli.add_typer(retention.retention_cli, name="retention")
 cli.add_typer(school.school_cli, name="school")
 case.case_cli.command("close-many")(school.close_many_cases)
 teachers_cli.teachers_cli.command("handover")(handover.handover)

@@ -5,7 +5,8 @@ returns at once; a background thread waits for the leader lock and, once it hold
 lock and, once it holds it, starts a ``BackgroundScheduler`` with three jobs:
 
 - ``sweep``: at start-up and every ``sweep_seconds`` (coalesced, one instance at a time,
-  never dropped as a misfire): escalate, then collect notices into the outbox;
+  never dropped as a misfire): escalate, apply the retention rule (``retention.py``),
+  then collect notices into the outbox;
 - ``deliver``: send what the outbox holds (also kicked after each sweep and digest);
 - ``digest``: each day at ``digest_time`` in ``timezone``, one digest per school with
   overdue tasks (and once at start-up if today's time has passed: the outbox keeps it
@@ -32,6 +33,7 @@ from adapters.driven.locks.port import LeaderLock
 from adapters.driven.notify.outbox import DeliveryReport, Outbox
 from adapters.driven.notify.port import Notifier
 from adapters.driving.scheduler.digest import build_digest, digest_day, digest_due
+from adapters.driving.scheduler.retention import RetentionReport, RetentionSweep
 from adapters.driving.scheduler.sweep import Sources, Sweeper, SweepReport
 
 log = structlog.get_logger()
@@ -56,6 +58,7 @@ class SchedulerService:
         sweep_seconds: float,
         lock_poll_seconds: float = 0.25,
         heartbeat_seconds: float = 5.0,
+        retention: RetentionSweep | None = None,
     ) -> None:
         self.caretrail = caretrail
         self.tz = tz
@@ -65,6 +68,8 @@ class SchedulerService:
         self.lock = lock
         self.outbox = outbox
         self.sweeper = Sweeper(caretrail)
+        self.retention = retention
+        self.last_retention: RetentionReport | None = None
         self.lock_poll_seconds = lock_poll_seconds
         self.heartbeat_seconds = heartbeat_seconds
         self.sweeps = 0
@@ -132,6 +137,11 @@ class SchedulerService:
                 self._lost()
                 return None
             report = self.sweeper.run(should_stop=self._should_stop)
+            if self.retention is not None:
+                try:
+                    self.last_retention = self.retention.run(should_stop=self._should_stop)
+                except Exception:  # the views or the store are down: the next sweep tries again
+                    log.exception("retention_sweep_failed")
             self.outbox.collect()
         with self._swept:
             self.sweeps += 1
