@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +24,7 @@ from adapters.driving.cli.common import (
     uuid_of,
 )
 from adapters.driving.cli.consent_options import FormOpt, GivenOnOpt, WitnessOpt, consent_of
+from adapters.driving.cli.operations import catch_up
 from adapters.driving.erasure import erase_case
 from adapters.settings import Settings
 from domain.values import (
@@ -101,15 +100,7 @@ run_step = _run
 def _report(caretrail: Caretrail, result: CommandResult, as_json: bool) -> None:
     # The command is recorded: whatever happens to the views now, failing would invite a
     # retry of a command that succeeded. They catch up on the next command or in the service.
-    try:
-        caretrail.runner.catch_up()  # keep the views current for the next `caretrail tasks`
-    except Exception as e:  # reported, and the command's outcome still shown
-        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-            sys.stderr.write("caretrail: the views are busy (another process is writing them); "
-                             "they catch up later\n")
-        else:
-            sys.stderr.write(f"caretrail: recorded, but the views could not catch up "
-                             f"({type(e).__name__}); see `caretrail projections status`\n")
+    catch_up(caretrail)  # keep the views current for the next `caretrail tasks`
     what = ", ".join(result.events) or "nothing new (already recorded)"
     lines = [f"case {result.case_id}: {result.state}, version {result.version} — {what}"]
     lines += [
