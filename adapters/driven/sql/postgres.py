@@ -7,12 +7,14 @@ The view stores and the auth store write their statements once, in the SQLite st
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -60,3 +62,36 @@ def has_tables(conninfo: str, schema: str, tables: Sequence[str]) -> bool:
             [f'"{schema}".{table}' for table in tables],
         ).fetchone()
     return row is not None and None not in row
+
+
+class SchemaPool:
+    """A store's connection pool in the deployment's schema, with its lock timeout: the
+    ``_write`` transactions and ``_query`` reads of the auth store and the key store."""
+
+    def __init__(
+        self, conninfo: str, *, schema: str, lock_timeout: int, name: str, min_size: int, max_size: int
+    ) -> None:
+        self.schema = schema
+        self.lock_timeout = lock_timeout
+        self.pool = ConnectionPool(
+            conninfo, min_size=min_size, max_size=max_size, open=True, configure=self._configure,
+            kwargs={"autocommit": False}, name=f"{name}-{schema}",
+        )
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{self.lock_timeout}s")))
+        conn.commit()
+
+    @contextmanager
+    def _write(self) -> Iterator[QmarkCursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield QmarkCursor(cur)
+
+    def _query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute(to_psycopg(statement), params or None)
+            return list(cur.fetchall())
+
+    def close(self) -> None:
+        self.pool.close()
